@@ -1,0 +1,79 @@
+// The one path every stop takes, whoever asks (daemon, CLI, batch engine):
+//   validate → single-flight → concurrency limit → run under a host-owned deadline
+//   → retry `unavailable` with jittered backoff → notify observers.
+// Timers run on one event loop; synchronous providers borrow a worker thread only while they
+// run; asynchronous providers borrow none.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "stopd/core/registry.hpp"
+#include "stopd/core/stop_observer.hpp"
+#include "stopd/core/stop_result.hpp"
+#include "stopd/sdk/request.hpp"
+
+namespace stopd::core {
+
+struct DispatcherOptions {
+  // Default deadline of a bounded stop: grace + margin (the margin covers forcing and confirming).
+  std::chrono::milliseconds deadline_margin{std::chrono::seconds(30)};
+  // Default deadline of a drain (unbounded grace).
+  std::chrono::milliseconds drain_deadline{std::chrono::hours(1)};
+  unsigned max_attempts = 5;  // provider calls per stop, including the first
+  std::chrono::milliseconds backoff_initial{200};
+  std::chrono::milliseconds backoff_max{std::chrono::seconds(10)};
+  unsigned max_worker_threads = 256;  // cap on threads lent to synchronous providers
+};
+
+struct SubmitOptions {
+  // When this caller gives up. nullopt: the dispatcher's default for the request's grace.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::optional<unsigned> max_attempts;
+};
+
+// A caller's handle on one submitted stop. Thread-safe.
+class StopTicket {
+ public:
+  virtual ~StopTicket() = default;
+  virtual bool done() const = 0;
+  virtual const StopResult& wait() = 0;  // blocks until done
+  // Blocks at most `timeout`; true when done (then wait() returns at once).
+  virtual bool wait_for(std::chrono::milliseconds timeout) = 0;
+  // Runs `callback` once with the result: now if already done, else on a dispatcher thread.
+  virtual void on_done(std::function<void(const StopResult&)> callback) = 0;
+  // Withdraws this caller (its result becomes `cancelled`). The stop itself is cancelled when
+  // no caller is left waiting for it.
+  virtual void cancel() = 0;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(const ProviderRegistry& registry, DispatcherOptions options = {});
+  ~Dispatcher();  // cancels what is still running and waits for it
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Never throws for bad input: an invalid request yields a ticket that is already done with
+  // `invalid_argument` and a message naming the field.
+  std::shared_ptr<StopTicket> submit(sdk::StopRequest request, SubmitOptions options = {});
+
+  StopResult stop(sdk::StopRequest request, SubmitOptions options = {}) {
+    return submit(std::move(request), options)->wait();
+  }
+
+  // Observers must be added before the first submit().
+  void add_observer(std::shared_ptr<StopObserver> observer);
+
+  std::size_t in_flight() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace stopd::core

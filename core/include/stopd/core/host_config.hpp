@@ -1,0 +1,57 @@
+// The one JSON configuration file shared by `stopctl --local` and the daemon. Unknown keys and
+// wrong types are errors that name the key, so a typo never silently falls back to a default.
+//
+// {
+//   "plugin_dirs": ["/usr/lib/stopd/plugins"],          // default: <prefix>/lib/stopd/plugins
+//   "plugins": ["/opt/acme/libacme_thing.so"],          // extra plugin libraries
+//   "providers": {
+//     "local.process": { "settings": { … }, "max_concurrency": 10000, "max_attempts": 3 }
+//   },
+//   "dispatcher": { "deadline_margin_seconds": 30, "drain_deadline_seconds": 3600,
+//                   "max_attempts": 5, "backoff_initial_ms": 200, "backoff_max_ms": 10000 },
+//   "log_level": "info"
+// }
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "stopd/core/dispatcher.hpp"
+
+namespace stopd::core {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ProviderSettings {
+  nlohmann::json settings = nlohmann::json::object();
+  std::optional<unsigned> max_concurrency;
+  std::optional<unsigned> max_attempts;
+};
+
+struct HostConfig {
+  std::optional<std::vector<std::filesystem::path>> plugin_dirs;  // nullopt: the default dir
+  std::vector<std::filesystem::path> plugins;
+  std::map<std::string, ProviderSettings> providers;
+  DispatcherOptions dispatcher;
+  std::string log_level = "warn";
+};
+
+// Throws ConfigError("config: providers.local.process.max_concurrency: expected an integer ≥ 1,
+// got -1"). Relative paths are resolved against `base_dir` (the config file's directory).
+HostConfig parse_host_config(const nlohmann::json& document, const std::filesystem::path& base_dir);
+
+// Reads and parses a file; errors name the file (and line/column for JSON syntax errors).
+HostConfig load_host_config(const std::filesystem::path& file);
+
+// The JSON Schema of the config file (also what `stopd --print-config-schema` will show).
+const nlohmann::json& host_config_schema();
+
+}  // namespace stopd::core

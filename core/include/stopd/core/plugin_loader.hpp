@@ -1,0 +1,39 @@
+// Loads plugin libraries and registers their providers. Checks each library's descriptor (ABI,
+// toolchain) before calling anything in it; a plugin that cannot be used is refused with the
+// reason and the others still load. Libraries are never unloaded.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "stopd/core/registry.hpp"
+
+namespace stopd::core {
+
+struct PluginSources {
+  std::vector<std::filesystem::path> directories;  // every lib*.so directly inside
+  std::vector<std::filesystem::path> files;        // explicit plugin libraries
+};
+
+struct RefusedPlugin {
+  std::filesystem::path file;
+  std::string reason;  // says what the plugin requires and what the host offers
+};
+
+struct PluginLoadReport {
+  std::vector<std::string> loaded;  // registered resource types
+  std::vector<RefusedPlugin> refused;
+  std::vector<std::string> warnings;  // e.g. settings for a plugin that is not loaded
+};
+
+// `settings` maps a resource type to the settings object handed to its factory (validated
+// against the plugin's config schema first).
+PluginLoadReport load_plugins(const PluginSources& sources, const nlohmann::json& settings,
+                              ProviderRegistry& registry);
+
+// What this host accepts, for messages and `stopctl plugins`: "ABI 1.0, libstdc++-…".
+std::string host_abi_description();
+
+}  // namespace stopd::core

@@ -1,0 +1,57 @@
+#include <spdlog/spdlog.h>
+
+#include "stop_flight.hpp"
+#include "stopd/core/logging.hpp"
+
+namespace stopd::core {
+
+void AttemptContext::on_change(std::function<void()> callback) {
+  std::lock_guard lock(callback_mutex_);
+  callback_ = std::move(callback);
+}
+
+void AttemptContext::notify_change() {
+  if (completed_.load()) return;
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(callback_mutex_);
+    callback = callback_;
+  }
+  if (!callback) return;
+  try {
+    callback();
+  } catch (const std::exception& e) {
+    host_logger()->error("stop={} type={} the provider's change callback threw: {}", flight_->id,
+                         flight_->request.type, e.what());
+  } catch (...) {
+    host_logger()->error("stop={} type={} the provider's change callback threw", flight_->id,
+                         flight_->request.type);
+  }
+}
+
+void AttemptContext::progress(std::string_view phase, const nlohmann::json& facts) {
+  if (completed_.load()) return;
+  events_->attempt_progress(*flight_, attempt_, phase, facts);
+}
+
+void AttemptContext::log(sdk::LogLevel level, std::string_view message) {
+  host_logger()->log(to_spdlog_level(level), "stop={} type={} attempt={} {}", flight_->id,
+                     flight_->request.type, attempt_, message);
+}
+
+void AttemptContext::complete(sdk::StopOutcome outcome) {
+  if (completed_.exchange(true)) {
+    host_logger()->warn("stop={} type={} the provider completed attempt {} more than once; ignored",
+                        flight_->id, flight_->request.type, attempt_);
+    return;
+  }
+  {
+    // A completed attempt no longer hears about changes; drop the provider's callback (and
+    // whatever it captured) now rather than when the last reference goes.
+    std::lock_guard lock(callback_mutex_);
+    callback_ = nullptr;
+  }
+  events_->attempt_completed(flight_, attempt_, std::move(outcome));
+}
+
+}  // namespace stopd::core

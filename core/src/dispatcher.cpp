@@ -1,0 +1,533 @@
+#include "stopd/core/dispatcher.hpp"
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
+#include <deque>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "backoff.hpp"
+#include "blocking_pool.hpp"
+#include "request_validation.hpp"
+#include "stop_flight.hpp"
+#include "stopd/core/logging.hpp"
+
+namespace stopd::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using sdk::Code;
+
+// A process-unique prefix keeps stop ids from two runs (or two hosts) apart in shared logs.
+std::string id_prefix() {
+  std::random_device device;
+  char text[16];
+  std::snprintf(text, sizeof text, "%08x", device());
+  return text;
+}
+
+struct Limiter {
+  unsigned running = 0;
+  std::deque<std::shared_ptr<Flight>> waiting;
+};
+
+StopResult result_of(std::string stop_id, sdk::StopOutcome outcome, unsigned attempts) {
+  StopResult result;
+  result.stop_id = std::move(stop_id);
+  result.outcome = std::move(outcome);
+  result.attempts = attempts;
+  return result;
+}
+
+}  // namespace
+
+struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Dispatcher::State> {
+  State(const ProviderRegistry& registry_, DispatcherOptions options_)
+      : registry(registry_),
+        options(options_),
+        work(boost::asio::make_work_guard(io)),
+        pool(std::make_unique<BlockingPool>(options_.max_worker_threads)),
+        prefix(id_prefix()) {
+    timer_thread = std::thread([this] { io.run(); });
+  }
+
+  const ProviderRegistry& registry;
+  const DispatcherOptions options;
+  boost::asio::io_context io;  // every timer of every stop runs here
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  std::thread timer_thread;
+  std::unique_ptr<BlockingPool> pool;
+  const std::string prefix;
+  std::atomic<std::uint64_t> sequence{0};
+  std::vector<std::shared_ptr<StopObserver>> observers;  // fixed before the first submit
+  std::atomic<bool> accepting_observers{true};
+  std::atomic<bool> stopping{false};
+
+  std::mutex mutex;
+  std::condition_variable idle;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights;  // running, by resource key
+  std::unordered_map<const RegisteredProvider*, Limiter> limiters;
+  std::size_t active = 0;  // flights not yet finished
+
+  std::string next_id() { return prefix + "-" + std::to_string(sequence.fetch_add(1) + 1); }
+
+  bool shutting_down() const override { return stopping.load(); }
+
+  void notify(StopEvent event) {
+    if (observers.empty()) return;
+    event.at = std::chrono::system_clock::now();
+    for (const auto& observer : observers) {
+      try {
+        observer->on_event(event);
+      } catch (const std::exception& e) {
+        host_logger()->error("stop={} an observer threw: {}", event.stop_id, e.what());
+      } catch (...) {
+        host_logger()->error("stop={} an observer threw", event.stop_id);
+      }
+    }
+  }
+
+  template <class Fill>
+  void notify_with(StopEvent event, Fill&& fill) {
+    if (observers.empty()) return;
+    fill(event);
+    notify(std::move(event));
+  }
+
+  // A request that never becomes a flight (invalid, dry run) still gets an id and a finished
+  // event, so the audit trail sees every request.
+  std::shared_ptr<StopTicket> finish_alone(const std::shared_ptr<TicketImpl>& ticket,
+                                           const sdk::StopRequest& request,
+                                           sdk::StopOutcome outcome, bool dry_run = false) {
+    StopResult result = result_of(next_id(), std::move(outcome), 0);
+    result.dry_run = dry_run;
+    ticket->finish(std::move(result));
+    notify_with(StopEvent(StopEventKind::finished, ticket->wait().stop_id, request),
+                [&](StopEvent& e) { e.result = &ticket->wait(); });
+    return ticket;
+  }
+
+  std::shared_ptr<StopTicket> submit(sdk::StopRequest request,
+                                     const SubmitOptions& submit_options) {
+    accepting_observers.store(false, std::memory_order_relaxed);
+    const auto now = Clock::now();
+    const RegisteredProvider* provider = registry.find(request.type);
+    // Validation happens before the schedule exists; its placeholder deadline is never armed.
+    auto ticket = std::make_shared<TicketImpl>(cancel_handler(), now, false);
+    if (provider == nullptr)
+      return finish_alone(ticket, request,
+                          sdk::StopOutcome::make(Code::invalid_argument,
+                                                 "type: unknown resource type '" + request.type +
+                                                     "' (loaded: " + registry.names() + ")"));
+    if (request.options.is_null()) request.options = nlohmann::json::object();
+    std::string key = request.target.is_object() ? request.target.dump() : std::string();
+    if (auto error = validate_request(*provider, request, key.size()))
+      return finish_alone(ticket, request, sdk::StopOutcome::make(Code::invalid_argument, *error));
+    const Schedule schedule = schedule_for(request, submit_options, options, now);
+    if (schedule.deadline <= now)
+      return finish_alone(ticket, request,
+                          sdk::StopOutcome::make(Code::deadline_exceeded,
+                                                 "deadline: already passed when submitted"));
+    ticket = std::make_shared<TicketImpl>(cancel_handler(), schedule.deadline, false);
+    if (request.dry_run) return dry_run(*provider, std::move(request), ticket, schedule);
+
+    key.insert(0, request.type + '\n');
+    const unsigned max_attempts = submit_options.max_attempts.value_or(
+        provider->max_attempts > 0 ? provider->max_attempts : options.max_attempts);
+
+    std::shared_ptr<Flight> flight;
+    bool start_now = false;
+    bool joined = false;
+    bool changed = false;
+    bool escalated = false;
+    {
+      std::unique_lock lock(mutex);
+      if (stopping.load()) {
+        lock.unlock();
+        return finish_alone(
+            ticket, request,
+            sdk::StopOutcome::make(Code::unavailable, "the dispatcher is shutting down"));
+      }
+      auto it = flights.find(key);
+      if (it != flights.end() && !it->second->cancelled.load()) {
+        // Single flight: this request rides on the stop already running; an earlier force
+        // time or a later deadline changes that stop's schedule.
+        flight = it->second;
+        joined = true;
+        ticket->set_joined(true);
+        ticket->flight = flight;
+        flight->tickets.push_back(ticket);
+        if (to_ticks(schedule.force_at) < flight->force_at.load()) {
+          flight->force_at.store(to_ticks(schedule.force_at));
+          escalated = changed = true;
+        }
+        if (to_ticks(schedule.deadline) > flight->deadline.load()) {
+          flight->deadline.store(to_ticks(schedule.deadline));
+          changed = true;
+        }
+      } else {
+        flight = std::make_shared<Flight>(next_id(), std::move(key), *provider, std::move(request),
+                                          max_attempts);
+        flight->force_at.store(to_ticks(schedule.force_at));
+        flight->deadline.store(to_ticks(schedule.deadline));
+        flight->tickets.push_back(ticket);
+        ticket->flight = flight;
+        flights[flight->key] = flight;
+        ++active;
+        Limiter& limiter = limiters[provider];
+        if (limiter.running < provider->concurrency) {
+          ++limiter.running;
+          flight->phase = Flight::Phase::running;
+          start_now = true;
+        } else {
+          limiter.waiting.push_back(flight);
+        }
+      }
+    }
+
+    const sdk::StopRequest& flight_request = flight->request;
+    if (joined) {
+      notify(StopEvent(StopEventKind::joined, flight->id, flight_request));
+      if (escalated) notify(StopEvent(StopEventKind::escalated, flight->id, flight_request));
+      if (changed) notify_provider(flight);
+    } else if (start_now) {
+      start_attempt(flight);
+    } else {
+      notify(StopEvent(StopEventKind::queued, flight->id, flight_request));
+    }
+    // Most stops by asynchronous providers that finish at once never need a timer.
+    if (!ticket->done()) arm_deadline(ticket, flight);
+    return ticket;
+  }
+
+  std::function<void(TicketImpl&)> cancel_handler() {
+    return [weak = weak_from_this()](TicketImpl& ticket) {
+      if (auto self = weak.lock())
+        self->withdraw(ticket, Code::cancelled, "cancelled by the caller");
+    };
+  }
+
+  void arm_deadline(const std::shared_ptr<TicketImpl>& ticket,
+                    const std::shared_ptr<Flight>& flight) {
+    ticket->arm_deadline(
+        io, [weak = weak_from_this(), weak_ticket = std::weak_ptr<TicketImpl>(ticket),
+             weak_flight = std::weak_ptr<Flight>(flight)] {
+          auto self = weak.lock();
+          auto expired = weak_ticket.lock();
+          if (!self || !expired) return;
+          std::string message = "deadline exceeded";
+          if (auto running = weak_flight.lock()) {
+            message += running->phase == Flight::Phase::queued
+                           ? ": still queued behind other stops of " + running->request.type +
+                                 " (concurrency limit " +
+                                 std::to_string(running->provider.concurrency) + ")"
+                           : " before " + running->request.type + " confirmed the stop (attempt " +
+                                 std::to_string(running->attempt) + ")";
+          }
+          self->withdraw(*expired, Code::deadline_exceeded, message);
+        });
+  }
+
+  // A caller leaves (deadline or cancel). The stop itself goes on while anyone still waits.
+  void withdraw(TicketImpl& ticket, Code code, const std::string& message) {
+    std::shared_ptr<Flight> owner;
+    bool orphaned = false;
+    bool was_queued = false;
+    {
+      std::lock_guard lock(mutex);
+      owner = ticket.flight.lock();
+      if (owner) {
+        auto& tickets = owner->tickets;
+        auto it = std::find_if(tickets.begin(), tickets.end(),
+                               [&](const auto& t) { return t.get() == &ticket; });
+        if (it != tickets.end()) tickets.erase(it);
+        if (tickets.empty() && owner->phase != Flight::Phase::done) {
+          owner->cancelled.store(true);
+          orphaned = true;
+          auto& waiting = limiters[&owner->provider].waiting;
+          if (auto queued = std::find(waiting.begin(), waiting.end(), owner);
+              queued != waiting.end()) {
+            waiting.erase(queued);
+            was_queued = true;
+          }
+        }
+      }
+    }
+    ticket.finish(result_of(owner ? owner->id : next_id(), sdk::StopOutcome::make(code, message),
+                            owner ? owner->attempt : 0));
+    if (!orphaned) return;
+    // Nobody waits any more: a queued stop never starts; a running one is told to wind down.
+    if (was_queued)
+      finalize(owner, sdk::StopOutcome::make(code, message + " (never started)"));
+    else
+      notify_provider(owner);
+  }
+
+  void notify_provider(const std::shared_ptr<Flight>& flight) {
+    std::shared_ptr<AttemptContext> context;
+    {
+      std::lock_guard lock(mutex);
+      context = flight->current;
+    }
+    if (context) context->notify_change();
+  }
+
+  void start_attempt(const std::shared_ptr<Flight>& flight) {
+    std::shared_ptr<AttemptContext> context;
+    {
+      std::lock_guard lock(mutex);
+      if (flight->phase == Flight::Phase::done) return;
+      flight->phase = Flight::Phase::running;
+      flight->retry_timer.reset();
+      context = std::make_shared<AttemptContext>(shared_from_this(), flight, ++flight->attempt);
+      flight->current = context;
+    }
+    notify_with(StopEvent(StopEventKind::started, flight->id, flight->request),
+                [&](StopEvent& e) { e.attempt = context->attempt(); });
+    if (flight->cancelled.load() || stopping.load()) {
+      context->complete(
+          sdk::StopOutcome::make(Code::cancelled, "cancelled before the attempt started"));
+      return;
+    }
+    sdk::IStopProvider& provider = *flight->provider.provider;
+    if (flight->provider.info.capabilities.asynchronous) {
+      invoke(flight, *context, [&] { provider.start(flight->request, context); });
+      return;
+    }
+    pool->post([flight, context] {
+      invoke(flight, *context, [&] {
+        context->complete(flight->provider.provider->stop(flight->request, *context));
+      });
+    });
+  }
+
+  // Nothing a provider throws escapes into the host.
+  template <class Call>
+  static void invoke(const std::shared_ptr<Flight>& flight, AttemptContext& context, Call&& call) {
+    try {
+      call();
+    } catch (const sdk::StopError& e) {
+      context.complete(sdk::StopOutcome::make(e.code(), e.what()));
+    } catch (const std::exception& e) {
+      context.complete(sdk::StopOutcome::make(
+          Code::internal, flight->request.type + " provider threw: " + e.what()));
+    } catch (...) {
+      context.complete(sdk::StopOutcome::make(
+          Code::internal, flight->request.type + " provider threw a non-standard exception"));
+    }
+  }
+
+  void attempt_progress(const Flight& flight, unsigned attempt, std::string_view phase,
+                        const nlohmann::json& facts) override {
+    notify_with(StopEvent(StopEventKind::progress, flight.id, flight.request), [&](StopEvent& e) {
+      e.attempt = attempt;
+      e.phase = phase;
+      e.facts = &facts;
+    });
+  }
+
+  void attempt_completed(const std::shared_ptr<Flight>& flight, unsigned attempt,
+                         sdk::StopOutcome outcome) override {
+    if (outcome.code == Code::unavailable && !flight->cancelled.load() && !stopping.load()) {
+      if (attempt < flight->max_attempts) {
+        const auto delay =
+            backoff_delay(attempt, options.backoff_initial, options.backoff_max, random_fraction());
+        if (Clock::now() + delay < from_ticks(flight->deadline.load())) {
+          schedule_retry(flight, attempt, delay);
+          return;
+        }
+        outcome.message += " (gave up after " + std::to_string(attempt) +
+                           " attempts: the next retry would start after the deadline)";
+      } else if (flight->max_attempts > 1) {
+        outcome.message += " (gave up after " + std::to_string(attempt) + " attempts)";
+      }
+    }
+    finalize(flight, std::move(outcome));
+  }
+
+  void schedule_retry(const std::shared_ptr<Flight>& flight, unsigned attempt,
+                      std::chrono::milliseconds delay) {
+    {
+      std::lock_guard lock(mutex);
+      flight->phase = Flight::Phase::backing_off;
+      flight->current.reset();
+      flight->retry_timer = std::make_unique<boost::asio::steady_timer>(io, delay);
+      flight->retry_timer->async_wait(
+          [weak = weak_from_this(), flight](const boost::system::error_code& error) {
+            auto self = weak.lock();
+            if (!self || error) return;
+            self->start_attempt(flight);
+          });
+    }
+    notify_with(StopEvent(StopEventKind::retry_scheduled, flight->id, flight->request),
+                [&](StopEvent& e) {
+                  e.attempt = attempt;
+                  e.retry_in = delay;
+                });
+  }
+
+  void finalize(const std::shared_ptr<Flight>& flight, sdk::StopOutcome outcome) {
+    std::vector<std::shared_ptr<TicketImpl>> tickets;
+    std::shared_ptr<Flight> next;
+    {
+      std::lock_guard lock(mutex);
+      if (flight->phase == Flight::Phase::done) return;
+      const bool held_slot = flight->phase != Flight::Phase::queued;
+      flight->phase = Flight::Phase::done;
+      flight->current.reset();
+      flight->retry_timer.reset();
+      tickets.swap(flight->tickets);
+      if (auto it = flights.find(flight->key); it != flights.end() && it->second == flight)
+        flights.erase(it);
+      if (held_slot) {
+        Limiter& limiter = limiters[&flight->provider];
+        --limiter.running;
+        if (!limiter.waiting.empty()) {
+          next = std::move(limiter.waiting.front());
+          limiter.waiting.pop_front();
+          ++limiter.running;
+        }
+      }
+      if (--active == 0) idle.notify_all();
+    }
+    // Started from the event loop, not from here: a provider that completes inside start()
+    // would otherwise recurse once per queued stop.
+    if (next)
+      boost::asio::post(io, [self = shared_from_this(), next] { self->start_attempt(next); });
+
+    StopResult result = result_of(flight->id, std::move(outcome), flight->attempt);
+    for (const auto& ticket : tickets) ticket->finish(result);
+    result.started = flight->started;
+    result.finished = std::chrono::system_clock::now();
+    notify_with(StopEvent(StopEventKind::finished, flight->id, flight->request), [&](StopEvent& e) {
+      e.attempt = flight->attempt;
+      e.result = &result;
+    });
+  }
+
+  std::shared_ptr<StopTicket> dry_run(const RegisteredProvider& provider, sdk::StopRequest request,
+                                      const std::shared_ptr<TicketImpl>& ticket,
+                                      const Schedule& schedule) {
+    nlohmann::json would = {
+        {"mode", request.mode == sdk::Mode::immediate ? "immediate" : "graceful"}};
+    if (request.mode == sdk::Mode::graceful)
+      would["grace_ms"] =
+          request.grace ? nlohmann::json(request.grace->count()) : nlohmann::json("unbounded");
+    would["deadline_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(schedule.deadline - Clock::now())
+            .count();
+    if (!provider.info.capabilities.inspect) {
+      return finish_alone(
+          ticket, request,
+          sdk::StopOutcome::make(Code::stopped,
+                                 "dry run: the request is valid; " + provider.name() +
+                                     " cannot inspect, so whether it is running is unknown",
+                                 {{"dry_run", true}, {"would", would}}),
+          true);
+    }
+    // inspect() may block on a backend: it borrows a worker like a synchronous stop.
+    pool->post([self = shared_from_this(), &provider, request = std::move(request), ticket, would] {
+      sdk::StopOutcome outcome;
+      try {
+        const sdk::Inspection seen = provider.provider->inspect(request.target);
+        nlohmann::json details = {
+            {"dry_run", true},
+            {"would", would},
+            {"state", seen.state == sdk::Inspection::State::running    ? "running"
+                      : seen.state == sdk::Inspection::State::stopping ? "stopping"
+                      : seen.state == sdk::Inspection::State::stopped  ? "stopped"
+                                                                       : "absent"},
+            {"facts", seen.facts}};
+        switch (seen.state) {
+          case sdk::Inspection::State::running:
+          case sdk::Inspection::State::stopping:
+            outcome = sdk::StopOutcome::make(Code::stopped, "dry run: would stop " + seen.summary,
+                                             details);
+            break;
+          case sdk::Inspection::State::stopped:
+            outcome = sdk::StopOutcome::make(Code::already_stopped,
+                                             "dry run: already stopped: " + seen.summary, details);
+            break;
+          case sdk::Inspection::State::absent:
+            outcome = sdk::StopOutcome::make(Code::not_found, "dry run: not found: " + seen.summary,
+                                             details);
+            break;
+        }
+      } catch (const sdk::StopError& e) {
+        outcome = sdk::StopOutcome::make(e.code(), e.what(), {{"dry_run", true}});
+      } catch (const std::exception& e) {
+        outcome = sdk::StopOutcome::make(
+            Code::internal, request.type + " inspect() threw: " + e.what(), {{"dry_run", true}});
+      }
+      self->finish_alone(ticket, request, std::move(outcome), true);
+    });
+    return ticket;
+  }
+
+  void shutdown() {
+    std::vector<std::shared_ptr<Flight>> running;
+    std::vector<std::shared_ptr<Flight>> queued;
+    {
+      std::lock_guard lock(mutex);
+      if (stopping.exchange(true)) return;
+      for (auto& [_, flight] : flights) {
+        flight->cancelled.store(true);
+        (flight->phase == Flight::Phase::queued ? queued : running).push_back(flight);
+      }
+      for (auto& [_, limiter] : limiters) limiter.waiting.clear();
+    }
+    for (const auto& flight : queued)
+      finalize(flight, sdk::StopOutcome::make(Code::cancelled, "the host is shutting down"));
+    for (const auto& flight : running) notify_provider(flight);
+    std::vector<std::shared_ptr<TicketImpl>> abandoned;
+    {
+      // Providers were told to wind down; give them a bounded time to say so. Whoever still
+      // waits after that is answered now, so no caller outlives the event loop blocked.
+      std::unique_lock lock(mutex);
+      idle.wait_for(lock, std::chrono::seconds(10), [this] { return active == 0; });
+      for (auto& [_, flight] : flights) {
+        flight->retry_timer.reset();
+        abandoned.insert(abandoned.end(), flight->tickets.begin(), flight->tickets.end());
+        flight->tickets.clear();
+      }
+    }
+    for (const auto& ticket : abandoned)
+      ticket->finish(result_of(
+          "",
+          sdk::StopOutcome::make(Code::cancelled, "the host shut down before the stop finished"),
+          0));
+    pool.reset();  // joins: synchronous providers have returned
+    work.reset();
+    io.stop();
+    timer_thread.join();
+  }
+};
+
+Dispatcher::Dispatcher(const ProviderRegistry& registry, DispatcherOptions options)
+    : state_(std::make_shared<State>(registry, options)) {}
+
+Dispatcher::~Dispatcher() {
+  state_->shutdown();
+}
+
+std::shared_ptr<StopTicket> Dispatcher::submit(sdk::StopRequest request, SubmitOptions options) {
+  return state_->submit(std::move(request), options);
+}
+
+void Dispatcher::add_observer(std::shared_ptr<StopObserver> observer) {
+  if (!state_->accepting_observers.load())
+    throw std::logic_error("Dispatcher::add_observer must be called before the first submit()");
+  state_->observers.push_back(std::move(observer));
+}
+
+std::size_t Dispatcher::in_flight() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->active;
+}
+
+}  // namespace stopd::core

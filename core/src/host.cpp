@@ -1,0 +1,80 @@
+#include "stopd/core/host.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "stopd/core/logging.hpp"
+
+namespace stopd::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Asynchronous providers hold a descriptor per stop in flight (a pidfd, a socket); the default
+// soft limit of 1024 would cap a mass stop long before the hard limit does.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    host_logger()->debug("could not raise the open-file limit to {}", limit.rlim_max);
+}
+
+}  // namespace
+
+Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
+  raise_open_file_limit();
+  PluginSources sources;
+  if (config.plugin_dirs) {
+    sources.directories = *config.plugin_dirs;
+  } else if (std::error_code ec; fs::is_directory(default_plugin_dir, ec)) {
+    sources.directories.push_back(default_plugin_dir);
+  }
+  sources.files = config.plugins;
+
+  nlohmann::json settings = nlohmann::json::object();
+  for (const auto& [name, provider] : config.providers) settings[name] = provider.settings;
+  report_ = load_plugins(sources, settings, registry_);
+
+  for (const auto& [name, provider] : config.providers)
+    if (registry_.find(name) != nullptr)
+      registry_.configure(name, provider.max_concurrency, provider.max_attempts);
+  for (const auto& refused : report_.refused)
+    host_logger()->warn("plugin {} refused: {}", refused.file.string(), refused.reason);
+  for (const auto& warning : report_.warnings) host_logger()->warn("{}", warning);
+
+  dispatcher_ = std::make_unique<Dispatcher>(registry_, config.dispatcher);
+}
+
+Host::~Host() = default;
+
+std::vector<nlohmann::json> Host::list(std::string_view type,
+                                       const nlohmann::json& selector) const {
+  const RegisteredProvider* provider = registry_.find(type);
+  if (provider == nullptr)
+    throw sdk::StopError(sdk::Code::invalid_argument, "type: unknown resource type '" +
+                                                          std::string(type) +
+                                                          "' (loaded: " + registry_.names() + ")");
+  if (!provider->info.capabilities.list)
+    throw sdk::StopError(
+        sdk::Code::failed_precondition,
+        provider->name() + " cannot list its resources, so selectors cannot be used with it");
+  if (auto error = provider->selector_schema.validate(selector, "selector"))
+    throw sdk::StopError(sdk::Code::invalid_argument, *error);
+  try {
+    return provider->provider->list(selector);
+  } catch (const sdk::StopError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw sdk::StopError(sdk::Code::internal, provider->name() + " list() threw: " + e.what());
+  }
+}
+
+fs::path default_plugin_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return fs::path("/usr/local/lib/stopd/plugins");
+  return (exe.parent_path().parent_path() / "lib" / "stopd" / "plugins").lexically_normal();
+}
+
+}  // namespace stopd::core

@@ -1,0 +1,277 @@
+#include "stopd/core/json_schema.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+#include <vector>
+
+namespace stopd::core {
+namespace {
+
+using nlohmann::json;
+
+std::string type_name(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
+    default:
+      return "value";
+  }
+}
+
+bool has_type(const json& value, const std::string& type) {
+  if (type == "integer") {
+    return value.is_number_integer() ||
+           (value.is_number_float() && std::trunc(value.get<double>()) == value.get<double>());
+  }
+  if (type == "number") return value.is_number();
+  return type_name(value) == type;
+}
+
+// A short rendering of a value for messages; long values are cut so that an oversized input
+// does not produce an oversized error.
+std::string show(const json& value) {
+  std::string text = value.dump();
+  constexpr size_t kMax = 60;
+  if (text.size() > kMax) text = text.substr(0, kMax) + "…";
+  return text;
+}
+
+std::string join_keys(const std::vector<std::string>& keys, std::string_view conjunction) {
+  std::string out;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) out += (i + 1 == keys.size()) ? std::string(conjunction) : ", ";
+    out += keys[i];
+  }
+  return out;
+}
+
+// oneOf/anyOf whose branches are each just {"required": [...]}: "exactly one of these keys".
+std::optional<std::vector<std::string>> alternative_keys(const json& node, const char* keyword) {
+  auto it = node.find(keyword);
+  if (it == node.end() || !it->is_array()) return std::nullopt;
+  std::vector<std::string> keys;
+  for (const auto& branch : *it) {
+    auto required = branch.find("required");
+    if (required == branch.end() || !required->is_array() || required->size() != 1)
+      return std::nullopt;
+    keys.push_back(required->front().get<std::string>());
+  }
+  return keys;
+}
+
+std::optional<std::string> explain_type(const json& node, const json& value) {
+  auto type = node.find("type");
+  if (type == node.end()) return std::nullopt;
+  std::vector<std::string> allowed;
+  if (type->is_string()) allowed.push_back(type->get<std::string>());
+  if (type->is_array())
+    for (const auto& t : *type) allowed.push_back(t.get<std::string>());
+  for (const auto& t : allowed)
+    if (has_type(value, t)) return std::nullopt;
+  return "expected " + join_keys(allowed, " or ") + ", got " + type_name(value) + " " + show(value);
+}
+
+std::optional<std::string> explain_object(const json& node, const json& value) {
+  if (!value.is_object()) return std::nullopt;
+  auto properties = node.find("properties");
+  auto additional = node.find("additionalProperties");
+  if (additional != node.end() && additional->is_boolean() && !additional->get<bool>()) {
+    for (const auto& [key, _] : value.items()) {
+      if (properties != node.end() && properties->contains(key)) continue;
+      std::vector<std::string> known;
+      if (properties != node.end())
+        for (const auto& [name, __] : properties->items()) known.push_back(name);
+      return "unknown key '" + key + "'" +
+             (known.empty() ? std::string(" (no keys are accepted)")
+                            : " (expected " + join_keys(known, " or ") + ")");
+    }
+  }
+  if (auto required = node.find("required"); required != node.end() && required->is_array()) {
+    for (const auto& key : *required)
+      if (!value.contains(key.get<std::string>()))
+        return "missing required key '" + key.get<std::string>() + "'";
+  }
+  for (const char* keyword : {"oneOf", "anyOf"}) {
+    auto keys = alternative_keys(node, keyword);
+    if (!keys) continue;
+    std::vector<std::string> present;
+    for (const auto& key : *keys)
+      if (value.contains(key)) present.push_back(key);
+    const bool exactly_one = std::string_view(keyword) == "oneOf";
+    if (present.empty())
+      return "expected " + std::string(exactly_one ? "exactly " : "at least ") + "one of " +
+             join_keys(*keys, " or ");
+    if (exactly_one && present.size() > 1)
+      return "expected exactly one of " + join_keys(*keys, " or ") + ", got " +
+             join_keys(present, " and ");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> explain_scalar(const json& node, const json& value) {
+  if (auto e = node.find("enum"); e != node.end() && e->is_array()) {
+    bool found = false;
+    for (const auto& candidate : *e) found = found || candidate == value;
+    if (!found) {
+      std::vector<std::string> names;
+      for (const auto& candidate : *e) names.push_back(candidate.dump());
+      return "expected one of " + join_keys(names, " or ") + ", got " + show(value);
+    }
+  }
+  if (value.is_number()) {
+    const double number = value.get<double>();
+    if (auto m = node.find("minimum"); m != node.end() && number < m->get<double>())
+      return "expected a number >= " + m->dump() + ", got " + show(value);
+    if (auto m = node.find("maximum"); m != node.end() && number > m->get<double>())
+      return "expected a number <= " + m->dump() + ", got " + show(value);
+    if (auto m = node.find("exclusiveMinimum");
+        m != node.end() && m->is_number() && number <= m->get<double>())
+      return "expected a number > " + m->dump() + ", got " + show(value);
+  }
+  if (value.is_string()) {
+    const auto length = value.get_ref<const std::string&>().size();
+    if (auto m = node.find("minLength"); m != node.end() && length < m->get<size_t>())
+      return "expected a string of at least " + m->dump() + " characters, got " + show(value);
+    if (auto m = node.find("maxLength"); m != node.end() && length > m->get<size_t>())
+      return "expected a string of at most " + m->dump() + " characters, got " +
+             std::to_string(length);
+    if (auto p = node.find("pattern"); p != node.end())
+      if (auto d = node.find("description"); d != node.end() && d->is_string())
+        return "expected " + d->get<std::string>() + ", got " + show(value);
+  }
+  if (value.is_array()) {
+    if (auto m = node.find("maxItems"); m != node.end() && value.size() > m->get<size_t>())
+      return "expected at most " + m->dump() + " items, got " + std::to_string(value.size());
+    if (auto m = node.find("minItems"); m != node.end() && value.size() < m->get<size_t>())
+      return "expected at least " + m->dump() + " items, got " + std::to_string(value.size());
+  }
+  return std::nullopt;
+}
+
+// What is wrong with `value` at `node`, in words, for the keywords stopd's schemas use.
+std::optional<std::string> explain(const json& node, const json& value) {
+  if (!node.is_object()) return std::nullopt;
+  if (auto m = explain_type(node, value)) return m;
+  if (auto m = explain_object(node, value)) return m;
+  return explain_scalar(node, value);
+}
+
+struct Located {
+  std::string path;   // "target.pid"
+  const json* node;   // schema node at that path (null when it cannot be followed)
+  const json* value;  // instance value at that path (null when absent)
+};
+
+// Follows valijson's context ("<root>", "[pid]", "[0]") through schema and instance together.
+Located locate(const std::vector<std::string>& context, const json& schema, const json& instance,
+               std::string_view root) {
+  Located at{std::string(root), &schema, &instance};
+  for (size_t i = 1; i < context.size(); ++i) {
+    const std::string& part = context[i];
+    if (part.size() < 2 || part.front() != '[' || part.back() != ']') continue;
+    const std::string key = part.substr(1, part.size() - 2);
+    const bool is_index = !key.empty() && key.find_first_not_of("0123456789") == std::string::npos;
+    if (at.value && at.value->is_array() && is_index) {
+      at.path += part;
+      const auto index = std::stoul(key);
+      at.value = index < at.value->size() ? &(*at.value)[index] : nullptr;
+      at.node = (at.node && at.node->contains("items")) ? &(*at.node)["items"] : nullptr;
+    } else {
+      at.path += "." + key;
+      at.value = (at.value && at.value->is_object() && at.value->contains(key)) ? &(*at.value)[key]
+                                                                                : nullptr;
+      const json* properties = at.node && at.node->is_object() && at.node->contains("properties")
+                                   ? &(*at.node)["properties"]
+                                   : nullptr;
+      if (properties && properties->contains(key)) {
+        at.node = &(*properties)[key];
+      } else if (at.node && at.node->is_object() && at.node->contains("additionalProperties") &&
+                 (*at.node)["additionalProperties"].is_object()) {
+        at.node = &(*at.node)["additionalProperties"];  // a map of named entries
+      } else {
+        at.node = nullptr;
+      }
+    }
+  }
+  return at;
+}
+
+bool is_wrapper(const std::string& description) {
+  return description.rfind("Failed to validate against", 0) == 0;
+}
+
+}  // namespace
+
+struct JsonSchema::Compiled {
+  valijson::Schema schema;
+};
+
+JsonSchema::JsonSchema() : source_(json::object()) {}
+
+JsonSchema::JsonSchema(const json& schema) : source_(schema) {
+  if (schema.is_boolean() && schema.get<bool>()) return;
+  if (!schema.is_object())
+    throw std::invalid_argument("a JSON Schema must be an object, got " + type_name(schema));
+  if (schema.empty()) return;  // {} accepts anything; skip the validator entirely
+  compiled_ = std::make_unique<Compiled>();
+  try {
+    valijson::SchemaParser parser;
+    valijson::adapters::NlohmannJsonAdapter adapter(source_);
+    parser.populateSchema(adapter, compiled_->schema);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("invalid JSON Schema: ") + e.what());
+  }
+}
+
+JsonSchema::~JsonSchema() = default;
+JsonSchema::JsonSchema(JsonSchema&&) noexcept = default;
+JsonSchema& JsonSchema::operator=(JsonSchema&&) noexcept = default;
+
+std::optional<std::string> JsonSchema::validate(const json& value, std::string_view root) const {
+  if (!compiled_) return std::nullopt;
+  valijson::Validator validator;
+  valijson::adapters::NlohmannJsonAdapter adapter(value);
+  // Without a results object valijson stops at the first failure: the cheap path for valid input.
+  if (validator.validate(compiled_->schema, adapter, nullptr)) return std::nullopt;
+
+  valijson::ValidationResults results;
+  validator.validate(compiled_->schema, adapter, &results);
+  // The deepest specific error says the most; wrappers ("Failed to validate against …") only
+  // point at where a nested error happened.
+  const valijson::ValidationResults::Error* best = nullptr;
+  for (const auto& error : results) {
+    if (is_wrapper(error.description) && best != nullptr) continue;
+    if (best == nullptr || (is_wrapper(best->description) && !is_wrapper(error.description)) ||
+        error.context.size() > best->context.size())
+      best = &error;
+  }
+  if (best == nullptr) return std::string(root) + ": does not match its schema";
+  const Located at = locate(best->context, source_, value, root);
+  if (at.node && at.value)
+    if (auto message = explain(*at.node, *at.value)) return at.path + ": " + *message;
+  // Fall back to what valijson says, which is always true if not always friendly.
+  std::string description = best->description;
+  if (!description.empty() && description.back() == '.') description.pop_back();
+  return at.path + ": " + description;
+}
+
+}  // namespace stopd::core

@@ -1,0 +1,227 @@
+#include "stopd/core/plugin_loader.hpp"
+
+#include <algorithm>
+#include <boost/dll/library_info.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <cstddef>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <system_error>
+
+#include "stopd/core/logging.hpp"
+#include "stopd/sdk/plugin.hpp"
+
+namespace stopd::core {
+namespace {
+
+namespace fs = std::filesystem;
+using Library = boost::dll::shared_library;
+
+// Libraries are never unloaded while the process runs: a provider's code, its vtables and
+// any thread it started live in the library (Boost.DLL's own advice; see FACTS.md). The list is
+// deliberately leaked so no dlclose runs during static destruction either.
+void keep_loaded_forever(const std::shared_ptr<Library>& library) {
+  static std::mutex mutex;
+  static auto* libraries = new std::vector<std::shared_ptr<Library>>();
+  std::lock_guard lock(mutex);
+  libraries->push_back(library);
+}
+
+struct Refusal {
+  std::string reason;
+};
+
+std::string abi_text(unsigned major, unsigned minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+std::string host_toolchain() {
+  return STOPD_SDK_TOOLCHAIN_TAG;
+}
+
+// The ELF is read without loading it: a library without the descriptor section is refused
+// before any of its code (static constructors included) runs in the host.
+void check_has_descriptor_section(const fs::path& file) {
+  std::vector<std::string> sections;
+  try {
+    boost::dll::library_info info(file);
+    sections = info.sections();
+  } catch (const std::exception& e) {
+    throw Refusal{std::string("not a loadable shared library (") + e.what() + ")"};
+  }
+  if (std::find(sections.begin(), sections.end(), sdk::kDescriptorSection) == sections.end())
+    throw Refusal{std::string("no stopd plugin descriptor (ELF section '") +
+                  sdk::kDescriptorSection + "' is missing): not built with STOPD_PLUGIN()"};
+}
+
+const sdk::PluginDescriptor& read_descriptor(const Library& library) {
+  if (!library.has(sdk::kDescriptorSymbol))
+    throw Refusal{std::string("no stopd plugin descriptor (symbol '") + sdk::kDescriptorSymbol +
+                  "' is not exported): not built with STOPD_PLUGIN()"};
+  const auto* descriptor = &library.get_alias<const sdk::PluginDescriptor>(sdk::kDescriptorSymbol);
+  if (descriptor == nullptr) throw Refusal{"the plugin descriptor symbol is null"};
+  return *descriptor;
+}
+
+// Field by field, in the order it is safe to read them.
+void check_descriptor(const sdk::PluginDescriptor& d) {
+  constexpr auto kAbiEnd = offsetof(sdk::PluginDescriptor, abi_minor) + sizeof(d.abi_minor);
+  if (d.struct_size < kAbiEnd)
+    throw Refusal{"the plugin descriptor is truncated (" + std::to_string(d.struct_size) +
+                  " bytes)"};
+  const std::string host_abi = abi_text(sdk::kAbiMajor, sdk::kAbiMinor);
+  if (d.abi_major != sdk::kAbiMajor || d.abi_minor > sdk::kAbiMinor)
+    throw Refusal{"requires stopd SDK ABI " + abi_text(d.abi_major, d.abi_minor) +
+                  ", this host offers ABI " + host_abi + " (it accepts plugins built for " +
+                  std::to_string(sdk::kAbiMajor) + ".0 to " + host_abi +
+                  "); rebuild the plugin against this host's SDK"};
+  if (d.struct_size < sizeof(sdk::PluginDescriptor))
+    throw Refusal{"the plugin descriptor has " + std::to_string(d.struct_size) + " bytes, ABI " +
+                  host_abi + " defines " + std::to_string(sizeof(sdk::PluginDescriptor))};
+  const char* toolchain = d.toolchain ? d.toolchain : "";
+  if (host_toolchain() != toolchain)
+    throw Refusal{
+        std::string("built with toolchain '") + toolchain + "' (" +
+        (d.compiler ? d.compiler : "?") + "), this host requires '" + host_toolchain() +
+        "': C++ objects cannot cross between them; rebuild the plugin with the host's toolchain"};
+  if (d.name == nullptr || *d.name == '\0')
+    throw Refusal{"the plugin descriptor has no resource type name"};
+  if (d.create == nullptr) throw Refusal{"the plugin descriptor has no factory"};
+}
+
+nlohmann::json settings_for(const nlohmann::json& all, const std::string& name) {
+  if (all.is_object())
+    if (auto it = all.find(name); it != all.end()) return *it;
+  return nlohmann::json::object();
+}
+
+void check_settings(const sdk::PluginDescriptor& d, const nlohmann::json& settings) {
+  const std::string_view schema_text = d.config_schema ? d.config_schema : "";
+  if (schema_text.empty()) {
+    if (!settings.empty())
+      throw Refusal{"settings were given for '" + std::string(d.name) +
+                    "' but the plugin takes none"};
+    return;
+  }
+  JsonSchema schema;
+  try {
+    schema = JsonSchema(nlohmann::json::parse(schema_text));
+  } catch (const std::exception& e) {
+    throw Refusal{std::string("the plugin's config schema is unusable: ") + e.what()};
+  }
+  if (auto error = schema.validate(settings, "providers." + std::string(d.name) + ".settings"))
+    throw Refusal{"invalid settings: " + *error};
+}
+
+std::shared_ptr<sdk::IStopProvider> create_provider(const sdk::PluginDescriptor& d,
+                                                    const std::shared_ptr<Library>& library,
+                                                    const nlohmann::json& settings) {
+  std::unique_ptr<sdk::IStopProvider> created;
+  try {
+    created = d.create(sdk::ProviderConfig{settings, make_plugin_logger(d.name)});
+  } catch (const std::exception& e) {
+    throw Refusal{std::string("the plugin's factory failed: ") + e.what()};
+  } catch (...) {
+    throw Refusal{"the plugin's factory failed with a non-standard exception"};
+  }
+  if (!created) throw Refusal{"the plugin's factory returned no provider"};
+  // The deleter owns a reference to the library, so the code that destroys the provider is
+  // still mapped when it runs.
+  return std::shared_ptr<sdk::IStopProvider>(
+      created.release(), [library](sdk::IStopProvider* provider) { delete provider; });
+}
+
+void load_one(const fs::path& file, const nlohmann::json& all_settings, ProviderRegistry& registry,
+              PluginLoadReport& report, std::set<std::string>& declared) {
+  check_has_descriptor_section(file);
+  auto library = std::make_shared<Library>();
+  try {
+    library->load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    throw Refusal{std::string("cannot be loaded: ") + e.what()};
+  }
+  keep_loaded_forever(library);
+  const sdk::PluginDescriptor& descriptor = read_descriptor(*library);
+  check_descriptor(descriptor);
+  const std::string name = descriptor.name;
+  declared.insert(name);
+  if (const auto* existing = registry.find(name))
+    throw Refusal{
+        "resource type '" + name + "' is already provided by " +
+        (existing->library.empty() ? std::string("the host") : existing->library.string())};
+  const nlohmann::json settings = settings_for(all_settings, name);
+  check_settings(descriptor, settings);
+  auto provider = create_provider(descriptor, library, settings);
+  try {
+    const auto info_name = provider->info().name;
+    if (info_name != name)
+      throw Refusal{"the descriptor registers '" + name + "' but the provider's info() says '" +
+                    info_name + "'"};
+    registry.add(std::move(provider), file);
+  } catch (const Refusal&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Refusal{e.what()};
+  }
+  report.loaded.push_back(name);
+}
+
+std::vector<fs::path> plugin_files_in(const fs::path& directory) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    const auto name = entry.path().filename().string();
+    if (name.size() > 3 && name.ends_with(".so") && entry.is_regular_file())
+      files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());  // a stable order: the first of two duplicates wins
+  return files;
+}
+
+}  // namespace
+
+PluginLoadReport load_plugins(const PluginSources& sources, const nlohmann::json& settings,
+                              ProviderRegistry& registry) {
+  PluginLoadReport report;
+  std::vector<fs::path> files;
+  for (const auto& directory : sources.directories) {
+    try {
+      auto found = plugin_files_in(directory);
+      files.insert(files.end(), found.begin(), found.end());
+    } catch (const fs::filesystem_error& e) {
+      report.refused.push_back({directory, "cannot read plugin directory: " + e.code().message()});
+    }
+  }
+  files.insert(files.end(), sources.files.begin(), sources.files.end());
+
+  std::set<fs::path> seen;
+  std::set<std::string> declared;  // every type a plugin named, loaded or not
+  for (const auto& file : files) {
+    std::error_code ec;
+    auto canonical = fs::canonical(file, ec);
+    if (ec) {
+      report.refused.push_back({file, "cannot open: " + ec.message()});
+      continue;
+    }
+    if (!seen.insert(canonical).second) continue;  // the same library named twice
+    try {
+      load_one(file, settings, registry, report, declared);
+    } catch (const Refusal& refusal) {
+      report.refused.push_back({file, refusal.reason});
+    }
+  }
+
+  if (settings.is_object())
+    for (const auto& [name, _] : settings.items())
+      if (!declared.contains(name))
+        report.warnings.push_back("settings are configured for '" + name +
+                                  "', but no loaded plugin provides it");
+  return report;
+}
+
+std::string host_abi_description() {
+  return "stopd SDK ABI " + abi_text(sdk::kAbiMajor, sdk::kAbiMinor) + ", toolchain " +
+         host_toolchain();
+}
+
+}  // namespace stopd::core

@@ -1,0 +1,33 @@
+// Everything the dispatcher checks before a request reaches a provider, and the schedule
+// (when to force, when to give up) it derives from the request.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "stopd/core/dispatcher.hpp"
+#include "stopd/core/registry.hpp"
+#include "stopd/sdk/request.hpp"
+
+namespace stopd::core {
+
+// Beyond this a target or options object is refused: no resource needs more to be named, and
+// the journal and every log line carry it.
+inline constexpr std::size_t kMaxTargetBytes = 16 * 1024;
+inline constexpr std::size_t kMaxOptionsBytes = 64 * 1024;
+
+// nullopt when the request may proceed; else a message naming the field.
+std::optional<std::string> validate_request(const RegisteredProvider& provider,
+                                            const sdk::StopRequest& request,
+                                            std::size_t target_bytes);
+
+struct Schedule {
+  std::chrono::steady_clock::time_point force_at;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+Schedule schedule_for(const sdk::StopRequest& request, const SubmitOptions& submit,
+                      const DispatcherOptions& options, std::chrono::steady_clock::time_point now);
+
+}  // namespace stopd::core

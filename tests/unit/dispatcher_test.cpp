@@ -1,0 +1,540 @@
+#include "stopd/core/dispatcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "test_providers.hpp"
+
+namespace stopd::test {
+namespace {
+
+using core::Dispatcher;
+using core::DispatcherOptions;
+using core::ProviderRegistry;
+using core::StopEvent;
+using core::StopEventKind;
+using sdk::Code;
+using namespace std::chrono_literals;
+
+// Records every event; tests assert on the sequence.
+class RecordingObserver final : public core::StopObserver {
+ public:
+  void on_event(const StopEvent& event) override {
+    std::lock_guard lock(mutex_);
+    kinds_.push_back(event.kind);
+    if (event.kind == StopEventKind::retry_scheduled) delays_.push_back(event.retry_in);
+  }
+  std::vector<StopEventKind> kinds() {
+    std::lock_guard lock(mutex_);
+    return kinds_;
+  }
+  int count(StopEventKind kind) {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(std::count(kinds_.begin(), kinds_.end(), kind));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<StopEventKind> kinds_;
+  std::vector<std::chrono::milliseconds> delays_;
+};
+
+DispatcherOptions fast_retries() {
+  DispatcherOptions options;
+  options.backoff_initial = 5ms;
+  options.backoff_max = 20ms;
+  return options;
+}
+
+sdk::StopOutcome stopped(std::string message = "done") {
+  return sdk::StopOutcome::make(Code::stopped, std::move(message));
+}
+
+TEST(Dispatcher, StopsThroughASynchronousProvider) {
+  ProviderRegistry registry;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [](const sdk::StopRequest& r, sdk::StopContext& c) {
+        EXPECT_EQ(c.attempt(), 1u);
+        EXPECT_GT(c.deadline(), sdk::StopContext::Clock::now());
+        return stopped("stopped " + r.target["id"].get<std::string>());
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  auto result = dispatcher.stop(request_for("t.sync", "a"));
+  EXPECT_EQ(result.outcome.code, Code::stopped);
+  EXPECT_EQ(result.outcome.message, "stopped a");
+  EXPECT_EQ(result.attempts, 1u);
+  EXPECT_FALSE(result.joined);
+  EXPECT_FALSE(result.stop_id.empty());
+  EXPECT_EQ(provider->calls.load(), 1);
+}
+
+TEST(Dispatcher, SecondStopOfTheSameResourceJoinsTheOneInFlight) {
+  ProviderRegistry registry;
+  Gate release;
+  Gate entered;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [&](const sdk::StopRequest&, sdk::StopContext&) {
+        entered.open();
+        release.wait();
+        return stopped();
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  auto first = dispatcher.submit(request_for("t.sync", "same"));
+  ASSERT_TRUE(entered.wait());
+  auto second = dispatcher.submit(request_for("t.sync", "same"));
+  auto other = dispatcher.submit(request_for("t.sync", "different"));
+  release.open();
+  const auto& a = first->wait();
+  const auto& b = second->wait();
+  other->wait();
+  EXPECT_EQ(a.outcome.code, Code::stopped);
+  EXPECT_EQ(b.outcome.code, Code::stopped);
+  EXPECT_FALSE(a.joined);
+  EXPECT_TRUE(b.joined);
+  EXPECT_EQ(a.stop_id, b.stop_id);
+  EXPECT_EQ(provider->calls.load(), 2);  // "same" once, "different" once
+}
+
+TEST(Dispatcher, ImmediateRequestEscalatesAGracefulStopInFlight) {
+  ProviderRegistry registry;
+  Gate entered;
+  std::atomic<bool> forced_early{false};
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [&](const sdk::StopRequest&, sdk::StopContext& c) {
+        // A provider that waits for its grace, but wakes up when the schedule changes.
+        std::mutex m;
+        std::condition_variable cv;
+        c.on_change([&] { cv.notify_all(); });
+        entered.open();
+        std::unique_lock lock(m);
+        const bool woke = cv.wait_for(lock, 30s, [&] { return c.force_due(); });
+        forced_early = woke;
+        c.on_change(nullptr);
+        auto outcome = stopped("forced");
+        outcome.forced = true;
+        return outcome;
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  auto graceful = dispatcher.submit(request_for("t.sync", "x", 600));
+  ASSERT_TRUE(entered.wait());
+  auto immediate_request = request_for("t.sync", "x");
+  immediate_request.mode = sdk::Mode::immediate;
+  const auto before = std::chrono::steady_clock::now();
+  auto immediate = dispatcher.submit(immediate_request);
+  const auto& result = immediate->wait();
+  EXPECT_TRUE(forced_early.load());
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 20s);  // not the 600 s grace
+  EXPECT_TRUE(result.outcome.forced);
+  EXPECT_TRUE(result.joined);
+  EXPECT_EQ(graceful->wait().outcome.code, Code::stopped);
+  EXPECT_EQ(provider->calls.load(), 1);  // never asked twice
+}
+
+TEST(Dispatcher, ShorterGraceMovesForceTimeEarlierButALongerOneDoesNot) {
+  ProviderRegistry registry;
+  Gate entered;
+  Gate release;
+  std::atomic<std::int64_t> seen_force_at{0};
+  std::atomic<int> changes{0};
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [&](const sdk::StopRequest&, sdk::StopContext& c) {
+        c.on_change([&] {
+          seen_force_at = c.force_at().time_since_epoch().count();
+          ++changes;
+        });
+        seen_force_at = c.force_at().time_since_epoch().count();
+        entered.open();
+        release.wait();
+        c.on_change(nullptr);
+        return stopped();
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  const auto start = std::chrono::steady_clock::now();
+  auto first = dispatcher.submit(request_for("t.sync", "x", 300));
+  ASSERT_TRUE(entered.wait());
+  auto longer = dispatcher.submit(request_for("t.sync", "x", 900));
+  const auto after_longer = seen_force_at.load();
+  auto shorter = dispatcher.submit(request_for("t.sync", "x", 5));
+  const auto force_at = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(seen_force_at.load()));
+  release.open();
+  first->wait();
+  longer->wait();
+  shorter->wait();
+  // The 300 s grace stayed when a 900 s request joined; the 5 s request pulled it in.
+  EXPECT_GT(after_longer, (start + 299s).time_since_epoch().count());
+  EXPECT_LT(force_at, start + 60s);
+  EXPECT_GE(force_at, start + 5s);
+  EXPECT_GE(changes.load(), 1);
+}
+
+TEST(Dispatcher, CallerDeadlineExceededWhileProviderIsStuck) {
+  ProviderRegistry registry;
+  std::atomic<bool> saw_cancel{false};
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [&](const sdk::StopRequest&, sdk::StopContext& c) {
+        // Polls like a well-behaved synchronous provider.
+        while (!c.cancelled()) std::this_thread::sleep_for(5ms);
+        saw_cancel = true;
+        return sdk::StopOutcome::make(Code::cancelled, "gave up");
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  core::SubmitOptions options;
+  options.deadline = std::chrono::steady_clock::now() + 200ms;
+  const auto before = std::chrono::steady_clock::now();
+  const auto result = dispatcher.stop(request_for("t.sync", "stuck", 60), options);
+  EXPECT_EQ(result.outcome.code, Code::deadline_exceeded);
+  EXPECT_NE(result.outcome.message.find("before t.sync confirmed the stop"), std::string::npos)
+      << result.outcome.message;
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 10s);
+  // Nobody waits any more, so the provider is told to stop trying.
+  for (int i = 0; i < 1000 && !saw_cancel; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(saw_cancel.load());
+}
+
+TEST(Dispatcher, JoinedCallerWithAnEarlierDeadlineLeavesWhileTheStopGoesOn) {
+  ProviderRegistry registry;
+  Gate release;
+  Gate entered;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [&](const sdk::StopRequest&, sdk::StopContext&) {
+        entered.open();
+        release.wait();
+        return stopped();
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  auto patient = dispatcher.submit(request_for("t.sync", "x"));
+  ASSERT_TRUE(entered.wait());
+  core::SubmitOptions hurried;
+  hurried.deadline = std::chrono::steady_clock::now() + 100ms;
+  const auto& impatient = dispatcher.submit(request_for("t.sync", "x"), hurried)->wait();
+  EXPECT_EQ(impatient.outcome.code, Code::deadline_exceeded);
+  release.open();
+  EXPECT_EQ(patient->wait().outcome.code, Code::stopped);
+}
+
+TEST(Dispatcher, RetriesUnavailableUntilItSucceeds) {
+  ProviderRegistry registry;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [](const sdk::StopRequest&, sdk::StopContext& c) {
+        if (c.attempt() < 3) return sdk::StopOutcome::make(Code::unavailable, "backend restarting");
+        return stopped();
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry, fast_retries());
+  auto observer = std::make_shared<RecordingObserver>();
+  dispatcher.add_observer(observer);
+  const auto result = dispatcher.stop(request_for("t.sync", "x"));
+  EXPECT_EQ(result.outcome.code, Code::stopped);
+  EXPECT_EQ(result.attempts, 3u);
+  EXPECT_EQ(provider->calls.load(), 3);
+  EXPECT_EQ(observer->count(StopEventKind::retry_scheduled), 2);
+  EXPECT_EQ(observer->count(StopEventKind::started), 3);
+  EXPECT_EQ(observer->count(StopEventKind::finished), 1);
+}
+
+TEST(Dispatcher, NeverRetriesInvalidArgument) {
+  ProviderRegistry registry;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [](const sdk::StopRequest&, sdk::StopContext&) {
+        return sdk::StopOutcome::make(Code::invalid_argument, "no such shape");
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry, fast_retries());
+  const auto result = dispatcher.stop(request_for("t.sync", "x"));
+  EXPECT_EQ(result.outcome.code, Code::invalid_argument);
+  EXPECT_EQ(result.attempts, 1u);
+  EXPECT_EQ(provider->calls.load(), 1);
+}
+
+TEST(Dispatcher, StopsRetryingAtMaxAttempts) {
+  ProviderRegistry registry;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [](const sdk::StopRequest&, sdk::StopContext&) {
+        return sdk::StopOutcome::make(Code::unavailable, "down");
+      });
+  registry.add(provider, {});
+  auto options = fast_retries();
+  options.max_attempts = 4;
+  Dispatcher dispatcher(registry, options);
+  const auto result = dispatcher.stop(request_for("t.sync", "x"));
+  EXPECT_EQ(result.outcome.code, Code::unavailable);
+  EXPECT_EQ(result.attempts, 4u);
+  EXPECT_NE(result.outcome.message.find("gave up after 4 attempts"), std::string::npos)
+      << result.outcome.message;
+}
+
+TEST(Dispatcher, RetriesNeverOutliveTheDeadline) {
+  ProviderRegistry registry;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [](const sdk::StopRequest&, sdk::StopContext&) {
+        return sdk::StopOutcome::make(Code::unavailable, "down");
+      });
+  registry.add(provider, {});
+  DispatcherOptions options;
+  options.max_attempts = 100;
+  options.backoff_initial = 100ms;
+  options.backoff_max = 100ms;
+  Dispatcher dispatcher(registry, options);
+  core::SubmitOptions submit;
+  submit.deadline = std::chrono::steady_clock::now() + 400ms;
+  const auto before = std::chrono::steady_clock::now();
+  const auto result = dispatcher.stop(request_for("t.sync", "x"), submit);
+  const auto took = std::chrono::steady_clock::now() - before;
+  EXPECT_EQ(result.outcome.code, Code::unavailable);
+  EXPECT_NE(result.outcome.message.find("after the deadline"), std::string::npos)
+      << result.outcome.message;
+  EXPECT_GE(result.attempts, 2u);
+  EXPECT_LE(result.attempts, 9u);  // 400 ms / at least 50 ms per backoff
+  EXPECT_LT(took, 5s);
+}
+
+TEST(Dispatcher, NothingAProviderThrowsEscapes) {
+  ProviderRegistry registry;
+  registry.add(std::make_shared<SyncProvider>(
+                   "t.throws",
+                   [](const sdk::StopRequest& r, sdk::StopContext&) -> sdk::StopOutcome {
+                     const auto id = r.target["id"].get<std::string>();
+                     if (id == "std") throw std::runtime_error("disk on fire");
+                     if (id == "coded") throw sdk::StopError(Code::permission_denied, "nope");
+                     throw 42;
+                   }),
+               {});
+  registry.add(std::make_shared<AsyncProvider>(
+                   "t.async_throws",
+                   [](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext>) {
+                     throw std::logic_error("bug");
+                   }),
+               {});
+  Dispatcher dispatcher(registry, fast_retries());
+  auto std_error = dispatcher.stop(request_for("t.throws", "std"));
+  EXPECT_EQ(std_error.outcome.code, Code::internal);
+  EXPECT_NE(std_error.outcome.message.find("disk on fire"), std::string::npos);
+  EXPECT_EQ(dispatcher.stop(request_for("t.throws", "coded")).outcome.code,
+            Code::permission_denied);
+  EXPECT_EQ(dispatcher.stop(request_for("t.throws", "int")).outcome.code, Code::internal);
+  auto async_error = dispatcher.stop(request_for("t.async_throws", "x"));
+  EXPECT_EQ(async_error.outcome.code, Code::internal);
+  EXPECT_NE(async_error.outcome.message.find("bug"), std::string::npos);
+}
+
+TEST(Dispatcher, ConcurrencyLimitIsRespected) {
+  ProviderRegistry registry;
+  std::atomic<int> running{0};
+  std::atomic<int> peak{0};
+  auto provider = std::make_shared<SyncProvider>(
+      "t.sync",
+      [&](const sdk::StopRequest&, sdk::StopContext&) {
+        const int now = ++running;
+        int seen = peak.load();
+        while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(20ms);
+        --running;
+        return stopped();
+      },
+      /*concurrency=*/2);
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  auto observer = std::make_shared<RecordingObserver>();
+  dispatcher.add_observer(observer);
+  std::vector<std::shared_ptr<core::StopTicket>> tickets;
+  for (int i = 0; i < 12; ++i)
+    tickets.push_back(dispatcher.submit(request_for("t.sync", "r" + std::to_string(i))));
+  for (auto& ticket : tickets) EXPECT_EQ(ticket->wait().outcome.code, Code::stopped);
+  EXPECT_EQ(peak.load(), 2);
+  EXPECT_EQ(provider->calls.load(), 12);
+  EXPECT_GE(observer->count(StopEventKind::queued), 1);
+}
+
+TEST(Dispatcher, QueuedStopWhoseCallerGivesUpNeverStarts) {
+  ProviderRegistry registry;
+  Gate release;
+  auto provider = std::make_shared<SyncProvider>(
+      "t.sync",
+      [&](const sdk::StopRequest&, sdk::StopContext&) {
+        release.wait();
+        return stopped();
+      },
+      /*concurrency=*/1);
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  auto blocker = dispatcher.submit(request_for("t.sync", "first"));
+  core::SubmitOptions hurried;
+  hurried.deadline = std::chrono::steady_clock::now() + 100ms;
+  const auto& waiting = dispatcher.submit(request_for("t.sync", "second"), hurried)->wait();
+  EXPECT_EQ(waiting.outcome.code, Code::deadline_exceeded);
+  EXPECT_NE(waiting.outcome.message.find("queued"), std::string::npos) << waiting.outcome.message;
+  release.open();
+  blocker->wait();
+  EXPECT_EQ(provider->calls.load(), 1);
+}
+
+TEST(Dispatcher, CancelWithdrawsTheCallerAndTellsTheProvider) {
+  ProviderRegistry registry;
+  std::shared_ptr<sdk::StopContext> kept;
+  Gate cancelled_seen;
+  auto provider = std::make_shared<AsyncProvider>(
+      "t.async", [&](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext> c) {
+        kept = c;
+        c->on_change([weak = std::weak_ptr<sdk::StopContext>(c), &cancelled_seen] {
+          if (auto context = weak.lock(); context && context->cancelled()) cancelled_seen.open();
+        });
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  auto ticket = dispatcher.submit(request_for("t.async", "x"));
+  EXPECT_FALSE(ticket->done());
+  ticket->cancel();
+  EXPECT_EQ(ticket->wait().outcome.code, Code::cancelled);
+  EXPECT_TRUE(cancelled_seen.wait(10s));
+  kept->complete(sdk::StopOutcome::make(Code::cancelled, "ok, stopped trying"));
+  EXPECT_EQ(dispatcher.in_flight(), 0u);
+}
+
+TEST(Dispatcher, AsynchronousProviderCompletingLaterFromItsOwnThread) {
+  ProviderRegistry registry;
+  std::vector<std::thread> threads;
+  std::mutex mutex;
+  auto provider = std::make_shared<AsyncProvider>(
+      "t.async", [&](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext> c) {
+        std::lock_guard lock(mutex);
+        threads.emplace_back([c] {
+          std::this_thread::sleep_for(10ms);
+          c->progress("halfway", {{"percent", 50}});
+          c->complete(stopped());
+          c->complete(sdk::StopOutcome::make(Code::internal, "a second completion is ignored"));
+        });
+      });
+  registry.add(provider, {});
+  auto observer = std::make_shared<RecordingObserver>();
+  {
+    Dispatcher dispatcher(registry);
+    dispatcher.add_observer(observer);
+    EXPECT_EQ(dispatcher.stop(request_for("t.async", "x")).outcome.code, Code::stopped);
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(observer->kinds(),
+            (std::vector<StopEventKind>{StopEventKind::started, StopEventKind::progress,
+                                        StopEventKind::finished}));
+}
+
+TEST(Dispatcher, ManyAsynchronousStopsNeedNoThreadEach) {
+  ProviderRegistry registry;
+  std::mutex mutex;
+  std::vector<std::shared_ptr<sdk::StopContext>> open;
+  auto provider = std::make_shared<AsyncProvider>(
+      "t.async", [&](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext> c) {
+        std::lock_guard lock(mutex);
+        open.push_back(std::move(c));
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  std::vector<std::shared_ptr<core::StopTicket>> tickets;
+  for (int i = 0; i < 5000; ++i)
+    tickets.push_back(dispatcher.submit(request_for("t.async", std::to_string(i))));
+  EXPECT_EQ(dispatcher.in_flight(), 5000u);
+  // The host added only its timer thread; no worker per stop.
+  std::size_t threads = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task"))
+    ++threads;
+  EXPECT_LT(threads, 10u);
+  for (auto& c : open) c->complete(stopped());
+  for (auto& t : tickets) EXPECT_EQ(t->wait().outcome.code, Code::stopped);
+  EXPECT_EQ(dispatcher.in_flight(), 0u);
+}
+
+TEST(Dispatcher, RejectsBadRequestsWithTheFieldNamed) {
+  ProviderRegistry registry;
+  auto provider = std::make_shared<SyncProvider>(
+      "t.sync", [](const sdk::StopRequest&, sdk::StopContext&) { return stopped(); });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  auto expect_invalid = [&](sdk::StopRequest request, const std::string& needle) {
+    const auto result = dispatcher.stop(std::move(request));
+    EXPECT_EQ(result.outcome.code, Code::invalid_argument) << result.outcome.message;
+    EXPECT_NE(result.outcome.message.find(needle), std::string::npos) << result.outcome.message;
+    EXPECT_EQ(result.attempts, 0u);
+  };
+  expect_invalid(request_for("t.nope", "x"),
+                 "type: unknown resource type 't.nope' (loaded: t.sync)");
+  auto missing = request_for("t.sync", "x");
+  missing.target = nlohmann::json::object();
+  expect_invalid(missing, "target: missing required key 'id'");
+  auto wrong_type = request_for("t.sync", "x");
+  wrong_type.target = {{"id", 12}};
+  expect_invalid(wrong_type, "target.id: expected string, got integer 12");
+  auto unknown_key = request_for("t.sync", "x");
+  unknown_key.target["colour"] = "red";
+  expect_invalid(unknown_key, "target: unknown key 'colour'");
+  auto not_object = request_for("t.sync", "x");
+  not_object.target = "x";
+  expect_invalid(not_object, "target: expected an object");
+  auto bad_option = request_for("t.sync", "x");
+  bad_option.options = {{"volume", 11}};
+  expect_invalid(bad_option, "options: unknown key 'volume'");
+  expect_invalid(request_for("t.sync", "x", -3),
+                 "grace: expected a number of seconds >= 0, got -3");
+  auto drain = request_for("t.sync", "x");
+  drain.grace.reset();
+  expect_invalid(drain, "grace: unbounded");
+  expect_invalid(request_for("t.sync", std::string(20000, 'a')), "target: 200");
+  EXPECT_EQ(provider->calls.load(), 0);
+}
+
+TEST(Dispatcher, DryRunInspectsAndChangesNothing) {
+  ProviderRegistry registry;
+  auto running = std::make_shared<SyncProvider>(
+      "t.running", [](const sdk::StopRequest&, sdk::StopContext&) { return stopped(); });
+  running->inspect_state = sdk::Inspection::State::running;
+  auto gone = std::make_shared<SyncProvider>(
+      "t.gone", [](const sdk::StopRequest&, sdk::StopContext&) { return stopped(); });
+  gone->inspect_state = sdk::Inspection::State::stopped;
+  auto blind = std::make_shared<SyncProvider>(
+      "t.blind", [](const sdk::StopRequest&, sdk::StopContext&) { return stopped(); });
+  registry.add(running, {});
+  registry.add(gone, {});
+  registry.add(blind, {});
+  Dispatcher dispatcher(registry);
+  auto dry = [&](const std::string& type) {
+    auto request = request_for(type, "x");
+    request.dry_run = true;
+    return dispatcher.stop(request);
+  };
+  const auto would_stop = dry("t.running");
+  EXPECT_TRUE(would_stop.dry_run);
+  EXPECT_EQ(would_stop.outcome.code, Code::stopped);
+  EXPECT_NE(would_stop.outcome.message.find("dry run: would stop thing x"), std::string::npos);
+  EXPECT_EQ(would_stop.outcome.details["state"], "running");
+  EXPECT_EQ(dry("t.gone").outcome.code, Code::already_stopped);
+  EXPECT_EQ(dry("t.blind").outcome.code, Code::stopped);
+  EXPECT_EQ(running->calls.load() + gone->calls.load() + blind->calls.load(), 0);
+}
+
+TEST(Dispatcher, ShutdownCancelsWhatIsStillRunning) {
+  ProviderRegistry registry;
+  std::shared_ptr<core::StopTicket> ticket;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [](const sdk::StopRequest&, sdk::StopContext& c) {
+        while (!c.cancelled()) std::this_thread::sleep_for(2ms);
+        return sdk::StopOutcome::make(Code::cancelled, "host going away");
+      });
+  registry.add(provider, {});
+  {
+    Dispatcher dispatcher(registry);
+    ticket = dispatcher.submit(request_for("t.sync", "x", 600));
+    while (provider->calls.load() == 0) std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(ticket->done());
+  EXPECT_EQ(ticket->wait().outcome.code, Code::cancelled);
+}
+
+}  // namespace
+}  // namespace stopd::test
