@@ -73,8 +73,8 @@ std::vector<nlohmann::json> Host::list(std::string_view type,
 fs::path default_plugin_dir() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return fs::path("/usr/local/lib/stopd/plugins");
-  return (exe.parent_path().parent_path() / "lib" / "stopd" / "plugins").lexically_normal();
+  if (ec) return fs::path("/usr/local") / STOPD_PLUGIN_INSTALL_DIR;
+  return (exe.parent_path().parent_path() / STOPD_PLUGIN_INSTALL_DIR).lexically_normal();
 }
 
 }  // namespace stopd::core

@@ -33,8 +33,8 @@ class Host {
   std::unique_ptr<Dispatcher> dispatcher_;  // declared last: destroyed before the providers
 };
 
-// <directory of the running executable>/../lib/stopd/plugins: right in the build tree and
-// after installation alike.
+// <directory of the running executable>/../lib/stopd/plugins (STOPD_PLUGIN_INSTALL_DIR): right
+// in the build tree and after installation alike.
 std::filesystem::path default_plugin_dir();
 
 }  // namespace stopd::core

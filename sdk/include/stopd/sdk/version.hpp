@@ -28,10 +28,10 @@ inline constexpr unsigned kAbiMinor = 0;
 #define STOPD_SDK_STDLIB_ "unknown-stdlib"
 #endif
 
-#define STOPD_SDK_TOOLCHAIN_TAG                                                                   \
-  STOPD_SDK_STDLIB_                                                                               \
-      ";nlohmann_json-" STOPD_SDK_STRINGIFY(NLOHMANN_JSON_VERSION_MAJOR) "." STOPD_SDK_STRINGIFY( \
-          NLOHMANN_JSON_VERSION_MINOR) "." STOPD_SDK_STRINGIFY(NLOHMANN_JSON_VERSION_PATCH)
+#define STOPD_SDK_TOOLCHAIN_TAG                                                               \
+  STOPD_SDK_STDLIB_                                                                           \
+  ";nlohmann_json-" STOPD_SDK_STRINGIFY(NLOHMANN_JSON_VERSION_MAJOR) "." STOPD_SDK_STRINGIFY( \
+      NLOHMANN_JSON_VERSION_MINOR) "." STOPD_SDK_STRINGIFY(NLOHMANN_JSON_VERSION_PATCH)
 
 // Informational only: shown in diagnostics, never compared.
 #if defined(__clang__)
