@@ -1,0 +1,79 @@
+// --help on every command explains it, its options and an example; the exit-code table is there
+// and matches what stopctl returns.
+#include <gtest/gtest.h>
+
+#include "stopctl_runner.hpp"
+#include "stopd/core/exit_codes.hpp"
+
+namespace stopd::e2e {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// "  17  cancelled" as the table prints it.
+std::string table_row(int code, std::string_view name) {
+  std::string number = std::to_string(code);
+  return std::string(4 - number.size(), ' ') + number + "  " + std::string(name);
+}
+
+void expect_exit_code_table(const std::string& help) {
+  EXPECT_TRUE(contains(help, "Exit codes")) << help;
+  EXPECT_TRUE(contains(help, table_row(0, "stopped or already_stopped"))) << help;
+  EXPECT_TRUE(contains(help, table_row(2, "usage_error"))) << help;
+  EXPECT_TRUE(contains(help, table_row(3, "config_error"))) << help;
+  for (std::size_t i = 0; i < sdk::kCodeNames.size(); ++i) {
+    const auto code = static_cast<sdk::Code>(i);
+    if (sdk::is_success(code)) continue;
+    EXPECT_TRUE(contains(help, table_row(core::exit_code_for(code), sdk::to_string(code))))
+        << sdk::to_string(code) << "\n"
+        << help;
+  }
+}
+
+TEST(Help, Main) {
+  const auto result = run_stopctl({"--help"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  for (const char* part : {"Usage:", "--local", "--config", "--log-level", "--output", "--version",
+                           "stop", "plugins", "Examples:", "stopctl --local stop local.process"})
+    EXPECT_TRUE(contains(result.out, part)) << part << "\n" << result;
+  expect_exit_code_table(result.out);
+}
+
+TEST(Help, Stop) {
+  const auto result = run_stopctl({"stop", "--help"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  for (const char* part : {"Usage:", "TYPE", "KEY=VALUE", "--grace", "--immediate", "--deadline",
+                           "--option", "--dry-run", "unbounded", "Default: 10", "-o json",
+                           "Examples:", "stopctl --local stop local.process pid="})
+    EXPECT_TRUE(contains(result.out, part)) << part << "\n" << result;
+  expect_exit_code_table(result.out);
+}
+
+TEST(Help, EveryCommand) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"plugins", "--help"},
+                                             {"plugins", "list", "--help"},
+                                             {"plugins", "describe", "--help"},
+                                             {"--local", "plugins", "list", "-h"},
+                                             {"stop", "-h"}}) {
+    const auto result = run_stopctl(args);
+    EXPECT_EQ(result.exit_code, 0) << result;
+    EXPECT_TRUE(contains(result.out, "Usage:")) << result;
+    EXPECT_TRUE(contains(result.out, "Examples:")) << result;
+    EXPECT_TRUE(contains(result.out, "stopctl --local")) << result;
+  }
+  const auto describe = run_stopctl({"plugins", "describe", "--help"});
+  EXPECT_TRUE(contains(describe.out, "NAME")) << describe;
+  EXPECT_TRUE(contains(describe.out, "11")) << describe;  // the exit code for an unknown NAME
+}
+
+TEST(Help, Version) {
+  const auto result = run_stopctl({"--version"});
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_TRUE(result.out.starts_with("stopctl ")) << result;
+}
+
+}  // namespace
+}  // namespace stopd::e2e

@@ -1,0 +1,70 @@
+// Ctrl-C / SIGTERM while a stop runs: the stop is cancelled, the cancelled outcome printed,
+// exit 17.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <thread>
+
+#include "stopctl_runner.hpp"
+#include "stopd/test/child_process.hpp"
+
+namespace stopd::e2e {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Long enough for stopctl to load its plugins and submit; the outcome is `cancelled` even if the
+// signal comes earlier, so this only makes the test exercise the usual path.
+constexpr auto kLetItStart = 700ms;
+
+TEST(InterruptTiming, SigintCancelsTheStop) {
+  auto child = stopd::test::spawn_child({"--ignore-term"});
+  StopctlProcess stopctl({"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()),
+                          "--grace", "60", "-o", "json"});
+  std::this_thread::sleep_for(kLetItStart);
+  stopctl.signal(SIGINT);
+  const auto result = stopctl.finish(30s);
+  ASSERT_FALSE(result.timed_out) << result;
+  EXPECT_EQ(result.term_signal, 0) << result;
+  EXPECT_EQ(result.exit_code, 17) << result;
+  const auto json = result.json();
+  EXPECT_EQ(json.value("code", ""), "cancelled") << result;
+  EXPECT_EQ(json.value("forced", true), false) << result;
+  EXPECT_LT(result.elapsed, 20s) << result;  // not the 60 s grace
+  EXPECT_TRUE(contains(result.err, "SIGINT")) << result;
+  // Cancelled before the grace ran out: nothing forced it.
+  EXPECT_TRUE(child.running());
+}
+
+TEST(InterruptTiming, SigtermCancelsTheStopHuman) {
+  auto child = stopd::test::spawn_child({"--ignore-term"});
+  StopctlProcess stopctl(
+      {"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()), "--grace", "60"});
+  std::this_thread::sleep_for(kLetItStart);
+  stopctl.signal(SIGTERM);
+  const auto result = stopctl.finish(30s);
+  ASSERT_FALSE(result.timed_out) << result;
+  EXPECT_EQ(result.term_signal, 0) << result;
+  EXPECT_EQ(result.exit_code, 17) << result;
+  EXPECT_TRUE(contains(result.err, "cancelled: local.process pid=" + std::to_string(child.pid())))
+      << result;
+  EXPECT_TRUE(result.out.empty()) << result;
+}
+
+TEST(InterruptTiming, SecondSignalExitsAtOnce) {
+  auto child = stopd::test::spawn_child({"--ignore-term"});
+  StopctlProcess stopctl(
+      {"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()), "--grace", "60"});
+  std::this_thread::sleep_for(kLetItStart);
+  stopctl.signal(SIGINT);
+  stopctl.signal(SIGINT);
+  const auto result = stopctl.finish(30s);
+  ASSERT_FALSE(result.timed_out) << result;
+  EXPECT_EQ(result.term_signal, 0) << result;
+  EXPECT_EQ(result.exit_code, 17) << result;
+}
+
+}  // namespace
+}  // namespace stopd::e2e

@@ -1,0 +1,112 @@
+// `stopctl --local plugins list|describe`, human and JSON.
+#include <gtest/gtest.h>
+
+#include "stopctl_runner.hpp"
+
+namespace stopd::e2e {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Plugins, ListHuman) {
+  const auto result = run_stopctl({"--local", "plugins", "list"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_TRUE(contains(result.out, "PROVIDER")) << result;
+  EXPECT_TRUE(contains(result.out, "local.process")) << result;
+  EXPECT_TRUE(contains(result.out, "async")) << result;
+  EXPECT_FALSE(contains(result.out, "Refused")) << result;
+}
+
+TEST(Plugins, ListJson) {
+  const auto result = run_stopctl({"--local", "plugins", "list", "-o", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  const auto json = result.json();
+  ASSERT_TRUE(json["providers"].is_array()) << result;
+  bool found = false;
+  for (const auto& provider : json["providers"]) {
+    if (provider.value("name", "") != "local.process") continue;
+    found = true;
+    EXPECT_FALSE(provider.value("version", "").empty()) << result;
+    EXPECT_TRUE(provider["asynchronous"].is_boolean()) << result;
+    EXPECT_FALSE(provider.value("description", "").empty()) << result;
+    EXPECT_TRUE(contains(provider.value("library", ""), "libstopd_process.so")) << result;
+  }
+  EXPECT_TRUE(found) << result;
+  EXPECT_TRUE(json["refused"].is_array() && json["refused"].empty()) << result;
+}
+
+TEST(Plugins, ListShowsRefusedPluginsWithTheReason) {
+  TempDir dir;
+  const auto refused = test_plugin_dir() / "libstopd_test_abi_major.so";
+  const auto no_descriptor = test_plugin_dir() / "libstopd_test_no_descriptor.so";
+  const auto config = dir.write(
+      "stopd.json", nlohmann::json{{"plugins", {refused.string(), no_descriptor.string()}}}.dump());
+
+  const auto human = run_stopctl({"--local", "--config", config, "plugins", "list"});
+  ASSERT_EQ(human.exit_code, 0) << human;
+  EXPECT_TRUE(contains(human.out, "local.process")) << human;  // the others still load
+  EXPECT_TRUE(contains(human.out, "Refused plugins")) << human;
+  EXPECT_TRUE(contains(human.out, refused.string())) << human;
+  EXPECT_TRUE(contains(human.out, no_descriptor.string())) << human;
+
+  const auto json = run_stopctl({"--local", "--config", config, "plugins", "list", "-o", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json;
+  const auto parsed = json.json();
+  ASSERT_EQ(parsed["refused"].size(), 2u) << json;
+  for (const auto& entry : parsed["refused"]) {
+    EXPECT_FALSE(entry.value("file", "").empty()) << json;
+    EXPECT_FALSE(entry.value("reason", "").empty()) << json;
+  }
+}
+
+TEST(Plugins, DescribeHuman) {
+  const auto result = run_stopctl({"--local", "plugins", "describe", "local.process"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_TRUE(result.out.starts_with("local.process ")) << result;
+  for (const char* part : {"library:", "libstopd_process.so", "capabilities:", "asynchronous",
+                           "concurrency:", "target schema", "options schema", "selector schema",
+                           "\"pid\"", "examples:", "stopctl --local stop local.process pid="})
+    EXPECT_TRUE(contains(result.out, part)) << part << "\n" << result;
+}
+
+TEST(Plugins, DescribeJson) {
+  const auto result =
+      run_stopctl({"--local", "plugins", "describe", "local.process", "-o", "json"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  const auto json = result.json();
+  EXPECT_EQ(json.value("name", ""), "local.process") << result;
+  EXPECT_TRUE(json["target_schema"].is_object()) << result;
+  EXPECT_TRUE(json["target_schema"]["properties"].contains("pid")) << result;
+  EXPECT_TRUE(json["options_schema"].is_object()) << result;
+  EXPECT_TRUE(json["capabilities"]["asynchronous"].is_boolean()) << result;
+  EXPECT_TRUE(json["concurrency"].is_number_integer()) << result;
+  ASSERT_TRUE(json["examples"].is_array() && !json["examples"].empty()) << result;
+}
+
+TEST(Plugins, DescribedExampleCommandIsValid) {
+  // The first example names a pid; with a pid that cannot exist it must get past validation
+  // (already_stopped or not found), never be refused as invalid.
+  const auto describe =
+      run_stopctl({"--local", "plugins", "describe", "local.process", "-o", "json"});
+  ASSERT_EQ(describe.exit_code, 0) << describe;
+  const std::string example = describe.json()["examples"][0].get<std::string>();
+  EXPECT_TRUE(example.starts_with("stopctl --local stop local.process ")) << example;
+  EXPECT_TRUE(contains(example, "pid=")) << example;
+}
+
+TEST(Plugins, DescribeUnknownNamesTheLoadedProviders) {
+  const auto human = run_stopctl({"--local", "plugins", "describe", "no.such"});
+  EXPECT_EQ(human.exit_code, 11) << human;
+  EXPECT_TRUE(contains(human.err, "no.such")) << human;
+  EXPECT_TRUE(contains(human.err, "local.process")) << human;
+
+  const auto json = run_stopctl({"--local", "plugins", "describe", "no.such", "-o", "json"});
+  EXPECT_EQ(json.exit_code, 11) << json;
+  EXPECT_EQ(json.json().value("code", ""), "invalid_argument") << json;
+  EXPECT_TRUE(contains(json.json().value("message", ""), "local.process")) << json;
+}
+
+}  // namespace
+}  // namespace stopd::e2e
