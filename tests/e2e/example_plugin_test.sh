@@ -71,6 +71,11 @@ so="$(STOPD_JOBS="${STOPD_JOBS:-2}" "$source_dir/scripts/build-example-plugin.sh
 }
 echo "built $so"
 
+# stopd_add_plugin() promises a plugin exports its descriptor and nothing else.
+exported="$(nm -D --defined-only "$so" | awk '{print $NF}' | sort -u | tr '\n' ' ')"
+[[ "$exported" == "stopd_plugin_descriptor " ]] ||
+  fail "a plugin must export only stopd_plugin_descriptor; this one exports: $exported"
+
 markers="$tmp/markers"
 mkdir -p "$markers"
 printf 'not yours\n' >"$tmp/outside.run"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Configures and builds stopd with one of the CMake presets of CMakePresets.json.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/build.sh [--build-dir DIR] [PRESET]
+
+Configures and builds stopd with a CMake preset (default: default).
+Presets: default (RelWithDebInfo), ci (warnings are errors), asan (Debug + ASan/UBSan).
+
+Options:
+  --build-dir DIR  build in DIR instead of the preset's build/<preset>
+  -h, --help
+
+Environment:
+  STOPD_JOBS       parallel build jobs (default: nproc)
+
+Missing tools or libraries? Run scripts/install-deps.sh first.
+EOF
+}
+
+die() {
+  printf 'build: error: %s\n' "$*" >&2
+  exit 1
+}
+usage_error() {
+  usage >&2
+  printf 'build: error: %s\n' "$*" >&2
+  exit 2
+}
+
+preset=default
+build_dir=
+preset_given=false
+while (($#)); do
+  case "$1" in
+    --build-dir)
+      (($# >= 2)) || usage_error "--build-dir needs a directory"
+      build_dir="$2"
+      shift
+      ;;
+    --build-dir=*) build_dir="${1#*=}" ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    -*) usage_error "unknown option: $1" ;;
+    *)
+      [[ "$preset_given" == false ]] || usage_error "only one preset, got '$preset' and '$1'"
+      preset="$1"
+      preset_given=true
+      ;;
+  esac
+  shift
+done
+
+command -v cmake >/dev/null 2>&1 || die "cmake not found: run scripts/install-deps.sh"
+command -v ninja >/dev/null 2>&1 || die "ninja not found: run scripts/install-deps.sh"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+jobs="${STOPD_JOBS:-$(nproc)}"
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "STOPD_JOBS must be a positive integer, got '$jobs'"
+
+if [[ -n "$build_dir" ]]; then
+  printf 'build: configuring preset %s in %s\n' "$preset" "$build_dir"
+  cmake --preset "$preset" -B "$build_dir"
+  printf 'build: building %s with %s jobs\n' "$build_dir" "$jobs"
+  cmake --build "$build_dir" --parallel "$jobs"
+else
+  printf 'build: configuring preset %s\n' "$preset"
+  cmake --preset "$preset"
+  printf 'build: building preset %s with %s jobs\n' "$preset" "$jobs"
+  cmake --build --preset "$preset" --parallel "$jobs"
+fi

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Installs every Debian package stopd needs to build, test and run its integration tests.
+# Idempotent and non-interactive: when everything is installed it changes nothing and touches
+# no network; otherwise it runs `apt-get update` once and installs only what is missing.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/install-deps.sh [--check] [--list] [--help]
+
+Installs the Debian 12 packages stopd needs (with sudo when not run as root).
+Idempotent: packages already installed are left alone, and `apt-get update` runs only when
+something is missing.
+
+Options:
+  --check   install nothing; list missing packages and exit 1 if any are missing
+  --list    print every package this project needs, one per line, and exit
+  -h, --help
+EOF
+}
+
+# Building and testing the code that exists today.
+readonly BUILD_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libboost-dev libboost-filesystem-dev
+  nlohmann-json3-dev libvalijson-dev
+  libspdlog-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format shellcheck
+)
+
+# Needed by work that is planned or under way: the daemon (gRPC, SQLite journal, metrics), the
+# Huawei Cloud clients and their emulator (libcurl, cpp-httplib), and the CRI integration tests
+# against a real, private containerd (containerd, runc, CNI plugins, busybox for a test image).
+readonly UPCOMING_PACKAGES=(
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
+  libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev
+  containerd runc containernetworking-plugins busybox-static
+)
+
+log() { printf 'install-deps: %s\n' "$*"; }
+die() {
+  printf 'install-deps: error: %s\n' "$*" >&2
+  exit 1
+}
+usage_error() {
+  usage >&2
+  printf 'install-deps: error: %s\n' "$*" >&2
+  exit 2
+}
+
+mode=install
+while (($#)); do
+  case "$1" in
+    --check) mode=check ;;
+    --list) mode=list ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *) usage_error "unknown argument: $1" ;;
+  esac
+  shift
+done
+
+packages=("${BUILD_PACKAGES[@]}" "${UPCOMING_PACKAGES[@]}")
+
+if [[ "$mode" == list ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  die "apt-get/dpkg not found: this script supports Debian 12 (bookworm) and derivatives.
+On another system install the equivalents of: ${packages[*]}"
+fi
+
+is_installed() {
+  local status
+  status="$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" || return 1
+  [[ "$status" == installed ]]
+}
+
+missing=()
+for package in "${packages[@]}"; do
+  is_installed "$package" || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+  log "all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+log "missing ${#missing[@]} of ${#packages[@]} packages: ${missing[*]}"
+if [[ "$mode" == check ]]; then
+  exit 1
+fi
+
+# Root runs apt directly; anyone else goes through sudo (non-interactively under CI, where a
+# password prompt would hang the run).
+as_root=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null 2>&1 ||
+    die "not root and sudo is not installed: run this script as root, or install as root: ${missing[*]}"
+  if [[ "${CI:-}" == true ]]; then
+    as_root=(sudo -n)
+  else
+    as_root=(sudo)
+  fi
+fi
+
+# Waits for another apt/dpkg run to release its lock instead of failing at once, and keeps
+# existing configuration files without asking.
+apt_get=(
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get
+  -o DPkg::Lock::Timeout=600
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold
+)
+
+log "apt-get update"
+if ! "${apt_get[@]}" -q update; then
+  log "warning: apt-get update failed; trying with the package lists already on this machine"
+fi
+
+unknown=()
+for package in "${missing[@]}"; do
+  candidate="$(apt-cache policy "$package" 2>/dev/null | awk '/Candidate:/ {print $2}')"
+  if [[ -z "$candidate" || "$candidate" == "(none)" ]]; then
+    unknown+=("$package")
+  fi
+done
+if ((${#unknown[@]})); then
+  die "no installable version of: ${unknown[*]} (is this Debian 12 with the main component enabled?)"
+fi
+
+# No recommends: nothing here needs them (only criu, recommended by runc, would come along).
+log "apt-get install ${missing[*]}"
+"${apt_get[@]}" -q -y --no-install-recommends install "${missing[@]}"
+
+still_missing=()
+for package in "${missing[@]}"; do
+  is_installed "$package" || still_missing+=("$package")
+done
+if ((${#still_missing[@]})); then
+  die "apt-get finished but these are still not installed: ${still_missing[*]}"
+fi
+log "installed ${#missing[@]} packages; all ${#packages[@]} are present"
