@@ -1,6 +1,6 @@
 # Warnings and sanitizers for every target of this project (not for third-party code).
 set(STOPD_WARNING_FLAGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Woverloaded-virtual -Wconversion -Wsign-conversion -Wnull-dereference
+    -Wcast-align -Woverloaded-virtual -Wconversion -Wsign-conversion
     -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
 if(STOPD_WERROR)
   list(APPEND STOPD_WARNING_FLAGS -Werror)

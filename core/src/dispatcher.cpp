@@ -70,7 +70,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
 
   std::mutex mutex;
   std::condition_variable idle;
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights;  // running, by resource key
+  std::unordered_map<std::string_view, std::shared_ptr<Flight>> flights;  // by Flight::key
   std::unordered_map<const RegisteredProvider*, Limiter> limiters;
   std::size_t active = 0;  // flights not yet finished
 
@@ -112,31 +112,44 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
     return ticket;
   }
 
+  // A request refused before it has a schedule: answered at once, never armed.
+  std::shared_ptr<StopTicket> refuse(const sdk::StopRequest& request, Code code,
+                                     std::string message) {
+    auto ticket = std::make_shared<TicketImpl>(nullptr, Clock::now(), false);
+    return finish_alone(ticket, request, sdk::StopOutcome::make(code, std::move(message)));
+  }
+
   std::shared_ptr<StopTicket> submit(sdk::StopRequest request,
                                      const SubmitOptions& submit_options) {
     accepting_observers.store(false, std::memory_order_relaxed);
     const auto now = Clock::now();
     const RegisteredProvider* provider = registry.find(request.type);
-    // Validation happens before the schedule exists; its placeholder deadline is never armed.
-    auto ticket = std::make_shared<TicketImpl>(cancel_handler(), now, false);
     if (provider == nullptr)
-      return finish_alone(ticket, request,
-                          sdk::StopOutcome::make(Code::invalid_argument,
-                                                 "type: unknown resource type '" + request.type +
-                                                     "' (loaded: " + registry.names() + ")"));
+      return refuse(
+          request, Code::invalid_argument,
+          "type: unknown resource type '" + request.type + "' (loaded: " + registry.names() + ")");
     if (request.options.is_null()) request.options = nlohmann::json::object();
-    std::string key = request.target.is_object() ? request.target.dump() : std::string();
-    if (auto error = validate_request(*provider, request, key.size()))
-      return finish_alone(ticket, request, sdk::StopOutcome::make(Code::invalid_argument, *error));
+    // The resource key doubles as the size check: the canonical (sorted) form of the target.
+    std::string key;
+    if (request.target.is_object()) {
+      key.reserve(request.type.size() + 64);
+      key.append(request.type).push_back('\n');
+      try {
+        key.append(request.target.dump());
+      } catch (const nlohmann::json::type_error&) {
+        return refuse(request, Code::invalid_argument,
+                      "target: contains a string that is not valid UTF-8");
+      }
+    }
+    const std::size_t target_bytes = key.empty() ? 0 : key.size() - request.type.size() - 1;
+    if (auto error = validate_request(*provider, request, target_bytes))
+      return refuse(request, Code::invalid_argument, std::move(*error));
     const Schedule schedule = schedule_for(request, submit_options, options, now);
     if (schedule.deadline <= now)
-      return finish_alone(ticket, request,
-                          sdk::StopOutcome::make(Code::deadline_exceeded,
-                                                 "deadline: already passed when submitted"));
-    ticket = std::make_shared<TicketImpl>(cancel_handler(), schedule.deadline, false);
+      return refuse(request, Code::deadline_exceeded, "deadline: already passed when submitted");
+    auto ticket = std::make_shared<TicketImpl>(cancel_handler(), schedule.deadline, false);
     if (request.dry_run) return dry_run(*provider, std::move(request), ticket, schedule);
 
-    key.insert(0, request.type + '\n');
     const unsigned max_attempts = submit_options.max_attempts.value_or(
         provider->max_attempts > 0 ? provider->max_attempts : options.max_attempts);
 
@@ -177,7 +190,10 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
         flight->deadline.store(to_ticks(schedule.deadline));
         flight->tickets.push_back(ticket);
         ticket->flight = flight;
-        flights[flight->key] = flight;
+        // Erase first: the map's key views the flight's own string, so a replaced (cancelled)
+        // flight must not leave its key behind.
+        if (it != flights.end()) flights.erase(it);
+        flights.emplace(flight->key, flight);
         ++active;
         Limiter& limiter = limiters[provider];
         if (limiter.running < provider->concurrency) {
@@ -401,6 +417,12 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
       boost::asio::post(io, [self = shared_from_this(), next] { self->start_attempt(next); });
 
     StopResult result = result_of(flight->id, std::move(outcome), flight->attempt);
+    if (observers.empty()) {
+      // The common case, one caller and nobody listening: hand over the result, no copy.
+      for (std::size_t i = 0; i + 1 < tickets.size(); ++i) tickets[i]->finish(result);
+      if (!tickets.empty()) tickets.back()->finish(std::move(result));
+      return;
+    }
     for (const auto& ticket : tickets) ticket->finish(result);
     result.started = flight->started;
     result.finished = std::chrono::system_clock::now();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "stopd/core/logging.hpp"
+#include "stopd/core/logging_observer.hpp"
 
 namespace stopd::core {
 namespace {
@@ -39,11 +40,14 @@ Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
   for (const auto& [name, provider] : config.providers)
     if (registry_.find(name) != nullptr)
       registry_.configure(name, provider.max_concurrency, provider.max_attempts);
-  for (const auto& refused : report_.refused)
-    host_logger()->warn("plugin {} refused: {}", refused.file.string(), refused.reason);
+  // Refusals are in the report; the caller decides how loudly to show them.
+  for (const auto* provider : registry_.all())
+    host_logger()->info("loaded plugin {} {} from {}", provider->name(), provider->info.version,
+                        provider->library.string());
   for (const auto& warning : report_.warnings) host_logger()->warn("{}", warning);
 
   dispatcher_ = std::make_unique<Dispatcher>(registry_, config.dispatcher);
+  dispatcher_->add_observer(std::make_shared<LoggingObserver>());
 }
 
 Host::~Host() = default;

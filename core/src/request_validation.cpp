@@ -13,7 +13,13 @@ std::optional<std::string> validate_request(const RegisteredProvider& provider,
     return "options: expected an object";
   if (auto error = provider.target_schema.validate(request.target, "target")) return error;
   if (!request.options.is_null() && !request.options.empty()) {
-    if (request.options.dump().size() > kMaxOptionsBytes)
+    std::size_t options_bytes = 0;
+    try {
+      options_bytes = request.options.dump().size();
+    } catch (const nlohmann::json::type_error&) {
+      return "options: contains a string that is not valid UTF-8";
+    }
+    if (options_bytes > kMaxOptionsBytes)
       return "options: larger than the limit of " + std::to_string(kMaxOptionsBytes) + " bytes";
     if (auto error = provider.options_schema.validate(request.options, "options")) return error;
   }

@@ -12,11 +12,6 @@
 
 namespace stopd::core {
 
-// Beyond this a target or options object is refused: no resource needs more to be named, and
-// the journal and every log line carry it.
-inline constexpr std::size_t kMaxTargetBytes = 16 * 1024;
-inline constexpr std::size_t kMaxOptionsBytes = 64 * 1024;
-
 // nullopt when the request may proceed; else a message naming the field.
 std::optional<std::string> validate_request(const RegisteredProvider& provider,
                                             const sdk::StopRequest& request,

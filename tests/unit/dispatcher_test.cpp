@@ -486,6 +486,8 @@ TEST(Dispatcher, RejectsBadRequestsWithTheFieldNamed) {
   drain.grace.reset();
   expect_invalid(drain, "grace: unbounded");
   expect_invalid(request_for("t.sync", std::string(20000, 'a')), "target: 200");
+  expect_invalid(request_for("t.sync", "a\xff"),
+                 "target: contains a string that is not valid UTF-8");
   EXPECT_EQ(provider->calls.load(), 0);
 }
 

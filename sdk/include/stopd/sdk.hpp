@@ -7,5 +7,6 @@
 #include "stopd/sdk/outcome.hpp"
 #include "stopd/sdk/plugin.hpp"
 #include "stopd/sdk/provider.hpp"
+#include "stopd/sdk/provider_config.hpp"
 #include "stopd/sdk/request.hpp"
 #include "stopd/sdk/version.hpp"

@@ -19,6 +19,11 @@
 
 namespace stopd::core {
 
+// Beyond these sizes (of the compact JSON) a target or options object is refused: no resource
+// needs more to be named, and the journal and every log line carry it.
+inline constexpr std::size_t kMaxTargetBytes = 16 * 1024;
+inline constexpr std::size_t kMaxOptionsBytes = 64 * 1024;
+
 struct DispatcherOptions {
   // Default deadline of a bounded stop: grace + margin (the margin covers forcing and confirming).
   std::chrono::milliseconds deadline_margin{std::chrono::seconds(30)};

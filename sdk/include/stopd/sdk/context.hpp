@@ -3,6 +3,7 @@
 // asynchronous providers, the way to report the outcome.
 #pragma once
 
+#include <boost/config.hpp>
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -13,7 +14,7 @@
 
 namespace stopd::sdk {
 
-class StopContext {
+class BOOST_SYMBOL_VISIBLE StopContext {
  public:
   using Clock = std::chrono::steady_clock;
 

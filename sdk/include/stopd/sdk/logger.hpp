@@ -2,13 +2,14 @@
 // plugin's name (and, through StopContext::log, the stop's id) attached.
 #pragma once
 
+#include <boost/config.hpp>
 #include <string_view>
 
 namespace stopd::sdk {
 
 enum class LogLevel { trace, debug, info, warn, error };
 
-class Logger {
+class BOOST_SYMBOL_VISIBLE Logger {
  public:
   virtual ~Logger() = default;
   virtual void log(LogLevel level, std::string_view message) = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <boost/config.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -66,7 +67,8 @@ struct StopOutcome {
 
 // Thrown by a provider's inspect() or list() (or anywhere inside stop()) to fail with a specific
 // code. Anything else a provider throws becomes `internal`.
-class StopError : public std::runtime_error {
+// Visible so a catch in the host matches a throw from a plugin built with hidden visibility.
+class BOOST_SYMBOL_VISIBLE StopError : public std::runtime_error {
  public:
   StopError(Code code, const std::string& message) : std::runtime_error(message), code_(code) {}
   Code code() const noexcept { return code_; }

@@ -19,14 +19,10 @@
 
 #include "stopd/sdk/logger.hpp"
 #include "stopd/sdk/provider.hpp"
+#include "stopd/sdk/provider_config.hpp"
 #include "stopd/sdk/version.hpp"
 
 namespace stopd::sdk {
-
-struct ProviderConfig {
-  nlohmann::json settings = nlohmann::json::object();  // already validated against kConfigSchema
-  std::shared_ptr<Logger> logger;                      // never null
-};
 
 using ProviderFactory = std::unique_ptr<IStopProvider> (*)(const ProviderConfig&);
 

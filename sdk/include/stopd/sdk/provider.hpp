@@ -37,7 +37,8 @@ struct ProviderInfo {
   unsigned default_concurrency = 16;
 };
 
-// What inspect() found.
+// What inspect() found. A dry run reports `running`/`stopping` as "would stop", `stopped` as
+// already_stopped and `absent` as not_found, the codes a real stop would return.
 struct Inspection {
   enum class State { running, stopping, stopped, absent };
   State state = State::running;
@@ -45,6 +46,10 @@ struct Inspection {
   nlohmann::json facts = nlohmann::json::object();
 };
 
+// Threads: the host calls a provider from its own threads, which block SIGINT, SIGTERM and
+// SIGHUP (the host waits for them itself). Threads a provider starts inherit that mask, and so
+// would a child process it forks: reset the mask (e.g. posix_spawn with
+// POSIX_SPAWN_SETSIGMASK) when you start one.
 class BOOST_SYMBOL_VISIBLE IStopProvider {
  public:
   virtual ~IStopProvider() = default;

@@ -24,6 +24,8 @@ struct StopRequest {
   // Ignored when mode is immediate. Providers should schedule by StopContext::force_at(),
   // which folds in this grace and any later escalation.
   std::optional<std::chrono::milliseconds> grace = std::chrono::seconds(10);
+  // The host answers dry runs itself through IStopProvider::inspect(), so stop() and start()
+  // normally never see it set; a provider called directly should still change nothing if it is.
   bool dry_run = false;
 };
 
