@@ -106,9 +106,13 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
                                            sdk::StopOutcome outcome, bool dry_run = false) {
     StopResult result = result_of(next_id(), std::move(outcome), 0);
     result.dry_run = dry_run;
+    if (!observers.empty()) {
+      StopResult observed = result;
+      observed.started = observed.finished = std::chrono::system_clock::now();
+      notify_with(StopEvent(StopEventKind::finished, observed.stop_id, request),
+                  [&](StopEvent& e) { e.result = &observed; });
+    }
     ticket->finish(std::move(result));
-    notify_with(StopEvent(StopEventKind::finished, ticket->wait().stop_id, request),
-                [&](StopEvent& e) { e.result = &ticket->wait(); });
     return ticket;
   }
 
@@ -175,6 +179,8 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
         ticket->set_joined(true);
         ticket->flight = flight;
         flight->tickets.push_back(ticket);
+        if (to_ticks(schedule.force_at) < flight->joined_force_at.load())
+          flight->joined_force_at.store(to_ticks(schedule.force_at));
         if (to_ticks(schedule.force_at) < flight->force_at.load()) {
           flight->force_at.store(to_ticks(schedule.force_at));
           escalated = changed = true;
@@ -298,6 +304,12 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
     {
       std::lock_guard lock(mutex);
       if (flight->phase == Flight::Phase::done) return;
+      if (flight->attempt == 0) {
+        // The grace counts from now, when the provider first gets the stop, not from when it
+        // was submitted; escalations that arrived while it waited still apply.
+        const auto own = schedule_for(flight->request, {}, options, Clock::now()).force_at;
+        flight->force_at.store(std::min(to_ticks(own), flight->joined_force_at.load()));
+      }
       flight->phase = Flight::Phase::running;
       flight->retry_timer.reset();
       context = std::make_shared<AttemptContext>(shared_from_this(), flight, ++flight->attempt);
@@ -423,13 +435,15 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
       if (!tickets.empty()) tickets.back()->finish(std::move(result));
       return;
     }
-    for (const auto& ticket : tickets) ticket->finish(result);
-    result.started = flight->started;
-    result.finished = std::chrono::system_clock::now();
+    // Observers (the journal among them) hear of the end before any caller is answered.
+    StopResult observed = result;
+    observed.started = flight->started;
+    observed.finished = std::chrono::system_clock::now();
     notify_with(StopEvent(StopEventKind::finished, flight->id, flight->request), [&](StopEvent& e) {
       e.attempt = flight->attempt;
-      e.result = &result;
+      e.result = &observed;
     });
+    for (const auto& ticket : tickets) ticket->finish(result);
   }
 
   std::shared_ptr<StopTicket> dry_run(const RegisteredProvider& provider, sdk::StopRequest request,

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,10 @@ struct Flight {
 
   // Read by providers from any thread.
   std::atomic<std::int64_t> force_at{0};
+  // The earliest force time asked for by requests that joined; the flight's own grace only
+  // starts counting when its first attempt starts (a stop queued behind a concurrency limit
+  // keeps its whole grace).
+  std::atomic<std::int64_t> joined_force_at{std::numeric_limits<std::int64_t>::max()};
   std::atomic<std::int64_t> deadline{0};
   std::atomic<bool> cancelled{false};
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "process_test_fixture.hpp"
+#include "stopd/test/requirement.hpp"
 #include "stopd/test/temp_cgroup.hpp"
 
 namespace stopd::process::testing {
@@ -113,7 +114,7 @@ TEST_F(InspectListTest, ListByCommFindsTheChildAndNeverThisProcess) {
 TEST_F(InspectListTest, ListByCgroup) {
   auto cgroup = stopd::test::TempCgroup::create(stopd::test::CgroupVersion::v2);
   if (!cgroup) cgroup = stopd::test::TempCgroup::create(stopd::test::CgroupVersion::v1);
-  if (!cgroup) GTEST_SKIP() << "no writable cgroup hierarchy";
+  STOPD_REQUIRE_OR_SKIP(cgroup.has_value(), "a writable cgroup hierarchy");
   auto& child = spawn({"--join-cgroup", cgroup->path(), "--children", "1"});
   std::vector<pid_t> expected{child.pid(), child.children().at(0)};
   std::sort(expected.begin(), expected.end());

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "process_test_fixture.hpp"
+#include "stopd/test/requirement.hpp"
 #include "stopd/test/temp_cgroup.hpp"
 
 namespace stopd::process::testing {
@@ -20,7 +21,7 @@ class CgroupStopTest : public ProcessProviderTest,
  protected:
   void SetUp() override {
     cgroup_ = TempCgroup::create(GetParam());
-    if (!cgroup_) GTEST_SKIP() << "no writable cgroup hierarchy of this version here";
+    STOPD_REQUIRE_OR_SKIP(cgroup_.has_value(), "a writable cgroup hierarchy of this version");
   }
   void TearDown() override {
     ProcessProviderTest::TearDown();
@@ -147,7 +148,7 @@ class JoinedCgroup {
 TEST_P(CgroupStopTest, CgroupContainingThisProcessIsRefused) {
   auto& child = spawn({"--join-cgroup", cgroup_->path()});
   JoinedCgroup joined(cgroup_->path(), GetParam());
-  if (!joined.joined()) GTEST_SKIP() << "cannot move this process into the test cgroup and back";
+  STOPD_REQUIRE_OR_SKIP(joined.joined(), "moving this process into the test cgroup and back");
 
   const auto outcome = run({{"cgroup", cgroup_->path()}}, RecordingContext::with_grace(5s));
 

@@ -14,6 +14,7 @@
 #include <valijson/validator.hpp>
 
 #include "process_test_fixture.hpp"
+#include "stopd/test/requirement.hpp"
 
 namespace stopd::process::testing {
 namespace {
@@ -125,7 +126,8 @@ TEST_F(ValidationTest, ThisProcessIsNeverSignalled) {
 
 TEST_F(ValidationTest, KernelThreadIsRefused) {
   // kthreadd is pid 2 in the initial pid namespace.
-  if (stopd::test::comm_of(2) != "kthreadd") GTEST_SKIP() << "pid 2 is not kthreadd here";
+  STOPD_REQUIRE_OR_SKIP(stopd::test::comm_of(2) == "kthreadd",
+                        "pid 2 is kthreadd (the initial pid namespace)");
   const auto outcome = outcome_of(provider(), {{"pid", 2}});
   EXPECT_EQ(outcome.code, Code::failed_precondition) << describe(outcome);
   EXPECT_NE(outcome.message.find("kernel thread"), std::string::npos) << outcome.message;

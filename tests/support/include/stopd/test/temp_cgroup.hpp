@@ -16,7 +16,7 @@ enum class CgroupVersion { v1, v2 };
 class TempCgroup {
  public:
   // A new directory under the hierarchy's root; nullopt if this machine has no writable hierarchy
-  // of that version (the caller skips the test).
+  // of that version (see STOPD_REQUIRE_OR_SKIP).
   static std::optional<TempCgroup> create(CgroupVersion version);
 
   TempCgroup(TempCgroup&& other) noexcept;
