@@ -123,31 +123,46 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
     return finish_alone(ticket, request, sdk::StopOutcome::make(code, std::move(message)));
   }
 
+  struct Checked {
+    const RegisteredProvider* provider = nullptr;
+    std::string key;  // type + canonical target: what single-flight is keyed by
+    std::optional<std::string> error;
+  };
+
+  Checked check(const sdk::StopRequest& request) const {
+    Checked checked;
+    checked.provider = registry.find(request.type);
+    if (checked.provider == nullptr) {
+      checked.error =
+          "type: unknown resource type '" + request.type + "' (loaded: " + registry.names() + ")";
+      return checked;
+    }
+    // The resource key doubles as the size check: the canonical (sorted) form of the target.
+    if (request.target.is_object()) {
+      checked.key.reserve(request.type.size() + 64);
+      checked.key.append(request.type).push_back('\n');
+      try {
+        checked.key.append(request.target.dump());
+      } catch (const nlohmann::json::type_error&) {
+        checked.error = "target: contains a string that is not valid UTF-8";
+        return checked;
+      }
+    }
+    const std::size_t target_bytes =
+        checked.key.empty() ? 0 : checked.key.size() - request.type.size() - 1;
+    checked.error = validate_request(*checked.provider, request, target_bytes);
+    return checked;
+  }
+
   std::shared_ptr<StopTicket> submit(sdk::StopRequest request,
                                      const SubmitOptions& submit_options) {
     accepting_observers.store(false, std::memory_order_relaxed);
     const auto now = Clock::now();
-    const RegisteredProvider* provider = registry.find(request.type);
-    if (provider == nullptr)
-      return refuse(
-          request, Code::invalid_argument,
-          "type: unknown resource type '" + request.type + "' (loaded: " + registry.names() + ")");
     if (request.options.is_null()) request.options = nlohmann::json::object();
-    // The resource key doubles as the size check: the canonical (sorted) form of the target.
-    std::string key;
-    if (request.target.is_object()) {
-      key.reserve(request.type.size() + 64);
-      key.append(request.type).push_back('\n');
-      try {
-        key.append(request.target.dump());
-      } catch (const nlohmann::json::type_error&) {
-        return refuse(request, Code::invalid_argument,
-                      "target: contains a string that is not valid UTF-8");
-      }
-    }
-    const std::size_t target_bytes = key.empty() ? 0 : key.size() - request.type.size() - 1;
-    if (auto error = validate_request(*provider, request, target_bytes))
-      return refuse(request, Code::invalid_argument, std::move(*error));
+    Checked checked = check(request);
+    if (checked.error) return refuse(request, Code::invalid_argument, std::move(*checked.error));
+    const RegisteredProvider* provider = checked.provider;
+    std::string key = std::move(checked.key);
     const Schedule schedule = schedule_for(request, submit_options, options, now);
     if (schedule.deadline <= now)
       return refuse(request, Code::deadline_exceeded, "deadline: already passed when submitted");
@@ -177,6 +192,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
         flight = it->second;
         joined = true;
         ticket->set_joined(true);
+        ticket->set_stop_id(flight->id);
         ticket->flight = flight;
         flight->tickets.push_back(ticket);
         if (to_ticks(schedule.force_at) < flight->joined_force_at.load())
@@ -195,6 +211,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
         flight->force_at.store(to_ticks(schedule.force_at));
         flight->deadline.store(to_ticks(schedule.deadline));
         flight->tickets.push_back(ticket);
+        ticket->set_stop_id(flight->id);
         ticket->flight = flight;
         // Erase first: the map's key views the flight's own string, so a replaced (cancelled)
         // flight must not leave its key behind.
@@ -559,6 +576,10 @@ void Dispatcher::add_observer(std::shared_ptr<StopObserver> observer) {
   if (!state_->accepting_observers.load())
     throw std::logic_error("Dispatcher::add_observer must be called before the first submit()");
   state_->observers.push_back(std::move(observer));
+}
+
+std::optional<std::string> Dispatcher::validate(const sdk::StopRequest& request) const {
+  return state_->check(request).error;
 }
 
 std::size_t Dispatcher::in_flight() const {

@@ -7,6 +7,16 @@ bool TicketImpl::done() const {
   return done_;
 }
 
+std::string TicketImpl::stop_id() const {
+  std::lock_guard lock(mutex_);
+  return stop_id_;
+}
+
+void TicketImpl::set_stop_id(std::string id) {
+  std::lock_guard lock(mutex_);
+  stop_id_ = std::move(id);
+}
+
 const StopResult& TicketImpl::wait() {
   std::unique_lock lock(mutex_);
   finished_.wait(lock, [this] { return done_; });
@@ -39,6 +49,7 @@ bool TicketImpl::finish(StopResult result) {
     std::lock_guard lock(mutex_);
     if (done_) return false;
     result.joined = joined_;
+    if (stop_id_.empty()) stop_id_ = result.stop_id;
     result.started = started_;
     result.finished = std::chrono::system_clock::now();
     result_ = std::move(result);

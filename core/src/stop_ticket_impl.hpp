@@ -26,6 +26,8 @@ class TicketImpl final : public StopTicket {
         started_(std::chrono::system_clock::now()) {}
 
   bool done() const override;
+  std::string stop_id() const override;
+  void set_stop_id(std::string id);
   const StopResult& wait() override;
   bool wait_for(std::chrono::milliseconds timeout) override;
   void on_done(std::function<void(const StopResult&)> callback) override;
@@ -57,6 +59,7 @@ class TicketImpl final : public StopTicket {
   StopResult result_;
   std::vector<std::function<void(const StopResult&)>> callbacks_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::string stop_id_;
 };
 
 }  // namespace stopd::core

@@ -214,7 +214,8 @@ TEST(Dispatcher, JoinedCallerWithAnEarlierDeadlineLeavesWhileTheStopGoesOn) {
   ASSERT_TRUE(entered.wait());
   core::SubmitOptions hurried;
   hurried.deadline = std::chrono::steady_clock::now() + 100ms;
-  const auto& impatient = dispatcher.submit(request_for("t.sync", "x"), hurried)->wait();
+  // A copy: the ticket is a temporary, and wait() returns a reference into it.
+  const auto impatient = dispatcher.submit(request_for("t.sync", "x"), hurried)->wait();
   EXPECT_EQ(impatient.outcome.code, Code::deadline_exceeded);
   release.open();
   EXPECT_EQ(patient->wait().outcome.code, Code::stopped);
@@ -369,7 +370,7 @@ TEST(Dispatcher, QueuedStopWhoseCallerGivesUpNeverStarts) {
   auto blocker = dispatcher.submit(request_for("t.sync", "first"));
   core::SubmitOptions hurried;
   hurried.deadline = std::chrono::steady_clock::now() + 100ms;
-  const auto& waiting = dispatcher.submit(request_for("t.sync", "second"), hurried)->wait();
+  const auto waiting = dispatcher.submit(request_for("t.sync", "second"), hurried)->wait();
   EXPECT_EQ(waiting.outcome.code, Code::deadline_exceeded);
   EXPECT_NE(waiting.outcome.message.find("queued"), std::string::npos) << waiting.outcome.message;
   release.open();

@@ -47,6 +47,13 @@ TEST(HostConfig, ParsesEveryKey) {
   EXPECT_EQ(config.log_level, "debug");
 }
 
+TEST(HostConfig, TheExampleConfigIsValid) {
+  const auto config =
+      core::load_host_config(fs::path(STOPD_SOURCE_DIR) / "examples/config/stopd.json");
+  EXPECT_EQ(config.providers.at("local.process").max_concurrency, 10000u);
+  EXPECT_EQ(config.log_level, "info");
+}
+
 TEST(HostConfig, EmptyConfigMeansDefaults) {
   const auto config = core::parse_host_config(json::object(), "");
   EXPECT_FALSE(config.plugin_dirs.has_value());

@@ -46,7 +46,11 @@ class StopTicket {
  public:
   virtual ~StopTicket() = default;
   virtual bool done() const = 0;
-  virtual const StopResult& wait() = 0;  // blocks until done
+  // The stop this request rides on (shared by joined requests); events carry the same id.
+  virtual std::string stop_id() const = 0;
+  // Blocks until done. The reference lives as long as the ticket: keep the ticket (or copy the
+  // result) rather than binding a reference to submit(...)->wait().
+  virtual const StopResult& wait() = 0;
   // Blocks at most `timeout`; true when done (then wait() returns at once).
   virtual bool wait_for(std::chrono::milliseconds timeout) = 0;
   // Runs `callback` once with the result: now if already done, else on a dispatcher thread.
@@ -62,6 +66,10 @@ class Dispatcher {
   ~Dispatcher();  // cancels what is still running and waits for it
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // The checks submit() makes before anything runs (known type, schemas, sizes, grace): the
+  // message for invalid_argument, or nullopt. Lets a caller refuse a request before it records it.
+  std::optional<std::string> validate(const sdk::StopRequest& request) const;
 
   // Never throws for bad input: an invalid request yields a ticket that is already done with
   // `invalid_argument` and a message naming the field.

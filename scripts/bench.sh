@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the default preset and runs the benchmarks of tests/bench, each against its baseline in
+# the same run. The machines are shared and noisy: quote the medians and ratios this prints, from
+# one run, not single absolute times.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF_USAGE'
+Usage: scripts/bench.sh [--no-build] [--help]
+
+  dispatch     a no-op provider through the full dispatcher vs a direct virtual call
+  mass stop    5,000 real processes stopped --immediate through local.process vs kill+waitpid
+  escalation   2,000 TERM-ignoring processes, grace 1 s: SIGKILL punctuality, deaths, peak RSS
+
+Options:
+  --no-build   use the existing build in build/default
+  -h, --help
+EOF_USAGE
+}
+
+build=true
+while (($#)); do
+  case "$1" in
+    --no-build) build=false ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *)
+      usage >&2
+      exit 2
+      ;;
+  esac
+  shift
+done
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+[[ "$build" == false ]] || scripts/build.sh default
+bin="$root/build/default/bin"
+
+printf '\n== dispatch overhead (Google Benchmark, 7 repetitions)\n'
+"$bin/stopd_bench_dispatch" --benchmark_repetitions=7 --benchmark_report_aggregates_only=true
+printf '\n== mass stop: 5,000 processes, immediate\n'
+"$bin/stopd_bench_mass_stop" --processes 5000 --rounds 5
+printf '\n== escalation: 2,000 TERM-ignoring processes, grace 1 s\n'
+"$bin/stopd_bench_escalation" --processes 2000 --grace-ms 1000
+printf '\n== for scale: the kernel alone killing 2,000 processes (kill+waitpid)\n'
+"$bin/stopd_bench_mass_stop" --processes 2000 --rounds 5 | grep -E 'kill\+waitpid:'
