@@ -1,0 +1,107 @@
+// The daemon's configuration: the same JSON file as HostConfig (host_config.hpp), whose daemon
+// sections stopctl --local ignores. Invalid → ConfigError naming the key and why; the daemon
+// refuses to start.
+//
+// {
+//   …host keys (plugin_dirs, plugins, providers, dispatcher, log_level)…,
+//   "listen": {
+//     "unix_socket": "/run/stopd/stopd.sock", "socket_mode": "0660",
+//     "tcp": "0.0.0.0:7443",
+//     "tls": {"cert": "server.crt", "key": "server.key", "client_ca": "ca.crt",
+//     "require_client_cert": true}
+//   },
+//   "auth": {
+//     "unix_socket": "trusted",                 // or "token": socket clients need a token too
+//     "tokens": [
+//       {"name": "ops", "sha256": "<64 hex>", "scopes": [{"types": ["*"]}]},
+//       {"name": "cdm-bot", "token": {"env": "STOPD_CDM_TOKEN"},
+//        "scopes": [{"types": ["huaweicloud.cdm.*"], "target": {"project_id": ["p-123"]}}]}
+//     ]
+//   },
+//   "journal": {"file": "/var/lib/stopd/journal.db", "sync": "full", "retention_hours": 168},
+//   "metrics": {"listen": "127.0.0.1:9464"},
+//   "drain_timeout_seconds": 30
+// }
+//
+// A secret (a token's plaintext) may be inline, {"env": "NAME"} or {"file": "/path"}; it is
+// hashed at load and the plaintext is dropped.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stopd/core/host_config.hpp"
+
+namespace stopd::core {
+
+struct TlsConfig {
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+  std::optional<std::filesystem::path> client_ca_file;
+  bool require_client_cert = false;
+};
+
+struct ListenConfig {
+  std::filesystem::path unix_socket = "/run/stopd/stopd.sock";
+  unsigned socket_mode = 0660;
+  std::optional<std::string> tcp;  // host:port
+  std::optional<TlsConfig> tls;    // required when tcp is set
+};
+
+struct TokenScope {
+  std::vector<std::string> types;  // "local.process", "huaweicloud.*", "*"
+  // Target key → the values allowed for it; a target must carry each key with one of them.
+  std::map<std::string, std::vector<nlohmann::json>> target;
+};
+
+struct TokenConfig {
+  std::string name;                     // what logs, the journal and audit show; never the token
+  std::array<std::uint8_t, 32> sha256;  // of the token's bytes
+  std::vector<TokenScope> scopes;       // empty: nothing is allowed
+};
+
+struct AuthConfig {
+  enum class UnixSocket { trusted, token };
+  UnixSocket unix_socket =
+      UnixSocket::trusted;  // trusted: whoever can open the socket may do anything
+  std::vector<TokenConfig> tokens;
+};
+
+struct JournalConfig {
+  std::filesystem::path file = "/var/lib/stopd/journal.db";
+  bool sync_full = true;
+  std::chrono::seconds retention{std::chrono::hours(24 * 7)};
+  std::chrono::seconds prune_interval{std::chrono::hours(1)};
+};
+
+struct MetricsConfig {
+  std::optional<std::string> listen;  // host:port of the Prometheus endpoint; nullopt: off
+};
+
+struct DaemonConfig {
+  HostConfig host;
+  ListenConfig listen;
+  AuthConfig auth;
+  JournalConfig journal;
+  MetricsConfig metrics;
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
+};
+
+// Throws ConfigError. Relative paths resolve against base_dir.
+DaemonConfig parse_daemon_config(const nlohmann::json& document,
+                                 const std::filesystem::path& base_dir);
+DaemonConfig load_daemon_config(const std::filesystem::path& file);
+
+// The secret a config value names: an inline string, {"env": "NAME"} or {"file": "/path"} (the
+// file's content without a trailing newline). Throws ConfigError naming `key` — never the value.
+std::string resolve_secret(const nlohmann::json& value, const std::string& key,
+                           const std::filesystem::path& base_dir);
+
+}  // namespace stopd::core
