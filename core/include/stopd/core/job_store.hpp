@@ -1,6 +1,16 @@
 // The journal: every job and every change of it in SQLite (WAL mode). A write returns only when
 // it is durable, so the daemon can acknowledge a job it has journaled and resume it after a crash.
 // Thread-safe. Secrets never reach it: jobs hold requests and outcomes, never credentials.
+//
+// Concurrent writes share one transaction and one fsync (group commit): a writer that finds a
+// commit in progress queues behind it and the next commit carries every queued write, each in
+// its own savepoint, so one refused write (a duplicate) never fails the others. Reads use a
+// second connection and never wait for a commit.
+//
+// One JobStore per file: it holds an exclusive flock(2) on "<file>.lock" (created next to the
+// journal and left there; the kernel releases the lock when the process dies). Other tools may
+// read the journal meanwhile, e.g. `sqlite3 -readonly journal.db 'SELECT * FROM jobs'`.
+// Times are kept in whole milliseconds.
 #pragma once
 
 #include <chrono>
@@ -25,14 +35,19 @@ struct JournalOptions {
   // true: PRAGMA synchronous=FULL, a commit survives power loss. false: NORMAL, a commit survives a
   // crash of the daemon (kill -9) but the last ones may be lost if the machine itself goes down.
   bool sync_full = true;
-  // Called with how long each write took (metrics).
+  // Called with how long each write took (metrics): from the call of insert(), update(),
+  // update_many() or one chunk of prune_finished_before() until it was durable, waiting for a
+  // group commit included; on the writing thread, after the commit. Must not throw.
   std::function<void(std::chrono::nanoseconds)> on_write;
 };
+
+inline constexpr std::size_t kMaxListLimit = 1000;
 
 class JobStore {
  public:
   // Opens or creates the journal (and its schema). Throws JournalError naming the file and why
-  // (missing directory, not a stopd journal, newer schema, locked by another daemon…).
+  // (missing directory, not a stopd journal, newer schema, locked by another daemon (its pid),
+  // read-only…).
   JobStore(const std::filesystem::path& file, JournalOptions options = {});
   ~JobStore();
   JobStore(const JobStore&) = delete;
@@ -40,12 +55,20 @@ class JobStore {
 
   // Throws JournalError; a duplicate id or request_id is an error.
   void insert(const Job& job);
-  // Everything that may change after insert: state, times, attempts, resumed, stop_id, joined,
-  // outcome. Throws JournalError.
+  // Everything that may change after insert: state, times (started, finished, deadline,
+  // force_at), attempts, resumed, stop_id, joined, outcome; the request, requester, request_id
+  // and created never change. Throws JournalError (also for an unknown id).
   void update(const Job& job);
+  // update() for many jobs in one transaction (all or none); unknown ids are skipped. Returns how
+  // many rows were updated. Throws JournalError.
+  std::size_t update_many(const std::vector<Job>& jobs);
 
   std::optional<Job> get(std::string_view id) const;
-  std::optional<Job> find_by_request_id(std::string_view request_id) const;
+  std::optional<Job> find_by_request_id(std::string_view request_id) const;  // empty: nullopt
+  // Newest first (created, then id). filter.limit is clamped to 1..kMaxListLimit (0 gives 1:
+  // map an API's "0 = default" before calling). A page that is full and has more after it sets
+  // next_after_id. An after_id whose job was pruned meanwhile still works (its id carries its
+  // creation time); one that is not a job id throws sdk::StopError(invalid_argument).
   JobPage list(const JobFilter& filter) const;
   std::vector<Job> unfinished() const;  // oldest first
   // Deletes finished jobs that finished before `cutoff`; returns how many.

@@ -1,0 +1,550 @@
+#include "stopd/core/job_store.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+
+#include "job_id.hpp"
+#include "job_time.hpp"
+#include "journal_lock.hpp"
+#include "journal_schema.hpp"
+#include "sqlite.hpp"
+#include "stopd/sdk/outcome.hpp"
+
+namespace stopd::core {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::SqliteError;
+using sqlite::Statement;
+using sqlite::Use;
+
+// Never throws for strings that are not UTF-8 (a provider's details may carry raw bytes).
+std::string dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string_view mode_name(sdk::Mode mode) {
+  return mode == sdk::Mode::immediate ? "immediate" : "graceful";
+}
+
+// What insert() binds, serialized by the caller's thread before it joins a group commit.
+struct InsertRow {
+  const Job& job;
+  std::string target;
+  std::string options;
+  std::string details;
+};
+
+struct UpdateRow {
+  const Job& job;
+  std::string details;
+};
+
+std::string details_of(const Job& job) {
+  return job.outcome ? dump(job.outcome->details) : std::string();
+}
+
+// One caller's write, applied by whichever thread leads the group commit it joins.
+struct WriteOp {
+  std::function<void()> apply;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+constexpr std::size_t kPruneChunk = 1000;
+
+}  // namespace
+
+struct JobStore::Impl {
+  Impl(const fs::path& file_, JournalOptions options_)
+      : file(file_),
+        name(file_.string()),
+        options(std::move(options_)),
+        lock(checked_directory(file_)),
+        writer(open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) {
+    prepare_journal(*writer, name, options.sync_full);
+    reader = open(SQLITE_OPEN_READONLY);
+    try {
+      reader->exec("PRAGMA busy_timeout = 5000");
+      reader->exec("PRAGMA query_only = 1");
+      reader->exec("PRAGMA cache_size = -512");  // as the writer's (journal_schema.cpp)
+      prepare_statements();
+    } catch (const SqliteError& e) {
+      fail("cannot prepare its statements", e);
+    }
+  }
+
+  const fs::path file;
+  const std::string name;
+  const JournalOptions options;
+  JournalLock lock;
+
+  // The writing connection: used only by the thread leading a group commit.
+  std::unique_ptr<sqlite::Connection> writer;
+  Statement begin, commit, rollback, savepoint, release, rollback_to;
+  Statement insert_job, update_job, prune_chunk, incremental_vacuum;
+
+  // Group commit: writers queue up; one leads, applying every queued write in one transaction
+  // (one fsync), while the next ones queue behind it.
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv;
+  std::vector<WriteOp*> queue;
+  bool leading = false;
+
+  // The reading connection (WAL: never blocked by the writer) and its statements.
+  mutable std::mutex read_mutex;
+  std::unique_ptr<sqlite::Connection> reader;
+  mutable Statement get_job, by_request_id, unfinished_jobs, created_of;
+  mutable std::map<std::string, Statement, std::less<>> list_statements;
+
+  static const fs::path& checked_directory(const fs::path& file) {
+    const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      throw JournalError("journal " + file.string() + ": the directory " + dir.string() +
+                         " does not exist");
+    if (fs::is_directory(file, ec))
+      throw JournalError("journal " + file.string() + ": is a directory, not a file");
+    return file;
+  }
+
+  std::unique_ptr<sqlite::Connection> open(int flags) const {
+    try {
+      return std::make_unique<sqlite::Connection>(name, flags);
+    } catch (const SqliteError& e) {
+      throw JournalError("journal " + name + ": cannot open it: " + e.what());
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& what, const std::exception& e) const {
+    throw JournalError("journal " + name + ": " + what + ": " + e.what());
+  }
+
+  void prepare_statements() {
+    auto& w = *writer;
+    begin = Statement(w, "BEGIN IMMEDIATE");
+    commit = Statement(w, "COMMIT");
+    rollback = Statement(w, "ROLLBACK");
+    savepoint = Statement(w, "SAVEPOINT one_write");
+    release = Statement(w, "RELEASE one_write");
+    rollback_to = Statement(w, "ROLLBACK TO one_write");
+    insert_job = Statement(
+        w, std::string("INSERT INTO jobs (") + kJobColumns +
+               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+               "?17, ?18, ?19, ?20, ?21, ?22, ?23)");
+    update_job = Statement(
+        w,
+        "UPDATE jobs SET state = ?2, started_ms = ?3, finished_ms = ?4, deadline_ms = ?5, "
+        "force_at_ms = ?6, attempts = ?7, resumed = ?8, stop_id = ?9, joined = ?10, "
+        "outcome_code = ?11, outcome_message = ?12, outcome_forced = ?13, outcome_details = ?14 "
+        "WHERE id = ?1");
+    prune_chunk = Statement(w,
+                            "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE state = "
+                            "'finished' AND finished_ms < ?1 LIMIT " +
+                                std::to_string(kPruneChunk) + ")");
+    incremental_vacuum = Statement(w, "PRAGMA incremental_vacuum");
+
+    auto& r = *reader;
+    const std::string select = std::string("SELECT ") + kJobColumns + " FROM jobs ";
+    get_job = Statement(r, select + "WHERE id = ?1");
+    by_request_id = Statement(r, select + "WHERE request_id = ?1");
+    unfinished_jobs =
+        Statement(r, select + "WHERE state IN ('pending', 'running') ORDER BY created_ms, id");
+    created_of = Statement(r, "SELECT created_ms FROM jobs WHERE id = ?1");
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  // Applies `apply` inside a transaction shared with whoever writes at the same time; returns
+  // when that transaction is durable. Throws what `apply` threw, or the commit's error.
+  void write(std::function<void()> apply) {
+    const auto begun = std::chrono::steady_clock::now();
+    WriteOp op{std::move(apply), nullptr, false};
+    {
+      std::unique_lock guard(queue_mutex);
+      queue.push_back(&op);
+      while (!op.done) {
+        if (leading) {
+          queue_cv.wait(guard);
+          continue;
+        }
+        leading = true;
+        std::vector<WriteOp*> batch;
+        batch.swap(queue);
+        guard.unlock();
+        run_batch(batch);
+        guard.lock();
+        for (WriteOp* each : batch) each->done = true;
+        leading = false;
+        queue_cv.notify_all();
+      }
+    }
+    if (options.on_write) {
+      try {
+        options.on_write(std::chrono::steady_clock::now() - begun);
+      } catch (...) {  // metrics must never fail a write
+      }
+    }
+    if (op.error) std::rethrow_exception(op.error);
+  }
+
+  static void step(Statement& statement) {
+    Use use(statement);
+    while (use->step()) {
+    }
+  }
+
+  void run_batch(const std::vector<WriteOp*>& batch) {
+    try {
+      step(begin);
+    } catch (...) {
+      for (WriteOp* op : batch) op->error = std::current_exception();
+      return;
+    }
+    if (batch.size() == 1) {
+      // Alone: no savepoint needed; a failed write rolls the transaction back.
+      WriteOp& op = *batch.front();
+      try {
+        op.apply();
+      } catch (...) {
+        op.error = std::current_exception();
+      }
+      if (op.error) {
+        try_rollback();
+        return;
+      }
+    } else {
+      for (WriteOp* op : batch) {
+        // Each write in its own savepoint: one refused write (a duplicate id) leaves the others.
+        try {
+          step(savepoint);
+          try {
+            op->apply();
+          } catch (...) {
+            op->error = std::current_exception();
+            step(rollback_to);
+          }
+          step(release);
+        } catch (...) {
+          if (!op->error) op->error = std::current_exception();
+        }
+      }
+    }
+    try {
+      step(commit);
+    } catch (...) {
+      const auto error = std::current_exception();
+      try_rollback();
+      for (WriteOp* op : batch)
+        if (!op->error) op->error = error;
+    }
+  }
+
+  void try_rollback() {
+    try {
+      step(rollback);
+    } catch (...) {  // nothing was open, or SQLite already rolled back
+    }
+  }
+
+  void bind_insert(const InsertRow& row) {
+    const Job& job = row.job;
+    Use use(insert_job);
+    use->bind(1, job.id);
+    use->bind(2, to_string(job.state));
+    use->bind(3, job.request.type);
+    use->bind(4, row.target);
+    use->bind(5, row.options);
+    use->bind(6, mode_name(job.request.mode));
+    if (job.request.grace)
+      use->bind(7, static_cast<std::int64_t>(job.request.grace->count()));
+    else
+      use->bind_null(7);
+    use->bind(8, std::int64_t{job.request.dry_run ? 1 : 0});
+    use->bind(9, job.requester);
+    if (job.request_id.empty())
+      use->bind_null(10);
+    else
+      use->bind(10, job.request_id);
+    use->bind(11, to_ms(job.created));
+    use->bind(12, to_ms(job.started));
+    use->bind(13, to_ms(job.finished));
+    use->bind(14, to_ms(job.deadline));
+    use->bind(15, to_ms(job.force_at));
+    use->bind(16, std::int64_t{job.attempts});
+    use->bind(17, std::int64_t{job.resumed});
+    use->bind(18, job.stop_id);
+    use->bind(19, std::int64_t{job.joined ? 1 : 0});
+    bind_outcome(*use, 20, job, row.details);
+    use->step();
+  }
+
+  static void bind_outcome(Statement& statement, int first, const Job& job,
+                           const std::string& details) {
+    if (job.outcome) {
+      statement.bind(first, sdk::to_string(job.outcome->code));
+      statement.bind(first + 1, job.outcome->message);
+      statement.bind(first + 2, std::int64_t{job.outcome->forced ? 1 : 0});
+      statement.bind(first + 3, details);
+    } else {
+      for (int i = 0; i < 4; ++i) statement.bind_null(first + i);
+    }
+  }
+
+  // Returns whether the job exists.
+  bool bind_update(const UpdateRow& row) {
+    const Job& job = row.job;
+    Use use(update_job);
+    use->bind(1, job.id);
+    use->bind(2, to_string(job.state));
+    use->bind(3, to_ms(job.started));
+    use->bind(4, to_ms(job.finished));
+    use->bind(5, to_ms(job.deadline));
+    use->bind(6, to_ms(job.force_at));
+    use->bind(7, std::int64_t{job.attempts});
+    use->bind(8, std::int64_t{job.resumed});
+    use->bind(9, job.stop_id);
+    use->bind(10, std::int64_t{job.joined ? 1 : 0});
+    bind_outcome(*use, 11, job, row.details);
+    use->step();
+    return sqlite3_changes(writer->handle()) > 0;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  Job read_job(const Statement& row) const {
+    Job job;
+    job.id = row.text(0);
+    try {
+      const std::string state = row.text(1);
+      job.state = job_state_from_string(state).value_or(JobState::pending);
+      job.request.type = row.text(2);
+      job.request.target = nlohmann::json::parse(row.text(3));
+      job.request.options = nlohmann::json::parse(row.text(4));
+      job.request.mode = row.text(5) == "immediate" ? sdk::Mode::immediate : sdk::Mode::graceful;
+      if (auto grace = row.optional_integer(6))
+        job.request.grace = std::chrono::milliseconds(*grace);
+      else
+        job.request.grace = std::nullopt;
+      job.request.dry_run = row.integer(7) != 0;
+      job.requester = row.text(8);
+      job.request_id = row.text(9);
+      job.created = from_ms(row.integer(10));
+      job.started = from_ms(row.optional_integer(11));
+      job.finished = from_ms(row.optional_integer(12));
+      job.deadline = from_ms(row.integer(13));
+      job.force_at = from_ms(row.optional_integer(14));
+      job.attempts = static_cast<unsigned>(row.integer(15));
+      job.resumed = static_cast<unsigned>(row.integer(16));
+      job.stop_id = row.text(17);
+      job.joined = row.integer(18) != 0;
+      if (!row.is_null(19)) {
+        sdk::StopOutcome outcome;
+        outcome.code = sdk::code_from_string(row.text(19)).value_or(sdk::Code::internal);
+        outcome.message = row.text(20);
+        outcome.forced = row.integer(21) != 0;
+        const std::string details = row.text(22);
+        outcome.details =
+            details.empty() ? nlohmann::json::object() : nlohmann::json::parse(details);
+        job.outcome = std::move(outcome);
+      }
+    } catch (const nlohmann::json::exception& e) {
+      fail("job " + job.id + " is damaged", e);
+    }
+    return job;
+  }
+
+  std::optional<Job> one(Statement& query, std::string_view key) const {
+    Use use(query);
+    use->bind(1, key);
+    if (!use->step()) return std::nullopt;
+    return read_job(query);
+  }
+
+  std::vector<Job> all(Statement& query) const {
+    std::vector<Job> jobs;
+    while (query.step()) jobs.push_back(read_job(query));
+    return jobs;
+  }
+
+  Statement& list_statement(const std::string& sql) const {
+    auto it = list_statements.find(sql);
+    if (it == list_statements.end())
+      it = list_statements.emplace(sql, Statement(*reader, sql)).first;
+    return it->second;
+  }
+};
+
+JobStore::JobStore(const std::filesystem::path& file, JournalOptions options)
+    : impl_(std::make_unique<Impl>(file, std::move(options))) {}
+
+JobStore::~JobStore() = default;
+
+const std::filesystem::path& JobStore::file() const {
+  return impl_->file;
+}
+
+void JobStore::insert(const Job& job) {
+  if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: the job has no id");
+  InsertRow row{
+      job, dump(job.request.target),
+      dump(job.request.options.is_null() ? nlohmann::json::object() : job.request.options),
+      details_of(job)};
+  try {
+    impl_->write([&] { impl_->bind_insert(row); });
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_CONSTRAINT)
+      impl_->fail("insert job " + job.id + ": a job with this id or request_id exists already", e);
+    impl_->fail("insert job " + job.id, e);
+  }
+}
+
+void JobStore::update(const Job& job) {
+  UpdateRow row{job, details_of(job)};
+  bool found = false;
+  try {
+    impl_->write([&] { found = impl_->bind_update(row); });
+  } catch (const SqliteError& e) {
+    impl_->fail("update job " + job.id, e);
+  }
+  if (!found) throw JournalError("journal " + impl_->name + ": update: no job " + job.id);
+}
+
+std::size_t JobStore::update_many(const std::vector<Job>& jobs) {
+  if (jobs.empty()) return 0;
+  std::vector<UpdateRow> rows;
+  rows.reserve(jobs.size());
+  for (const Job& job : jobs) rows.push_back(UpdateRow{job, details_of(job)});
+  std::size_t found = 0;
+  try {
+    impl_->write([&] {
+      found = 0;  // a retried savepoint starts over
+      for (const UpdateRow& row : rows)
+        if (impl_->bind_update(row)) ++found;
+    });
+  } catch (const SqliteError& e) {
+    impl_->fail("update " + std::to_string(jobs.size()) + " jobs", e);
+  }
+  return found;
+}
+
+std::optional<Job> JobStore::get(std::string_view id) const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    return impl_->one(impl_->get_job, id);
+  } catch (const SqliteError& e) {
+    impl_->fail("get job " + std::string(id), e);
+  }
+}
+
+std::optional<Job> JobStore::find_by_request_id(std::string_view request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    return impl_->one(impl_->by_request_id, request_id);
+  } catch (const SqliteError& e) {
+    impl_->fail("find request_id", e);
+  }
+}
+
+JobPage JobStore::list(const JobFilter& filter) const {
+  const std::size_t limit = std::clamp<std::size_t>(filter.limit, 1, kMaxListLimit);
+  std::vector<std::string_view> states;
+  for (JobState state : filter.states)
+    if (std::find(states.begin(), states.end(), to_string(state)) == states.end())
+      states.push_back(to_string(state));
+
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    std::optional<std::int64_t> cursor_created;
+    if (!filter.after_id.empty()) {
+      Use use(impl_->created_of);
+      use->bind(1, filter.after_id);
+      if (use->step())
+        cursor_created = use->integer(0);
+      else
+        cursor_created = job_id_time_ms(filter.after_id);  // pruned meanwhile: its id says when
+      if (!cursor_created)
+        throw sdk::StopError(sdk::Code::invalid_argument,
+                             "after_id: '" + filter.after_id + "' is not a job id");
+    }
+
+    // The statement's shape depends on which filters are set; each shape is prepared once.
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE 1";
+    int parameter = 0;
+    auto next = [&] { return "?" + std::to_string(++parameter); };
+    if (!states.empty()) {
+      sql += " AND state IN (";
+      for (std::size_t i = 0; i < states.size(); ++i) sql += (i > 0 ? ", " : "") + next();
+      sql += ")";
+    }
+    if (!filter.type.empty()) sql += " AND type = " + next();
+    if (filter.created_after) sql += " AND created_ms > " + next();
+    if (filter.created_before) sql += " AND created_ms < " + next();
+    if (cursor_created) {
+      const std::string created = next();
+      sql += " AND (created_ms, id) < (" + created + ", " + next() + ")";
+    }
+    sql += " ORDER BY created_ms DESC, id DESC LIMIT " + next();
+
+    Statement& query = impl_->list_statement(sql);
+    Use use(query);
+    int index = 0;
+    for (std::string_view state : states) use->bind(++index, state);
+    if (!filter.type.empty()) use->bind(++index, filter.type);
+    if (filter.created_after) use->bind(++index, to_ms(*filter.created_after));
+    if (filter.created_before) use->bind(++index, to_ms(*filter.created_before));
+    if (cursor_created) {
+      use->bind(++index, *cursor_created);
+      use->bind(++index, filter.after_id);
+    }
+    use->bind(++index, static_cast<std::int64_t>(limit + 1));  // one more: is there a next page?
+
+    JobPage page;
+    page.jobs = impl_->all(query);
+    if (page.jobs.size() > limit) {
+      page.jobs.resize(limit);
+      page.next_after_id = page.jobs.back().id;
+    }
+    return page;
+  } catch (const SqliteError& e) {
+    impl_->fail("list jobs", e);
+  }
+}
+
+std::vector<Job> JobStore::unfinished() const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Use use(impl_->unfinished_jobs);
+    return impl_->all(impl_->unfinished_jobs);
+  } catch (const SqliteError& e) {
+    impl_->fail("list unfinished jobs", e);
+  }
+}
+
+std::size_t JobStore::prune_finished_before(Job::Time cutoff) {
+  std::size_t total = 0;
+  try {
+    // In chunks, each its own short transaction: a large prune never holds up a job's insert.
+    for (;;) {
+      std::size_t deleted = 0;
+      impl_->write([&] {
+        Use use(impl_->prune_chunk);
+        use->bind(1, to_ms(cutoff));
+        use->step();
+        deleted = static_cast<std::size_t>(sqlite3_changes(impl_->writer->handle()));
+      });
+      total += deleted;
+      if (deleted < kPruneChunk) break;
+    }
+    if (total > 0) impl_->write([&] { Impl::step(impl_->incremental_vacuum); });
+  } catch (const SqliteError& e) {
+    impl_->fail("prune finished jobs", e);
+  }
+  return total;
+}
+
+}  // namespace stopd::core

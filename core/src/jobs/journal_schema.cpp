@@ -1,0 +1,145 @@
+#include "journal_schema.hpp"
+
+#include <unistd.h>
+
+#include "job_time.hpp"
+#include "stopd/core/job_store.hpp"
+
+namespace stopd::core {
+namespace {
+
+// Version 1. A later version adds a migration step from each older one; never edits this text.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE jobs (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'running', 'finished')),
+  type            TEXT NOT NULL,
+  target          TEXT NOT NULL,              -- JSON object
+  options         TEXT NOT NULL,              -- JSON object
+  mode            TEXT NOT NULL CHECK (mode IN ('graceful', 'immediate')),
+  grace_ms        INTEGER,                    -- NULL: unbounded (drain)
+  dry_run         INTEGER NOT NULL,
+  requester       TEXT NOT NULL,
+  request_id      TEXT UNIQUE,                -- NULL when the client gave none
+  created_ms      INTEGER NOT NULL,           -- times: ms since the Unix epoch, UTC
+  started_ms      INTEGER,
+  finished_ms     INTEGER,
+  deadline_ms     INTEGER NOT NULL,
+  force_at_ms     INTEGER,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  resumed         INTEGER NOT NULL DEFAULT 0,
+  stop_id         TEXT NOT NULL DEFAULT '',
+  joined          INTEGER NOT NULL DEFAULT 0,
+  outcome_code    TEXT,                       -- set when finished
+  outcome_message TEXT,
+  outcome_forced  INTEGER,
+  outcome_details TEXT                        -- JSON object
+);
+
+-- list(): newest first, optionally by state or type; unfinished(): by state, oldest first.
+CREATE INDEX jobs_by_created ON jobs (created_ms, id);
+CREATE INDEX jobs_by_state ON jobs (state, created_ms, id);
+CREATE INDEX jobs_by_type ON jobs (type, created_ms, id);
+-- prune_finished_before()
+CREATE INDEX jobs_by_finished ON jobs (finished_ms) WHERE state = 'finished';
+)sql";
+
+[[noreturn]] void refuse(const std::string& file, const std::string& why) {
+  throw JournalError("journal " + file + ": " + why);
+}
+
+}  // namespace
+
+const char* const kJobColumns =
+    "id, state, type, target, options, mode, grace_ms, dry_run, requester, request_id, "
+    "created_ms, started_ms, finished_ms, deadline_ms, force_at_ms, attempts, resumed, stop_id, "
+    "joined, outcome_code, outcome_message, outcome_forced, outcome_details";
+
+void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full) {
+  std::int64_t application_id = 0;
+  std::int64_t objects = 0;
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    application_id = db.integer_query("PRAGMA application_id");
+    objects = db.integer_query("SELECT count(*) FROM sqlite_schema");
+  } catch (const sqlite::SqliteError& e) {
+    if (e.code() == SQLITE_NOTADB)
+      refuse(file,
+             "not a stopd journal (not an SQLite database at all); move it away or set "
+             "journal.file to another path");
+    if (e.code() == SQLITE_CORRUPT)
+      refuse(file, "the file is corrupt (" + std::string(e.what()) +
+                       "); move it away to start a new journal");
+    refuse(file, std::string("cannot read it: ") + e.what());
+  }
+
+  const bool fresh = objects == 0 && application_id == 0;
+  if (!fresh && application_id != kJournalApplicationId)
+    refuse(file, "not a stopd journal (an SQLite database of something else: application_id " +
+                     std::to_string(application_id) + ", " + std::to_string(objects) +
+                     " schema objects); set journal.file to another path");
+
+  try {
+    if (fresh) db.exec("PRAGMA auto_vacuum = INCREMENTAL");  // only before the first table
+    const std::string mode = db.text_pragma("PRAGMA journal_mode = WAL");
+    if (mode != "wal")
+      refuse(file, "cannot use write-ahead logging (journal_mode is '" + mode +
+                       "'); is the file on a network file system?");
+    db.exec(sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    // The OS caches the file; SQLite's own cache need only hold the pages every write touches
+    // (the tree's right edges, recent rows), not grow with the journal: 512 KiB.
+    db.exec("PRAGMA cache_size = -512");
+    db.exec("PRAGMA journal_size_limit = 67108864");  // truncate the WAL to 64 MiB when reset
+
+    if (fresh) {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        db.exec(kSchemaV1);
+        db.exec(
+            "INSERT INTO meta (key, value) VALUES ('application', 'stopd-journal'), "
+            "('schema_version', '" +
+            std::to_string(kJournalSchemaVersion) + "')");
+        db.exec("PRAGMA application_id = " + std::to_string(kJournalApplicationId));
+        db.exec("COMMIT");
+      } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+      }
+    }
+
+    std::string version;
+    {
+      sqlite::Statement query(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+      if (query.step()) version = query.text(0);
+    }
+    if (version.empty()) refuse(file, "not a stopd journal (no schema version in its meta table)");
+    int number = 0;
+    try {
+      number = std::stoi(version);
+    } catch (const std::exception&) {
+      refuse(file, "not a stopd journal (schema version '" + version + "')");
+    }
+    if (number > kJournalSchemaVersion)
+      refuse(file, "written by a newer stopd (schema version " + version +
+                       "; this stopd reads up to " + std::to_string(kJournalSchemaVersion) +
+                       "); run that stopd or point journal.file elsewhere");
+    if (number < 1) refuse(file, "not a stopd journal (schema version " + version + ")");
+
+    // A write now: a read-only file or file system fails here, not at the first accepted job.
+    sqlite::Statement opened(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened', ?1)");
+    opened.bind(1, std::to_string(to_ms(job_clock_now())) + " pid " + std::to_string(::getpid()));
+    opened.step();
+  } catch (const sqlite::SqliteError& e) {
+    if (e.code() == SQLITE_READONLY) refuse(file, std::string("cannot write it: ") + e.what());
+    refuse(file, e.what());
+  }
+}
+
+}  // namespace stopd::core

@@ -1,0 +1,28 @@
+// The journal's schema, and the checks that a file is a journal this stopd may write.
+//
+//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "1", "opened" = …
+//   jobs(…)            one row per job: every field of core::Job (see job_store.cpp)
+//
+// The file also carries PRAGMA application_id 0x73747064 ("stpd"), so `file(1)`-style tools and
+// this check tell a journal from any other SQLite database.
+#pragma once
+
+#include <string>
+
+#include "sqlite.hpp"
+
+namespace stopd::core {
+
+inline constexpr int kJournalSchemaVersion = 1;
+inline constexpr int kJournalApplicationId = 0x73747064;
+
+// On the writing connection: refuses a file that is not a stopd journal or has a newer schema,
+// sets the pragmas (WAL, synchronous, foreign keys), creates the schema in a new or empty file,
+// and records the open (a write, so a read-only file fails now rather than at the first job).
+// Throws JournalError naming `file`.
+void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full);
+
+// The columns of a job row in the order read_job() (job_store.cpp) expects.
+extern const char* const kJobColumns;
+
+}  // namespace stopd::core

@@ -1,0 +1,187 @@
+// Shared by the jobs tests: temporary journal directories, fully populated jobs, and a provider
+// that holds its stops until released or cancelled.
+#pragma once
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "stopd/core/job.hpp"
+#include "stopd/sdk/provider.hpp"
+#include "test_providers.hpp"
+
+namespace stopd::test {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "stopd-jobs.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path journal() const { return path_ / "journal.db"; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline core::Job::Time at_ms(std::int64_t ms) {
+  return core::Job::Time(std::chrono::milliseconds(ms));
+}
+
+// A job with every field set to something other than its default.
+inline core::Job full_job(std::string id, std::int64_t created_ms = 1'700'000'000'123) {
+  core::Job job;
+  job.id = std::move(id);
+  job.state = core::JobState::finished;
+  job.request.type = "t.sync";
+  job.request.target = {{"id", "thing-1"}, {"nested", {{"list", {1, 2.5, "three", nullptr}}}}};
+  job.request.options = {{"note", "ünïcödé ✓"}};
+  job.request.mode = sdk::Mode::graceful;
+  job.request.grace = std::chrono::milliseconds(12'345);
+  job.request.dry_run = true;
+  job.requester = "ops-token";
+  job.request_id = "req-" + job.id;
+  job.created = at_ms(created_ms);
+  job.started = at_ms(created_ms + 7);
+  job.finished = at_ms(created_ms + 20'000);
+  job.deadline = at_ms(created_ms + 42'345);
+  job.force_at = at_ms(created_ms + 12'352);
+  job.attempts = 3;
+  job.resumed = 2;
+  job.stop_id = "abcd1234-17";
+  job.joined = true;
+  job.outcome = sdk::StopOutcome{sdk::Code::stopped,
+                                 "stopped after SIGKILL",
+                                 true,
+                                 {{"exit_code", 137}, {"signals", {"TERM", "KILL"}}}};
+  return job;
+}
+
+// A pending job as the manager would insert it.
+inline core::Job pending_job(std::string id, std::int64_t created_ms, std::string type = "t.sync") {
+  core::Job job;
+  job.id = std::move(id);
+  job.request.type = std::move(type);
+  job.request.target = {{"id", job.id}};
+  job.requester = "unix";
+  job.created = at_ms(created_ms);
+  job.deadline = at_ms(created_ms + 40'000);
+  job.force_at = at_ms(created_ms + 10'000);
+  return job;
+}
+
+// An asynchronous provider whose stops stay in flight until release_all() completes them, or
+// until they are cancelled (then it completes them `cancelled` at once, as a good provider does).
+class HoldingProvider final : public sdk::IStopProvider {
+ public:
+  explicit HoldingProvider(std::string name) : name_(std::move(name)) {}
+
+  sdk::ProviderInfo info() const override {
+    sdk::ProviderInfo info;
+    info.name = name_;
+    info.version = "0.0.1";
+    info.target_schema = id_target_schema();
+    info.capabilities.asynchronous = true;
+    info.capabilities.drain = true;
+    info.default_concurrency = 100000;
+    return info;
+  }
+
+  void start(const sdk::StopRequest& request, std::shared_ptr<sdk::StopContext> context) override {
+    ++calls;
+    {
+      std::lock_guard lock(mutex_);
+      graces_.push_back(request.grace);
+    }
+    if (watch_cancel) {
+      std::weak_ptr<sdk::StopContext> weak = context;
+      context->on_change([this, weak] {
+        auto held = weak.lock();
+        if (!held || !held->cancelled()) return;
+        {
+          std::lock_guard lock(mutex_);  // no longer held: release_all() must not complete it again
+          held_.erase(std::remove_if(held_.begin(), held_.end(),
+                                     [&](const auto& each) { return each.second == held; }),
+                      held_.end());
+        }
+        held->complete(sdk::StopOutcome::make(sdk::Code::cancelled, "cancelled"));
+      });
+    }
+    std::lock_guard lock(mutex_);
+    held_.emplace_back(request.target.value("id", ""), std::move(context));
+  }
+
+  // Completes every held stop with `code`.
+  void release_all(sdk::Code code = sdk::Code::stopped) {
+    release_if([](auto&) { return true; }, code);
+  }
+
+  // Completes the held stop of target {"id": id}.
+  void release(const std::string& id, sdk::Code code = sdk::Code::stopped) {
+    release_if([&](const std::string& each) { return each == id; }, code);
+  }
+
+  std::size_t held() const {
+    std::lock_guard lock(mutex_);
+    return held_.size();
+  }
+  std::vector<std::optional<std::chrono::milliseconds>> graces() const {
+    std::lock_guard lock(mutex_);
+    return graces_;
+  }
+
+  std::atomic<int> calls{0};
+  bool watch_cancel = true;  // set before the first stop
+
+ private:
+  template <class Predicate>
+  void release_if(Predicate predicate, sdk::Code code) {
+    std::vector<std::shared_ptr<sdk::StopContext>> chosen;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto it = held_.begin(); it != held_.end();) {
+        if (predicate(it->first)) {
+          chosen.push_back(std::move(it->second));
+          it = held_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& context : chosen) context->complete(sdk::StopOutcome::make(code, "released"));
+  }
+
+  std::string name_;
+  mutable std::mutex mutex_;
+  std::vector<std::pair<std::string, std::shared_ptr<sdk::StopContext>>> held_;
+  std::vector<std::optional<std::chrono::milliseconds>> graces_;
+};
+
+// Polls `condition` every 5 ms for up to `timeout`.
+template <class Condition>
+bool eventually(Condition condition,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(10'000)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+}  // namespace stopd::test
