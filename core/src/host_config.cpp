@@ -13,7 +13,13 @@ using nlohmann::json;
 
 constexpr std::uintmax_t kMaxConfigBytes = 4 * 1024 * 1024;
 
+// The whole file: the host's keys (read by stopctl --local and the daemon) and the daemon's
+// sections (listen, auth, journal, metrics, drain_timeout_seconds; read by the daemon only, see
+// daemon_config.hpp). What a schema cannot say (files that must exist, TCP without TLS, duplicate
+// token names, …) is checked by parse_daemon_config.
 const char* const kSchemaText = R"json({
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "title": "stopd configuration",
   "type": "object",
   "additionalProperties": false,
   "properties": {
@@ -43,7 +49,123 @@ const char* const kSchemaText = R"json({
         "max_worker_threads": {"type": "integer", "minimum": 1, "maximum": 4096}
       }
     },
-    "log_level": {"enum": ["trace", "debug", "info", "warn", "error", "off"]}
+    "log_level": {"enum": ["trace", "debug", "info", "warn", "error", "off"]},
+    "listen": {
+      "description": "Where the daemon serves its gRPC API.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "unix_socket": {"type": "string", "minLength": 1},
+        "socket_mode": {
+          "description": "an octal mode such as \"0660\" (or the mode as an integer)",
+          "type": ["string", "integer"],
+          "pattern": "^0?[0-7]{3}$"
+        },
+        "tcp": {
+          "description": "HOST:PORT such as \"0.0.0.0:7443\" or \"[::]:7443\"",
+          "type": "string",
+          "pattern": "^(\\[[0-9A-Fa-f:.]+\\]|[^\\s\\[\\]:/]+):[0-9]{1,5}$"
+        },
+        "insecure": {"type": "boolean"},
+        "tls": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": ["cert", "key"],
+          "properties": {
+            "cert": {"type": "string", "minLength": 1},
+            "key": {"type": "string", "minLength": 1},
+            "client_ca": {"type": "string", "minLength": 1},
+            "require_client_cert": {"type": "boolean"}
+          }
+        }
+      }
+    },
+    "auth": {
+      "description": "Who may call the daemon, and what they may stop.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "unix_socket": {"enum": ["trusted", "token"]},
+        "tokens": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["name", "scopes"],
+            "oneOf": [{"required": ["sha256"]}, {"required": ["token"]}],
+            "not": {"required": ["sha256", "token"]},
+            "properties": {
+              "name": {
+                "description": "a name of at most 64 letters, digits and . _ - @ : (starting with a letter or digit)",
+                "type": "string",
+                "pattern": "^[A-Za-z0-9][A-Za-z0-9._@:-]{0,63}$"
+              },
+              "sha256": {"type": "string"},
+              "token": {
+                "description": "the token inline, or {\"env\": \"NAME\"}, or {\"file\": \"/path\"}",
+                "type": ["string", "object"],
+                "minLength": 1,
+                "additionalProperties": false,
+                "properties": {
+                  "env": {
+                    "description": "an environment variable name",
+                    "type": "string",
+                    "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"
+                  },
+                  "file": {"type": "string", "minLength": 1}
+                }
+              },
+              "scopes": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": ["types"],
+                  "properties": {
+                    "types": {
+                      "type": "array",
+                      "minItems": 1,
+                      "items": {"type": "string", "minLength": 1}
+                    },
+                    "target": {
+                      "type": "object",
+                      "additionalProperties": {
+                        "type": ["array", "string", "number", "boolean"],
+                        "minItems": 1,
+                        "items": {"type": ["string", "number", "boolean"]}
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "journal": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "file": {"type": "string", "minLength": 1},
+        "sync": {"enum": ["full", "normal"]},
+        "retention_hours": {"type": "number", "minimum": 1, "maximum": 87600},
+        "prune_interval_minutes": {"type": "number", "minimum": 1, "maximum": 10080}
+      }
+    },
+    "metrics": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "listen": {
+          "description": "HOST:PORT with an IPv4 address or localhost, such as \"127.0.0.1:9464\"",
+          "type": "string",
+          "pattern": "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|localhost):[0-9]{1,5}$"
+        }
+      }
+    },
+    "drain_timeout_seconds": {"type": "number", "minimum": 0, "maximum": 86400}
   }
 })json";
 
@@ -71,6 +193,83 @@ std::string position_of(const std::string& text, std::size_t byte) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
+// nlohmann's syntax errors quote what the parser last read ("last read: '…'"), which may be part
+// of a token written inline; the line and column say where the error is without it.
+std::string without_last_read(std::string what) {
+  const std::string marker = "; last read: '";
+  const auto start = what.find(marker);
+  if (start == std::string::npos) return what;
+  const auto expected = what.find("'; expected ", start + marker.size());
+  if (expected == std::string::npos) return what.substr(0, start);
+  return what.erase(start, expected + 1 - start);
+}
+
+const char* type_word(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return "a number";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a string";
+  }
+}
+
+// Schema messages quote offending values ("got integer 1234…"), so before validation every value
+// that may hold a token in plaintext (a "token" or "sha256" anywhere under "auth") is replaced by
+// a placeholder of a type the schema accepts; a wrong type there is reported here, without the
+// value. `path` is the value's key path in messages.
+void redact_auth(json& node, const std::string& path) {
+  if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i)
+      redact_auth(node[i], path + "[" + std::to_string(i) + "]");
+    return;
+  }
+  if (!node.is_object()) return;
+  for (auto& [key, value] : node.items()) {
+    const std::string at = path + "." + key;
+    const bool secret = key == "token" || key == "sha256";
+    if (!secret || (key == "token" && value.is_object())) {
+      redact_auth(value, at);
+      continue;
+    }
+    if (value.is_string()) {
+      if (!value.get_ref<const std::string&>().empty()) value = "<redacted>";
+      continue;
+    }
+    throw ConfigError(at + ": expected " +
+                      (key == "token" ? std::string("a string, {\"env\": \"NAME\"} or "
+                                                    "{\"file\": \"/path\"}")
+                                      : std::string("a string of 64 hexadecimal digits")) +
+                      ", got " + type_word(value));
+  }
+}
+
+void validate_config_document(const json& document) {
+  static const JsonSchema schema(json::parse(kSchemaText));
+  if (document.is_object() && document.contains("auth")) {
+    json redacted = document;
+    redact_auth(redacted["auth"], "config.auth");
+    if (auto error = schema.validate(redacted, "config")) throw ConfigError(*error);
+    return;
+  }
+  if (auto error = schema.validate(document, "config")) throw ConfigError(*error);
+}
+
+fs::path config_base_dir(const fs::path& file) {
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(file, ec);
+  return (ec ? file : absolute).parent_path();
+}
+
 }  // namespace
 
 const json& host_config_schema() {
@@ -79,8 +278,7 @@ const json& host_config_schema() {
 }
 
 HostConfig parse_host_config(const json& document, const fs::path& base_dir) {
-  static const JsonSchema schema(host_config_schema());
-  if (auto error = schema.validate(document, "config")) throw ConfigError(*error);
+  validate_config_document(document);
 
   HostConfig config;
   if (auto it = document.find("plugin_dirs"); it != document.end()) {
@@ -125,7 +323,7 @@ HostConfig parse_host_config(const json& document, const fs::path& base_dir) {
   return config;
 }
 
-HostConfig load_host_config(const fs::path& file) {
+json read_config_document(const fs::path& file) {
   std::error_code ec;
   const auto size = fs::file_size(file, ec);
   if (ec) throw ConfigError(file.string() + ": cannot read the config file: " + ec.message());
@@ -137,19 +335,23 @@ HostConfig load_host_config(const fs::path& file) {
   buffer << in.rdbuf();
   if (!in.good() && !in.eof()) throw ConfigError(file.string() + ": cannot read the config file");
   const std::string text = buffer.str();
-  json document;
   try {
-    document = json::parse(text);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     std::string what = e.what();
     // nlohmann's text starts with "[json.exception.parse_error.101] parse error at line…"; keep
     // the part after the category, and add our own position (its byte offset is exact).
     if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     throw ConfigError(file.string() + ": not valid JSON (" +
-                      position_of(text, e.byte > 0 ? e.byte - 1 : 0) + "): " + what);
+                      position_of(text, e.byte > 0 ? e.byte - 1 : 0) +
+                      "): " + without_last_read(what));
   }
+}
+
+HostConfig load_host_config(const fs::path& file) {
+  const json document = read_config_document(file);
   try {
-    return parse_host_config(document, file.parent_path());
+    return parse_host_config(document, config_base_dir(file));
   } catch (const ConfigError& e) {
     throw ConfigError(file.string() + ": " + e.what());
   }

@@ -215,8 +215,21 @@ Located locate(const std::vector<std::string>& context, const json& schema, cons
   return at;
 }
 
+// valijson reports a nested failure twice: once where it happened, and again at each enclosing
+// item, property or alternative ("Failed to validate item #0 in array"). Those echoes only point
+// at the real error. "…exactly one child schema" is not an echo: it is the oneOf's own failure.
 bool is_wrapper(const std::string& description) {
-  return description.rfind("Failed to validate against", 0) == 0;
+  static constexpr std::string_view kEchoes[] = {
+      "Failed to validate item #",
+      "Failed to validate against schema associated with property",
+      "Failed to validate against child schema #",
+      "Failed to validate against any child schemas",
+      "Failed to validate against additional properties schema",
+      "Failed to validate against items schema",
+  };
+  for (const auto echo : kEchoes)
+    if (description.rfind(echo, 0) == 0) return true;
+  return false;
 }
 
 }  // namespace

@@ -52,6 +52,14 @@ TEST(JsonSchema, ExplainsAlternativesAndUnknownKeys) {
   EXPECT_EQ(error_of(json::array()), "target: expected object, got array []");
 }
 
+TEST(JsonSchema, NestedAlternativeFailureKeepsItsPath) {
+  // Both branches of a nested oneOf match: the error is the oneOf's own, at its own path.
+  const JsonSchema schema(json::parse(R"({"type":"object","properties":{"items":{"type":"array",
+    "items":{"type":"object","oneOf":[{"required":["a"]},{"required":["b"]}]}}}})"));
+  EXPECT_EQ(schema.validate({{"items", {{{"a", 1}, {"b", 2}}}}}, "config").value_or("<valid>"),
+            "config.items[0]: expected exactly one of a or b, got a and b");
+}
+
 TEST(JsonSchema, CutsLongValuesInMessages) {
   const auto message = error_of({{"pid", std::string(10000, 'z')}});
   EXPECT_LT(message.size(), 200u);

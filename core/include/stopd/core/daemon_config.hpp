@@ -6,9 +6,9 @@
 //   …host keys (plugin_dirs, plugins, providers, dispatcher, log_level)…,
 //   "listen": {
 //     "unix_socket": "/run/stopd/stopd.sock", "socket_mode": "0660",
-//     "tcp": "0.0.0.0:7443",
+//     "tcp": "0.0.0.0:7443",                    // optional; needs "tls", or "insecure": true
 //     "tls": {"cert": "server.crt", "key": "server.key", "client_ca": "ca.crt",
-//     "require_client_cert": true}
+//             "require_client_cert": true}
 //   },
 //   "auth": {
 //     "unix_socket": "trusted",                 // or "token": socket clients need a token too
@@ -18,13 +18,21 @@
 //        "scopes": [{"types": ["huaweicloud.cdm.*"], "target": {"project_id": ["p-123"]}}]}
 //     ]
 //   },
-//   "journal": {"file": "/var/lib/stopd/journal.db", "sync": "full", "retention_hours": 168},
+//   "journal": {"file": "/var/lib/stopd/journal.db", "sync": "full", "retention_hours": 168,
+//               "prune_interval_minutes": 60},
 //   "metrics": {"listen": "127.0.0.1:9464"},
 //   "drain_timeout_seconds": 30
 // }
 //
 // A secret (a token's plaintext) may be inline, {"env": "NAME"} or {"file": "/path"}; it is
-// hashed at load and the plaintext is dropped.
+// hashed at load and the plaintext is dropped. Relative paths resolve against the config file's
+// directory. Checks beyond the schema, all without side effects: TCP without TLS is refused
+// unless "insecure": true; TLS files must be readable PEM files; a socket_mode that lets others
+// write to a trusted socket is refused; token names and tokens are unique; an explicitly
+// configured socket or journal must be in an existing directory. The daemon never creates the
+// directories of the defaults either (/run/stopd, /var/lib/stopd: the service manager's
+// RuntimeDirectory=/StateDirectory= or the package create them); `stopd --state-dir DIR` is the
+// way to run it with everything in one directory it creates itself.
 #pragma once
 
 #include <array>
@@ -51,20 +59,24 @@ struct TlsConfig {
 struct ListenConfig {
   std::filesystem::path unix_socket = "/run/stopd/stopd.sock";
   unsigned socket_mode = 0660;
-  std::optional<std::string> tcp;  // host:port
-  std::optional<TlsConfig> tls;    // required when tcp is set
+  std::optional<std::string> tcp;  // host:port ("0.0.0.0:7443", "[::]:7443"; port 0: any)
+  std::optional<TlsConfig> tls;    // set whenever tcp is, unless insecure
+  bool insecure = false;           // tcp without TLS, explicitly allowed ("insecure": true)
 };
 
 struct TokenScope {
+  // A type matches an entry that equals it, "*", or a prefix pattern "huaweicloud.*" (which
+  // matches "huaweicloud.cdm.cluster" but not "huaweicloud" itself).
   std::vector<std::string> types;  // "local.process", "huaweicloud.*", "*"
-  // Target key → the values allowed for it; a target must carry each key with one of them.
+  // Target key → the values allowed for it; a target must carry each key with one of them (JSON
+  // equality; numbers by value). The config may give a single value instead of a list.
   std::map<std::string, std::vector<nlohmann::json>> target;
 };
 
 struct TokenConfig {
-  std::string name;                     // what logs, the journal and audit show; never the token
-  std::array<std::uint8_t, 32> sha256;  // of the token's bytes
-  std::vector<TokenScope> scopes;       // empty: nothing is allowed
+  std::string name;                       // what logs, the journal and audit show; never the token
+  std::array<std::uint8_t, 32> sha256{};  // of the token's bytes
+  std::vector<TokenScope> scopes;         // at least one (the config refuses a token without)
 };
 
 struct AuthConfig {
@@ -82,7 +94,9 @@ struct JournalConfig {
 };
 
 struct MetricsConfig {
-  std::optional<std::string> listen;  // host:port of the Prometheus endpoint; nullopt: off
+  // host:port of the Prometheus endpoint ("127.0.0.1:9464", "0.0.0.0:9464", "localhost:9464";
+  // IPv4 only: the HTTP server has no IPv6; port 0: any free port); nullopt: off
+  std::optional<std::string> listen;
 };
 
 struct DaemonConfig {
@@ -94,13 +108,16 @@ struct DaemonConfig {
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
 };
 
-// Throws ConfigError. Relative paths resolve against base_dir.
+// Throws ConfigError ("config.listen.tcp: …"). Relative paths resolve against base_dir. Reads
+// the secrets it names (environment, files) and checks files, but changes nothing.
 DaemonConfig parse_daemon_config(const nlohmann::json& document,
                                  const std::filesystem::path& base_dir);
+// The same for a file; errors start with the file's name.
 DaemonConfig load_daemon_config(const std::filesystem::path& file);
 
 // The secret a config value names: an inline string, {"env": "NAME"} or {"file": "/path"} (the
-// file's content without a trailing newline). Throws ConfigError naming `key` — never the value.
+// file's content without trailing newlines; relative to base_dir; at most 64 KiB). Empty is an
+// error. Throws ConfigError naming `key` (and the variable or file) — never the value.
 std::string resolve_secret(const nlohmann::json& value, const std::string& key,
                            const std::filesystem::path& base_dir);
 

@@ -11,6 +11,10 @@
 //                   "max_attempts": 5, "backoff_initial_ms": 200, "backoff_max_ms": 10000 },
 //   "log_level": "info"
 // }
+//
+// The same file also holds the daemon's sections (listen, auth, journal, metrics,
+// drain_timeout_seconds; see daemon_config.hpp). The schema covers them too, so a typo there is an
+// error for stopctl --local as well, but parse_host_config does not read them.
 #pragma once
 
 #include <filesystem>
@@ -44,14 +48,20 @@ struct HostConfig {
   std::string log_level = "warn";
 };
 
-// Throws ConfigError("config: providers.local.process.max_concurrency: expected an integer ≥ 1,
-// got -1"). Relative paths are resolved against `base_dir` (the config file's directory).
+// Throws ConfigError("config.providers.local.process.max_concurrency: expected a number >= 1, got
+// -1"). Relative paths are resolved against `base_dir` (the config file's directory).
 HostConfig parse_host_config(const nlohmann::json& document, const std::filesystem::path& base_dir);
 
 // Reads and parses a file; errors name the file (and line/column for JSON syntax errors).
+// Relative paths in it resolve against the file's directory.
 HostConfig load_host_config(const std::filesystem::path& file);
 
-// The JSON Schema of the config file (also what `stopd --print-config-schema` will show).
+// Reads a config file as JSON, without validating it: ConfigError naming the file when it cannot
+// be read, exceeds 4 MiB or is not JSON (with line and column, never quoting the text).
+nlohmann::json read_config_document(const std::filesystem::path& file);
+
+// The JSON Schema of the whole config file, daemon sections included (also what
+// `stopd --print-config-schema` will show).
 const nlohmann::json& host_config_schema();
 
 }  // namespace stopd::core
