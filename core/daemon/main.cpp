@@ -1,0 +1,212 @@
+// stopd: the daemon's command line. Everything it runs is in stopd_api (core/src/api) and the
+// core; this file parses arguments, loads the config and waits for SIGTERM/SIGINT.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "default_config.hpp"
+#include "stopd/core/auth.hpp"
+#include "stopd/core/daemon.hpp"
+#include "stopd/core/daemon_config.hpp"
+#include "stopd/core/exit_codes.hpp"
+#include "stopd/core/logging.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace core = stopd::core;
+
+constexpr const char* kDescription =
+    "stopd: the stop controller's daemon. Serves stopd.v1.StopService (gRPC) on a unix socket "
+    "and optionally TCP + TLS, journals every job before acknowledging it, and resumes unfinished "
+    "jobs after a restart. SIGTERM or SIGINT drains (in-flight jobs get up to "
+    "drain_timeout_seconds) and exits 0; a second signal exits at once.";
+
+constexpr const char* kFooter = R"(Examples:
+  stopd --config /etc/stopd/stopd.json
+  stopd --state-dir /tmp/stopd          # the built-in local config; socket and journal in /tmp/stopd
+  stopd --config stopd.json --check-config
+  printf %s "$TOKEN" | stopd --hash-token   # the sha256 to put in auth.tokens[].sha256
+
+Exit codes: 0 stopped cleanly (or a check passed), 1 could not start (socket in use, journal
+locked…), 2 bad command line, 3 invalid config.)";
+
+struct Arguments {
+  std::optional<fs::path> config;
+  std::optional<fs::path> state_dir;
+  std::optional<std::string> log_level;
+  bool check_config = false;
+  bool hash_token = false;
+  bool print_default_config = false;
+  bool version = false;
+};
+
+int fail(int code, const std::string& message) {
+  std::cerr << "stopd: " << message << '\n';
+  return code;
+}
+
+std::string read_all(std::istream& in) {
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The config the arguments name. --state-dir makes relative paths resolve against that directory
+// instead of the config file's; with no --config it runs the built-in local config.
+core::DaemonConfig load_config(const Arguments& args) {
+  if (args.config && !args.state_dir) return core::load_daemon_config(*args.config);
+  const fs::path base = fs::absolute(*args.state_dir);
+  std::string origin = "the built-in default config";
+  std::string text = stopd::daemon::kDefaultConfigJson;
+  if (args.config) {
+    origin = args.config->string();
+    std::ifstream in(*args.config, std::ios::binary);
+    if (!in) throw core::ConfigError(origin + ": cannot read the file");
+    text = read_all(in);
+  }
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw core::ConfigError(origin + ": not valid JSON: " + e.what());
+  }
+  try {
+    return core::parse_daemon_config(document, base);
+  } catch (const core::ConfigError& e) {
+    throw core::ConfigError(origin + ": " + e.what());
+  }
+}
+
+int hash_token() {
+  std::string token = read_all(std::cin);
+  if (token.ends_with('\n')) token.pop_back();
+  if (token.ends_with('\r')) token.pop_back();
+  if (token.empty())
+    return fail(core::exit_code::usage, "--hash-token: expected the token on stdin, got nothing");
+  std::cout << core::sha256_hex(token) << '\n';
+  return 0;
+}
+
+const char* signal_name(int signal) {
+  return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+// Serves until SIGTERM/SIGINT, then drains. A second signal during the drain exits at once.
+int serve(core::DaemonConfig config) {
+  core::host_logger()->info("stopd {} starting (pid {})", STOPD_VERSION, ::getpid());
+  std::optional<core::Daemon> daemon;
+  try {
+    daemon.emplace(std::move(config));
+  } catch (const core::StartupError& e) {
+    return fail(e.exit_code(), e.what());
+  } catch (const std::exception& e) {
+    return fail(1, std::string("cannot start: ") + e.what());
+  }
+  const int first = core::wait_for_termination_signal().value_or(SIGTERM);
+  core::host_logger()->info("{}: draining, then exiting", signal_name(first));
+
+  std::atomic<bool> done{false};
+  std::thread shutdown([&] {
+    daemon->shutdown();
+    done.store(true);
+  });
+  while (!done.load()) {
+    if (auto second = core::wait_for_termination_signal(std::chrono::milliseconds(100))) {
+      core::host_logger()->warn("second {}: exiting now; unfinished jobs stay in the journal",
+                                signal_name(*second));
+      core::host_logger()->flush();
+      std::_Exit(1);
+    }
+  }
+  shutdown.join();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before anything starts a thread: every thread inherits the blocked signals, and only the
+  // main thread's sigwait sees SIGTERM and SIGINT.
+  core::block_termination_signals();
+
+  Arguments args;
+  CLI::App app(kDescription, "stopd");
+  app.footer(kFooter);
+  app.add_option("--config", args.config, "The JSON config file (see examples/config/)");
+  app.add_option("--state-dir", args.state_dir,
+                 "Resolve the config's relative paths (socket, journal) against DIR, created if "
+                 "missing; without --config, run the built-in local config there");
+  app.add_option("--log-level", args.log_level,
+                 "trace|debug|info|warn|error|off (default: the config's log_level)");
+  app.add_flag("--check-config", args.check_config,
+               "Validate the config and exit: 0 if valid, 3 with the reason if not");
+  app.add_flag("--hash-token", args.hash_token,
+               "Read a token on stdin and print its SHA-256 (hex) for auth.tokens[].sha256");
+  app.add_flag("--print-default-config", args.print_default_config,
+               "Print the built-in local config and exit");
+  app.add_flag("--version", args.version, "Print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    app.exit(e);
+    return core::exit_code::usage;
+  }
+
+  if (args.version) {
+    std::cout << "stopd " << STOPD_VERSION << '\n';
+    return 0;
+  }
+  if (args.hash_token) return hash_token();
+  if (args.print_default_config) {
+    std::cout << stopd::daemon::kDefaultConfigJson;
+    return 0;
+  }
+  if (!args.config && !args.state_dir)
+    return fail(core::exit_code::usage,
+                "--config FILE is required (or --state-dir DIR to run the built-in local config; "
+                "see --help)");
+  if (args.log_level) {
+    try {
+      core::set_log_level(*args.log_level);
+    } catch (const std::invalid_argument& e) {
+      return fail(core::exit_code::usage, std::string("--log-level: ") + e.what());
+    }
+  }
+
+  // The state directory is the daemon's own: created (for its owner only) before the config that
+  // points into it is checked. --check-config changes nothing.
+  if (args.state_dir && !args.check_config) {
+    std::error_code error;
+    if (fs::create_directories(*args.state_dir, error))
+      fs::permissions(*args.state_dir, fs::perms::owner_all, error);
+    if (error)
+      return fail(
+          1, "--state-dir: cannot create " + args.state_dir->string() + ": " + error.message());
+  }
+
+  core::DaemonConfig config;
+  try {
+    config = load_config(args);
+    if (!args.log_level) core::set_log_level(config.host.log_level);
+  } catch (const std::exception& e) {
+    return fail(core::exit_code::config, e.what());
+  }
+  if (args.check_config) {
+    std::cout << "stopd: "
+              << (args.config ? args.config->string() : std::string("the built-in config"))
+              << ": valid\n";
+    return 0;
+  }
+  return serve(std::move(config));
+}

@@ -1,0 +1,37 @@
+#include "rpc_status.hpp"
+
+#include "stopd/core/grpc_status.hpp"
+#include "stopd/core/job_store.hpp"
+#include "stopd/core/logging.hpp"
+
+namespace stopd::api {
+
+grpc::Status status_of(const sdk::StopError& error) {
+  grpc::StatusCode code = core::to_grpc_code(error.code());
+  // A StopError carrying a success code would be a bug; never answer OK with no response.
+  if (code == grpc::StatusCode::OK) code = grpc::StatusCode::INTERNAL;
+  return {code, error.what()};
+}
+
+grpc::Status status_of_current_exception(std::string_view method) {
+  const auto logger = core::host_logger();
+  try {
+    throw;
+  } catch (const sdk::StopError& e) {
+    const auto level = e.code() == sdk::Code::internal ? spdlog::level::err : spdlog::level::debug;
+    logger->log(level, "rpc={} code={} {}", method, sdk::to_string(e.code()), e.what());
+    return status_of(e);
+  } catch (const core::JournalError& e) {
+    // The job was not recorded, so it was not accepted; a retry may well succeed (disk space).
+    logger->error("rpc={} journal error: {}", method, e.what());
+    return {grpc::StatusCode::UNAVAILABLE, std::string("journal: ") + e.what()};
+  } catch (const std::exception& e) {
+    logger->error("rpc={} failed: {}", method, e.what());
+    return {grpc::StatusCode::INTERNAL, e.what()};
+  } catch (...) {
+    logger->error("rpc={} failed with an unknown exception", method);
+    return {grpc::StatusCode::INTERNAL, "unknown error"};
+  }
+}
+
+}  // namespace stopd::api

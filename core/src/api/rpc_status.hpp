@@ -1,0 +1,20 @@
+// What an RPC handler answers when something throws: the outcome code's gRPC status with the
+// message (which never holds a secret: tokens never reach exceptions), logged with the method.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include <exception>
+#include <string_view>
+
+#include "stopd/sdk/outcome.hpp"
+
+namespace stopd::api {
+
+grpc::Status status_of(const sdk::StopError& error);
+
+// Call inside a catch block: maps the exception in flight (sdk::StopError by its code,
+// core::JournalError to UNAVAILABLE, anything else to INTERNAL) and logs it.
+grpc::Status status_of_current_exception(std::string_view method);
+
+}  // namespace stopd::api
