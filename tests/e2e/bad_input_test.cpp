@@ -159,17 +159,66 @@ TEST(BadInput, InvalidUtf8Argument) {
   EXPECT_TRUE(contains(result.json().value("message", ""), "UTF-8")) << result;
 }
 
-TEST(BadInput, WithoutLocalSaysTheDaemonIsNotAvailableYet) {
+// Without --local every command talks to the daemon; with none listening on the socket, it says
+// where it looked and what to do (exit 15). The daemon itself: tests/e2e/client.
+TEST(BadInput, WithoutLocalAndNoDaemonSaysWhereItLooked) {
+  const TempDir dir;
+  const std::string socket = (dir.path() / "missing.sock").string();
+  for (const auto& args : std::vector<std::vector<std::string>>{{"stop", "local.process", "pid=1"},
+                                                                {"plugins", "list"},
+                                                                {"plugins", "describe", "x"},
+                                                                {"jobs", "list"},
+                                                                {"jobs", "show", "j-1"}}) {
+    std::vector<std::string> full{"--socket", socket};
+    full.insert(full.end(), args.begin(), args.end());
+    const auto result = run_stopctl(full);
+    EXPECT_EQ(result.exit_code, 15) << result;
+    EXPECT_TRUE(contains(result.err, "unix:" + socket)) << result;
+    EXPECT_TRUE(contains(result.err, "--local")) << result;
+    EXPECT_TRUE(contains(result.err, "stopd --config")) << result;
+  }
+  const auto json =
+      run_stopctl({"stop", "local.process", "pid=1", "--socket", socket, "-o", "json"});
+  EXPECT_EQ(json.exit_code, 15) << json;
+  EXPECT_EQ(json.json().value("code", ""), "unavailable") << json;
+  EXPECT_EQ(json.json().value("exit_code", 0), 15) << json;
+}
+
+TEST(BadInput, OptionsOfTheOtherMode) {
+  const auto socket_with_local = run_stopctl({"--local", "--socket", "/x.sock", "plugins", "list"});
+  EXPECT_EQ(socket_with_local.exit_code, 2) << socket_with_local;
+  EXPECT_TRUE(contains(socket_with_local.err, "--socket")) << socket_with_local;
+  const auto config_without_local = run_stopctl({"--config", "x.json", "plugins", "list"});
+  EXPECT_EQ(config_without_local.exit_code, 2) << config_without_local;
+  EXPECT_TRUE(contains(config_without_local.err, "--local")) << config_without_local;
+  const auto jobs_local = run_stopctl({"--local", "jobs", "list"});
+  EXPECT_EQ(jobs_local.exit_code, 2) << jobs_local;
+  EXPECT_TRUE(contains(jobs_local.err, "daemon")) << jobs_local;
+  const auto request_id_local =
+      run_stopctl({"--local", "stop", "local.process", "pid=1", "--request-id", "a"});
+  EXPECT_EQ(request_id_local.exit_code, 2) << request_id_local;
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"stop", "local.process", "pid=1"}, {"plugins", "list"}, {"plugins", "describe", "x"}}) {
+           {"--socket", "/x.sock", "--address", "h:1", "plugins", "list"},
+           {"--tls-ca", "ca.pem", "plugins", "list"},
+           {"--address", "h:1", "--insecure", "--tls-ca", "ca.pem", "plugins", "list"},
+           {"--address", "h:1", "--tls-cert", "c.pem", "plugins", "list"},
+           {"--address", "nonsense", "plugins", "list"},
+           {"--address", "h:99999", "plugins", "list"},
+           {"--token", "a", "--token-file", "b", "plugins", "list"},
+           {"--timeout", "0", "plugins", "list"},
+           {"jobs", "list", "--state", "sleeping"},
+           {"jobs", "list", "--since", "yesterday"},
+           {"jobs", "list", "--since", "2999-01-01T00:00:00Z"},
+           {"jobs", "list", "--since", "2026-11-22T05:00:00"},
+           {"jobs", "list", "--limit", "0"}}) {
     const auto result = run_stopctl(args);
     EXPECT_EQ(result.exit_code, 2) << result;
-    EXPECT_TRUE(contains(result.err, "--local")) << result;
-    EXPECT_TRUE(contains(result.err, "daemon")) << result;
   }
-  const auto json = run_stopctl({"stop", "local.process", "pid=1", "-o", "json"});
-  EXPECT_EQ(json.exit_code, 2) << json;
-  EXPECT_EQ(json.json().value("code", ""), "usage_error") << json;
+  const TempDir dir;
+  const auto missing_token_file = run_stopctl(
+      {"--token-file", (dir.path() / "none").string(), "--socket", "/x.sock", "plugins", "list"});
+  EXPECT_EQ(missing_token_file.exit_code, 3) << missing_token_file;
+  EXPECT_TRUE(contains(missing_token_file.err, "--token-file")) << missing_token_file;
 }
 
 TEST(BadInput, MissingCommandOrArguments) {

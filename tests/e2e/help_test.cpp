@@ -35,20 +35,45 @@ void expect_exit_code_table(const std::string& help) {
 TEST(Help, Main) {
   const auto result = run_stopctl({"--help"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  for (const char* part : {"Usage:", "--local", "--config", "--log-level", "--output", "--version",
-                           "stop", "plugins", "Examples:", "stopctl --local stop local.process"})
+  for (const char* part : {"Usage:",
+                           "--local",
+                           "--config",
+                           "--log-level",
+                           "--output",
+                           "--version",
+                           "stop",
+                           "jobs",
+                           "plugins",
+                           "--socket",
+                           "--address",
+                           "--tls-ca",
+                           "--tls-cert",
+                           "--tls-key",
+                           "--tls-server-name",
+                           "--insecure",
+                           "--token",
+                           "--token-file",
+                           "--timeout",
+                           "STOPD_SOCKET",
+                           "STOPD_TOKEN",
+                           "Examples:",
+                           "stopctl --local stop local.process",
+                           "stopctl stop local.process"})
     EXPECT_TRUE(contains(result.out, part)) << part << "\n" << result;
   expect_exit_code_table(result.out);
+  EXPECT_EQ(result.out.find("not available yet"), std::string::npos) << result;
 }
 
 TEST(Help, Stop) {
   const auto result = run_stopctl({"stop", "--help"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  for (const char* part : {"Usage:", "TYPE", "KEY=VALUE", "--grace", "--immediate", "--deadline",
-                           "--option", "--dry-run", "unbounded", "Default: 10", "-o json",
-                           "Examples:", "stopctl --local stop local.process pid="})
+  for (const char* part :
+       {"Usage:", "TYPE", "KEY=VALUE", "--grace", "--immediate", "--deadline", "--option",
+        "--dry-run", "--wait", "--request-id", "unbounded", "Default: 10", "-o json",
+        "Examples:", "stopctl --local stop local.process pid=", "stopctl stop local.process pid="})
     EXPECT_TRUE(contains(result.out, part)) << part << "\n" << result;
   expect_exit_code_table(result.out);
+  EXPECT_EQ(result.out.find("not available yet"), std::string::npos) << result;
 }
 
 TEST(Help, EveryCommand) {
@@ -63,6 +88,17 @@ TEST(Help, EveryCommand) {
     EXPECT_TRUE(contains(result.out, "Usage:")) << result;
     EXPECT_TRUE(contains(result.out, "Examples:")) << result;
     EXPECT_TRUE(contains(result.out, "stopctl --local")) << result;
+  }
+  for (const auto& args : std::vector<std::vector<std::string>>{{"jobs", "--help"},
+                                                                {"jobs", "list", "--help"},
+                                                                {"jobs", "show", "--help"},
+                                                                {"jobs", "watch", "--help"},
+                                                                {"jobs", "cancel", "-h"}}) {
+    const auto result = run_stopctl(args);
+    EXPECT_EQ(result.exit_code, 0) << result;
+    EXPECT_TRUE(contains(result.out, "Usage:")) << result;
+    EXPECT_TRUE(contains(result.out, "Examples:")) << result;
+    EXPECT_TRUE(contains(result.out, "stopctl jobs ")) << result;
   }
   const auto describe = run_stopctl({"plugins", "describe", "--help"});
   EXPECT_TRUE(contains(describe.out, "NAME")) << describe;

@@ -1,12 +1,17 @@
 #include "stopd/cli/app.hpp"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
 #include <sstream>
 #include <string_view>
 
 #include "stopd/cli/cli_error.hpp"
 #include "stopd/cli/console.hpp"
 #include "stopd/cli/help_text.hpp"
+#include "stopd/cli/jobs_command.hpp"
 #include "stopd/cli/options.hpp"
 #include "stopd/cli/plugins_command.hpp"
 #include "stopd/cli/stop_command.hpp"
@@ -37,30 +42,160 @@ bool json_requested(int argc, const char* const* argv) {
 // The command line, parsed into these.
 struct Parsed {
   GlobalOptions global;
-  std::string config_file;
-  std::string log_level;
   std::string output = "human";
   StopArguments stop;
-  std::string grace;
-  std::string deadline;
   DescribeArguments describe;
+  JobsListArguments jobs_list;
+  JobArguments job;
 };
 
 struct Commands {
   CLI::App app{
       "stopctl: stop processes, containers, cloud jobs… through stopd's plugins, with one "
       "set of semantics\n(graceful then forced, already-stopped is success, stable exit "
-      "codes).",
+      "codes). Talks to the stopd daemon;\n--local runs the plugins in this process instead.",
       "stopctl"};
   CLI::App* stop = nullptr;
+  CLI::App* jobs = nullptr;
+  CLI::App* jobs_list = nullptr;
+  CLI::App* jobs_show = nullptr;
+  CLI::App* jobs_watch = nullptr;
+  CLI::App* jobs_cancel = nullptr;
   CLI::App* plugins = nullptr;
   CLI::App* plugins_list = nullptr;
   CLI::App* plugins_describe = nullptr;
-  CLI::Option* config = nullptr;
-  CLI::Option* log_level = nullptr;
-  CLI::Option* grace = nullptr;
-  CLI::Option* deadline = nullptr;
+  // Options whose presence matters (std::optional targets): copied after parsing.
+  std::vector<std::function<void()>> apply;
+  // The connection options given, by name, for the --local check.
+  std::vector<CLI::Option*> connection;
 };
+
+// An option with a value that is "absent" unless given: CLI11 fills `raw`, and `target` gets it
+// after parsing only if the option appeared.
+CLI::Option* optional_option(Commands& c, CLI::App& app, const std::string& name,
+                             std::optional<std::string>& target, const std::string& help) {
+  auto raw = std::make_shared<std::string>();
+  CLI::Option* option = app.add_option(name, *raw, help);
+  c.apply.push_back([option, raw, &target] {
+    if (option->count() > 0) target = *raw;
+  });
+  return option;
+}
+
+void define_connection(Commands& c, Parsed& p) {
+  CLI::App& app = c.app;
+  ConnectionOptions& o = p.global.connection;
+  const std::string group = "Daemon connection (every command without --local)";
+  const auto add = [&](const std::string& name, std::optional<std::string>& target,
+                       const std::string& type, const std::string& help) {
+    CLI::Option* option = optional_option(c, app, name, target, help);
+    option->type_name(type)->group(group);
+    c.connection.push_back(option);
+  };
+  add("--socket", o.socket, "PATH",
+      "The daemon's unix socket. Default: $STOPD_SOCKET, else\n/run/stopd/stopd.sock");
+  add("--address", o.address, "HOST:PORT",
+      "Reach the daemon over TCP instead; TLS unless --insecure");
+  add("--tls-ca", o.tls_ca, "FILE",
+      "CA certificate(s) (PEM) to verify the daemon's certificate.\nDefault: the system's roots");
+  add("--tls-cert", o.tls_cert, "FILE", "Client certificate (PEM), with --tls-key");
+  add("--tls-key", o.tls_key, "FILE", "The client certificate's private key (PEM)");
+  add("--tls-server-name", o.tls_server_name, "NAME",
+      "The name the daemon's certificate must carry, when it is not\nthe HOST of --address");
+  CLI::Option* insecure =
+      app.add_flag("--insecure", o.insecure,
+                   "Plaintext TCP (no TLS) with --address: only on a network you\ntrust")
+          ->group(group);
+  c.connection.push_back(insecure);
+  add("--token", o.token, "TOKEN",
+      "Bearer token for the daemon. Visible to other users in the\nprocess list: prefer "
+      "--token-file or $STOPD_TOKEN");
+  add("--token-file", o.token_file, "FILE",
+      "Read the bearer token from FILE (a trailing newline is\nignored). Default: $STOPD_TOKEN, "
+      "if set");
+  add("--timeout", o.timeout, "SECONDS",
+      "Deadline of each call to the daemon (default 30 s); with\n--wait and 'jobs watch', how "
+      "long to wait at most (default:\nuntil the job finishes)");
+}
+
+void define_stop(Commands& c, Parsed& p) {
+  c.stop = c.app.add_subcommand("stop", stop_description());
+  c.stop
+      ->add_option("TYPE", p.stop.type,
+                   "Resource type, e.g. local.process ('plugins list' shows them)")
+      ->required();
+  c.stop->add_option("TARGET", p.stop.target,
+                     "KEY=VALUE pairs naming the resource, typed by the target schema\n"
+                     "(pid=4242 is an integer); KEY:=JSON passes a raw JSON value");
+  optional_option(c, *c.stop, "--grace", p.stop.grace,
+                  "Seconds to wait after the graceful request before forcing\n"
+                  "(fractions allowed: 0.5), or 'unbounded' to wait until the\n"
+                  "resource finishes (drain; only where supported). Default: 10")
+      ->type_name("SECONDS");
+  c.stop->add_flag("--immediate", p.stop.immediate,
+                   "Force the stop now (no grace); excludes --grace");
+  optional_option(c, *c.stop, "--deadline", p.stop.deadline,
+                  "Give up after this many seconds (deadline_exceeded, exit 16).\n"
+                  "Default: the grace + 30 s (1 h for an unbounded grace)")
+      ->type_name("SECONDS");
+  c.stop
+      ->add_option("--option", p.stop.options,
+                   "Provider option KEY=VALUE (or KEY:=JSON), typed by the options\n"
+                   "schema; repeatable. E.g. --option signal=SIGINT for local.process")
+      ->type_name("KEY=VALUE");
+  c.stop->add_flag("--dry-run", p.stop.dry_run,
+                   "Change nothing: validate the request and say what a stop would\n"
+                   "do (providers that can inspect look at the resource); waits for\n"
+                   "the answer");
+  c.stop->add_flag("--wait", p.stop.wait,
+                   "Wait for the job's outcome, print it like --local does and exit\n"
+                   "with its code. Without it, stopctl prints the accepted job and\n"
+                   "exits 0. Implied with --local");
+  optional_option(c, *c.stop, "--request-id", p.stop.request_id,
+                  "Idempotency key: a second stop with the same ID returns the\n"
+                  "first job instead of a new one (safe retries from scripts)")
+      ->type_name("ID");
+  c.stop->footer(stop_footer());
+}
+
+void define_jobs(Commands& c, Parsed& p) {
+  c.jobs = c.app.add_subcommand(
+      "jobs", "The daemon's jobs: every accepted stop, its state and outcome (not with --local)");
+  c.jobs->require_subcommand(1);
+  c.jobs_list = c.jobs->add_subcommand("list", "List jobs, newest first");
+  c.jobs_list
+      ->add_option("--state", p.jobs_list.states,
+                   "Only jobs in this state: pending, running or finished;\nrepeatable")
+      ->type_name("STATE");
+  optional_option(c, *c.jobs_list, "--type", p.jobs_list.type, "Only jobs of this resource type")
+      ->type_name("TYPE");
+  optional_option(c, *c.jobs_list, "--since", p.jobs_list.since,
+                  "Only jobs created since: a duration back from now (90s, 15m,\n"
+                  "2h, 7d, 1h30m) or an RFC 3339 time (2026-11-22T05:00:00Z)")
+      ->type_name("WHEN");
+  optional_option(c, *c.jobs_list, "--limit", p.jobs_list.limit,
+                  "At most N jobs (default 100, at most 100000)")
+      ->type_name("N");
+  c.jobs_list->footer(jobs_list_footer());
+
+  const auto with_id = [&](const char* name, const char* description, std::string footer) {
+    CLI::App* command = c.jobs->add_subcommand(name, description);
+    command->add_option("ID", p.job.id, "The job's id (j-…), as 'stop' and 'jobs list' show it")
+        ->required();
+    command->footer(std::move(footer));
+    return command;
+  };
+  c.jobs_show =
+      with_id("show", "Show one job: request, times, attempts, outcome", jobs_show_footer());
+  c.jobs_watch = with_id(
+      "watch", "Follow a job until it finishes: its state changes and the provider's progress",
+      jobs_watch_footer());
+  c.jobs_cancel = with_id("cancel",
+                          "Withdraw a job's request; its stop is cancelled unless "
+                          "another job waits for the same resource",
+                          jobs_cancel_footer());
+  c.jobs->footer(jobs_footer());
+}
 
 void define(Commands& c, Parsed& p) {
   CLI::App& app = c.app;
@@ -74,59 +209,34 @@ void define(Commands& c, Parsed& p) {
 
   app.add_flag("--local", p.global.local,
                "Run the core in this process: load the plugins here and stop\n"
-               "directly (the daemon client is not available yet, so this is\n"
-               "required)");
-  c.config = app.add_option("--config", p.config_file,
-                            "JSON config: plugin_dirs, plugins (extra .so files), per-provider\n"
-                            "settings and limits, dispatcher timing, log_level. The same\n"
-                            "file the daemon reads. Default: no file (plugins from\n"
-                            "<dir of stopctl>/../lib/stopd/plugins)")
-                 ->type_name("FILE");
-  c.log_level = app.add_option("--log-level", p.log_level,
-                               "Log level of the core and plugins on stderr (default: the\n"
-                               "config's log_level, else warn)")
-                    ->type_name("LEVEL")
-                    ->check(CLI::IsMember(
-                        std::vector<std::string>(std::begin(kLogLevels), std::end(kLogLevels))));
+               "directly, without the daemon (no jobs, no auth)");
+  optional_option(c, app, "--config", p.global.config_file,
+                  "With --local: JSON config: plugin_dirs, plugins (extra .so\n"
+                  "files), per-provider settings and limits, dispatcher timing,\n"
+                  "log_level. The same file the daemon reads. Default: no file\n"
+                  "(plugins from <dir of stopctl>/../lib/stopd/plugins)")
+      ->type_name("FILE");
+  optional_option(c, app, "--log-level", p.global.log_level,
+                  "Log level on stderr: of the core and plugins with --local\n"
+                  "(default: the config's log_level, else warn); of the gRPC\n"
+                  "library otherwise (debug shows its connection log)")
+      ->type_name("LEVEL")
+      ->check(
+          CLI::IsMember(std::vector<std::string>(std::begin(kLogLevels), std::end(kLogLevels))));
   app.add_option("-o,--output", p.output,
                  "Output format: human (default) or json (one JSON object on stdout,\n"
                  "also for errors)")
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"human", "json"}));
+  define_connection(c, p);
 
-  c.stop = app.add_subcommand("stop", stop_description());
-  c.stop
-      ->add_option("TYPE", p.stop.type,
-                   "Resource type, e.g. local.process ('plugins list' shows them)")
-      ->required();
-  c.stop->add_option("TARGET", p.stop.target,
-                     "KEY=VALUE pairs naming the resource, typed by the target schema\n"
-                     "(pid=4242 is an integer); KEY:=JSON passes a raw JSON value");
-  c.grace = c.stop
-                ->add_option("--grace", p.grace,
-                             "Seconds to wait after the graceful request before forcing\n"
-                             "(fractions allowed: 0.5), or 'unbounded' to wait until the\n"
-                             "resource finishes (drain; only where supported). Default: 10")
-                ->type_name("SECONDS");
-  c.stop->add_flag("--immediate", p.stop.immediate,
-                   "Force the stop now (no grace); excludes --grace");
-  c.deadline = c.stop
-                   ->add_option("--deadline", p.deadline,
-                                "Give up after this many seconds (deadline_exceeded, exit 16).\n"
-                                "Default: the grace + 30 s (1 h for an unbounded grace)")
-                   ->type_name("SECONDS");
-  c.stop
-      ->add_option("--option", p.stop.options,
-                   "Provider option KEY=VALUE (or KEY:=JSON), typed by the options\n"
-                   "schema; repeatable. E.g. --option signal=SIGINT for local.process")
-      ->type_name("KEY=VALUE");
-  c.stop->add_flag("--dry-run", p.stop.dry_run,
-                   "Change nothing: validate the request and say what a stop would\n"
-                   "do (providers that can inspect look at the resource)");
-  c.stop->footer(stop_footer());
+  define_stop(c, p);
+  define_jobs(c, p);
 
   c.plugins = app.add_subcommand(
-      "plugins", "Show the plugins (resource types) this stopctl can use, and why any was refused");
+      "plugins",
+      "Show the plugins (resource types) the daemon (or --local) can use, and why any "
+      "was refused");
   c.plugins->require_subcommand(1);
   c.plugins_list = c.plugins->add_subcommand(
       "list", "List the loaded providers and the refused plugin files with the reasons");
@@ -179,12 +289,34 @@ void report_error(Console& console, const CliError& error, const std::string& he
   if (!help_hint.empty()) console.err(help_hint);
 }
 
-int dispatch(const Commands& c, Parsed& p, Console& console) {
-  if (c.config->count() > 0) p.global.config_file = p.config_file;
-  if (c.log_level->count() > 0) p.global.log_level = p.log_level;
-  if (c.grace->count() > 0) p.stop.grace = p.grace;
-  if (c.deadline->count() > 0) p.stop.deadline = p.deadline;
+// Options that belong to the other mode are mistakes worth naming.
+void check_mode(const Commands& c, const Parsed& p) {
+  if (p.global.local) {
+    for (const CLI::Option* option : c.connection)
+      if (option->count() > 0)
+        throw usage_error(option->get_name() +
+                          " is for talking to the daemon; --local runs the plugins in this "
+                          "process instead. Drop one of them");
+    if (c.jobs->parsed())
+      throw usage_error(
+          "jobs are kept by the stopd daemon; --local runs stops in this process and keeps "
+          "none. Drop --local to talk to the daemon");
+    return;
+  }
+  if (p.global.config_file)
+    throw usage_error(
+        "--config is read with --local only: the daemon reads its own config (stopd --config "
+        "FILE). Add --local to run the plugins in this process, or drop --config");
+}
+
+int dispatch(Commands& c, Parsed& p, Console& console) {
+  for (const auto& apply : c.apply) apply();
+  check_mode(c, p);
   if (c.stop->parsed()) return run_stop(p.global, p.stop, console);
+  if (c.jobs_list->parsed()) return run_jobs_list(p.global, p.jobs_list, console);
+  if (c.jobs_show->parsed()) return run_jobs_show(p.global, p.job, console);
+  if (c.jobs_watch->parsed()) return run_jobs_watch(p.global, p.job, console);
+  if (c.jobs_cancel->parsed()) return run_jobs_cancel(p.global, p.job, console);
   if (c.plugins_list->parsed()) return run_plugins_list(p.global, console);
   if (c.plugins_describe->parsed()) return run_plugins_describe(p.global, p.describe, console);
   throw usage_error("no command given");  // require_subcommand makes this unreachable
@@ -193,7 +325,11 @@ int dispatch(const Commands& c, Parsed& p, Console& console) {
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  Console console(out, err, json_requested(argc, argv) ? OutputFormat::json : OutputFormat::human);
+  // Terminals only when the streams are the process's own (not a test's string streams).
+  const Terminals terminals{&out == &std::cout && isatty(STDOUT_FILENO) == 1,
+                            &err == &std::cerr && isatty(STDERR_FILENO) == 1};
+  Console console(out, err, json_requested(argc, argv) ? OutputFormat::json : OutputFormat::human,
+                  terminals);
   std::string hint = "Run 'stopctl --help' for usage.";
   try {
     Commands commands;
@@ -215,6 +351,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       throw usage_error(parse_error_message(commands.app, e));
     }
     console.set_format(parsed.output == "json" ? OutputFormat::json : OutputFormat::human);
+    parsed.global.output = console.format();
     hint = "Run '" + command_path(commands.app) + " --help' for usage.";
     return dispatch(commands, parsed, console);
   } catch (const CliError& e) {

@@ -23,32 +23,48 @@ std::string outcome_row(Code code, const std::string& meaning) {
 
 std::string exit_code_table() {
   std::string table = "Exit codes (stable; scripts may rely on them):\n";
-  table += row(core::exit_code::ok, "stopped or already_stopped: it is not running now");
-  table += row(core::exit_code::usage, "usage_error: bad command line (also: no --local)");
+  table += row(core::exit_code::ok,
+               "stopped or already_stopped: it is not running now (also: a\n"
+               "      command that is not a stop succeeded, a job was accepted)");
+  table += row(core::exit_code::usage, "usage_error: bad command line");
   table += row(core::exit_code::config,
-               "config_error: unreadable or invalid --config file, or no usable plugin");
-  table += outcome_row(Code::not_found, ": no such resource");
+               "config_error: unreadable or invalid --config, --token-file or\n"
+               "      --tls-* file, or no usable plugin");
+  table += outcome_row(Code::not_found, ": no such resource, or no such job");
   table += outcome_row(Code::invalid_argument,
                        ": unknown TYPE or plugin, bad or missing KEY=VALUE, bad --option");
-  table += outcome_row(Code::unauthenticated, ": the backend rejected the credentials");
-  table += outcome_row(Code::permission_denied, ": not allowed to stop it");
+  table += outcome_row(Code::unauthenticated,
+                       ": the backend rejected the credentials, or stopd the token");
+  table += outcome_row(Code::permission_denied, ": not allowed to stop it (the token's scopes)");
   table += outcome_row(Code::failed_precondition, ": its state forbids the stop");
-  table += outcome_row(Code::unavailable, ": backend unavailable (retried until the deadline)");
-  table += outcome_row(Code::deadline_exceeded, ": not confirmed stopped by the deadline");
-  table += outcome_row(Code::cancelled, ": cancelled (Ctrl-C or SIGTERM while it ran)");
+  table += outcome_row(Code::unavailable,
+                       ": backend unavailable (retried until the deadline), or stopd\n"
+                       "      cannot be reached (not running?) or is shutting down");
+  table += outcome_row(Code::deadline_exceeded,
+                       ": not confirmed stopped by the deadline, or stopd did not\n"
+                       "      answer within --timeout");
+  table += outcome_row(Code::cancelled,
+                       ": cancelled (Ctrl-C or SIGTERM while it ran); or stopctl stopped\n"
+                       "      waiting on Ctrl-C and the job keeps running in stopd");
   table += outcome_row(Code::internal, ": a bug in a plugin, the backend or stopd");
   return table;
 }
 
 std::string main_footer() {
   return "Examples:\n"
+         "  stopctl stop local.process pid=4242 --grace 5 --wait\n"
+         "  stopctl jobs list --state running\n"
+         "  stopctl jobs watch j-01jd3q8m2r5v7x9zb4c6e8g0hk\n"
+         "  stopctl --address stopd.example:7443 --tls-ca ca.pem --token-file ops.token plugins "
+         "list\n"
          "  stopctl --local stop local.process pid=4242 --grace 5\n"
-         "  stopctl --local stop local.process pgid=4242 --immediate -o json\n"
          "  stopctl --local --config stopd.json plugins list\n"
-         "  stopctl --local plugins describe local.process\n"
          "\n"
-         "Without --local, stopctl would talk to the stopd daemon; that arrives with the daemon,\n"
-         "so for now every command needs --local. Global options may also follow the command.\n"
+         "Without --local, every command talks to the stopd daemon: over its unix socket\n"
+         "(--socket, $STOPD_SOCKET, default /run/stopd/stopd.sock) or over TCP with TLS\n"
+         "(--address). A token, if the daemon asks for one: --token-file, $STOPD_TOKEN or\n"
+         "--token. With --local, stopctl loads the plugins and stops in this process (no daemon,\n"
+         "no jobs). Global options may also follow the command.\n"
          "Run 'stopctl COMMAND --help' for a command's options.\n"
          "\n" +
          exit_code_table();
@@ -60,53 +76,148 @@ std::string stop_description() {
 
 std::string global_options_note() {
   return "Global options (see 'stopctl --help') may also follow the command: --local,\n"
-         "--config FILE, --log-level LEVEL, -o json.\n";
+         "--config FILE, --log-level LEVEL, -o json, and the daemon connection: --socket,\n"
+         "--address, --tls-*, --insecure, --token, --token-file, --timeout.\n";
 }
 
 std::string stop_footer() {
   return "Stops one resource of type TYPE, named by KEY=VALUE pairs (typed by the plugin's target\n"
-         "schema: 'stopctl --local plugins describe TYPE' shows the keys). Graceful by default:\n"
-         "ask the resource to stop, wait at most the grace (default 10 s), then force it.\n"
-         "Prints one line with the outcome (or one JSON object with -o json) and exits with the\n"
-         "outcome's exit code. Ctrl-C or SIGTERM cancels the stop (exit 17); a second one exits\n"
-         "at once.\n"
+         "schema: 'stopctl plugins describe TYPE' shows the keys). Graceful by default: ask the\n"
+         "resource to stop, wait at most the grace (default 10 s), then force it.\n"
+         "\n"
+         "Through the daemon (the default), the stop becomes a job. Without --wait, stopctl\n"
+         "prints the accepted job (its id and state) and exits 0 once the daemon has recorded\n"
+         "it; 'stopctl jobs watch ID' follows it. With --wait, it follows the job and prints its\n"
+         "outcome exactly as --local does, exiting with the outcome's code. Ctrl-C then only\n"
+         "stops the waiting: the job keeps running in the daemon (exit 17, its id printed).\n"
+         "\n"
+         "With --local, the stop runs in this process and is always waited for; Ctrl-C or\n"
+         "SIGTERM cancels the stop (exit 17); a second one exits at once.\n"
          "\n" +
          global_options_note() +
          "\n"
          "Examples:\n"
+         "  stopctl stop local.process pid=4242 --grace 5 --wait\n"
+         "  stopctl stop local.process pid=4242 --immediate -o json\n"
+         "  stopctl stop local.process pidfile=/run/nginx.pid --dry-run\n"
+         "  stopctl stop local.process pgid=4242 --option signal=SIGINT --request-id nightly-42\n"
          "  stopctl --local stop local.process pid=4242 --grace 5\n"
-         "  stopctl --local stop local.process pid=4242 --immediate\n"
-         "  stopctl --local stop local.process pidfile=/run/nginx.pid --dry-run\n"
-         "  stopctl --local stop local.process pgid=4242 --option signal=SIGINT -o json\n"
          "  stopctl --local stop local.process pid=4242 start_time:=1234567 --deadline 30\n"
          "\n"
-         "With -o json, stdout gets exactly one JSON object: the outcome (code, message, forced,\n"
-         "details, duration_ms, attempts, dry_run, stop_id, started, finished, type, target) or,\n"
-         "for an error that prevented the stop, {\"code\", \"message\", \"exit_code\"}.\n"
+         "With -o json, stdout gets exactly one JSON object. A finished stop (--local, --wait,\n"
+         "--dry-run): the outcome (code, message, forced, details, duration_ms, attempts,\n"
+         "dry_run, stop_id, started, finished, type, target) plus, through the daemon, the job's\n"
+         "fields (job_id, state, requester, request_id, created, deadline, resumed, mode,\n"
+         "grace_seconds, options). An accepted job (no --wait): the job (id, state, type,\n"
+         "target, …). An error that prevented the stop: {\"code\", \"message\", \"exit_code\"}.\n"
          "\n" +
          exit_code_table();
+}
+
+std::string jobs_footer() {
+  return "Every stop the daemon accepts is a job, journaled before it is acknowledged and kept\n"
+         "after it finished (for the retention the daemon's config sets).\n"
+         "\n" +
+         global_options_note() +
+         "\n"
+         "Examples:\n"
+         "  stopctl jobs list --state running --type local.process\n"
+         "  stopctl jobs show j-01jd3q8m2r5v7x9zb4c6e8g0hk -o json\n"
+         "  stopctl jobs watch j-01jd3q8m2r5v7x9zb4c6e8g0hk\n"
+         "  stopctl jobs cancel j-01jd3q8m2r5v7x9zb4c6e8g0hk\n";
+}
+
+std::string jobs_list_footer() {
+  return "Lists jobs newest first: ID, STATE, TYPE, TARGET, OUTCOME (with '(forced)' when the\n"
+         "grace ran out) and AGE. Filters combine; --state may be repeated.\n"
+         "\n" +
+         global_options_note() +
+         "\n"
+         "Examples:\n"
+         "  stopctl jobs list\n"
+         "  stopctl jobs list --state pending --state running\n"
+         "  stopctl jobs list --type local.process --since 2h --limit 20\n"
+         "  stopctl jobs list --since 2026-11-22T05:00:00Z -o json\n"
+         "\n"
+         "With -o json: {\"jobs\": [job, …], \"more\": true when --limit cut the list}.\n"
+         "Exit codes: 0 listed (also when none match); 2 bad command line; 12, 13, 15, 16 as\n"
+         "in 'stopctl --help'.\n";
+}
+
+std::string jobs_show_footer() {
+  return "Shows one job: its request (type, target, options, mode and grace), who asked, when it\n"
+         "was created, started and finished, its deadline, attempts, whether a restarted daemon\n"
+         "resumed it, the stop it rides on, and its outcome.\n"
+         "\n" +
+         global_options_note() +
+         "\n"
+         "Examples:\n"
+         "  stopctl jobs show j-01jd3q8m2r5v7x9zb4c6e8g0hk\n"
+         "  stopctl jobs show j-01jd3q8m2r5v7x9zb4c6e8g0hk -o json\n"
+         "\n"
+         "Exit codes: 0 shown (whatever the job's outcome); 10 (not_found) no such job;\n"
+         "12, 13, 15, 16 as in 'stopctl --help'.\n";
+}
+
+std::string jobs_watch_footer() {
+  return "Follows a job until it finishes. On a terminal, one live line shows its state, the\n"
+         "provider's phase, the time elapsed and the provider's progress facts; the outcome\n"
+         "stays when it ends. Otherwise every event (snapshot, queued, started, progress,\n"
+         "retry_scheduled, joined, escalated, finished) is printed as one line, or with -o json\n"
+         "as one JSON object {\"at\", \"kind\", \"phase\", \"facts\", \"job\"}. Exits with the\n"
+         "outcome's code. Ctrl-C stops watching (exit 17); the job keeps running.\n"
+         "\n" +
+         global_options_note() +
+         "\n"
+         "Examples:\n"
+         "  stopctl jobs watch j-01jd3q8m2r5v7x9zb4c6e8g0hk\n"
+         "  stopctl jobs watch j-01jd3q8m2r5v7x9zb4c6e8g0hk -o json | jq -c '[.kind, .phase]'\n"
+         "  stopctl jobs watch j-01jd3q8m2r5v7x9zb4c6e8g0hk --timeout 60\n"
+         "\n" +
+         exit_code_table();
+}
+
+std::string jobs_cancel_footer() {
+  return "Withdraws a job's request: it finishes as cancelled, and its stop is cancelled unless\n"
+         "another job waits for the same resource. A graceful request already sent is not taken\n"
+         "back (the process may still exit), but nothing more is done: no force after the grace.\n"
+         "A job that has finished already stays as it ended.\n"
+         "\n" +
+         global_options_note() +
+         "\n"
+         "Examples:\n"
+         "  stopctl jobs cancel j-01jd3q8m2r5v7x9zb4c6e8g0hk\n"
+         "  stopctl jobs cancel j-01jd3q8m2r5v7x9zb4c6e8g0hk -o json\n"
+         "\n"
+         "Exit codes: 0 withdrawn (or finished already: the message says so); 10 (not_found)\n"
+         "no such job; 12, 13, 15, 16 as in 'stopctl --help'.\n";
 }
 
 std::string plugins_footer() {
   return global_options_note() +
          "\n"
          "Examples:\n"
+         "  stopctl plugins list\n"
+         "  stopctl plugins describe local.process\n"
          "  stopctl --local plugins list\n"
          "  stopctl --local --config stopd.json plugins describe example.marker_file -o json\n";
 }
 
 std::string plugins_list_footer() {
-  return "Lists every provider loaded from the plugin directories (default: <directory of\n"
-         "stopctl>/../lib/stopd/plugins) and from the config's \"plugins\", and every plugin\n"
-         "file that was refused, with the reason.\n"
+  return "Lists every provider the daemon loaded (or, with --local, this stopctl: from the\n"
+         "plugin directories, default <directory of stopctl>/../lib/stopd/plugins, and the\n"
+         "config's \"plugins\"), and every plugin file that was refused, with the reason.\n"
          "\n" +
          global_options_note() +
          "\n"
          "Examples:\n"
+         "  stopctl plugins list\n"
+         "  stopctl plugins list -o json\n"
          "  stopctl --local plugins list\n"
          "  stopctl --local --config stopd.json plugins list -o json\n"
          "\n"
-         "Exit codes: 0 listed; 2 bad command line; 3 unreadable or invalid config.\n";
+         "Exit codes: 0 listed; 2 bad command line; 3 unreadable or invalid config (--local);\n"
+         "12, 13, 15, 16 as in 'stopctl --help'.\n";
 }
 
 std::string plugins_describe_footer() {
@@ -116,11 +227,13 @@ std::string plugins_describe_footer() {
          global_options_note() +
          "\n"
          "Examples:\n"
+         "  stopctl plugins describe local.process\n"
+         "  stopctl plugins describe local.process -o json\n"
          "  stopctl --local plugins describe local.process\n"
-         "  stopctl --local plugins describe local.process -o json\n"
          "\n"
-         "Exit codes: 0 described; 2 bad command line; 3 unreadable or invalid config;\n"
-         "11 (invalid_argument) no provider of that name is loaded.\n";
+         "Exit codes: 0 described; 2 bad command line; 3 unreadable or invalid config (--local);\n"
+         "11 (invalid_argument) no provider of that name is loaded; 12, 13, 15, 16 as in\n"
+         "'stopctl --help'.\n";
 }
 
 }  // namespace stopd::cli

@@ -5,15 +5,6 @@
 
 namespace stopd::cli {
 
-void require_local(const GlobalOptions& options, std::string_view command) {
-  if (options.local) return;
-  throw usage_error("'stopctl " + std::string(command) +
-                    "' without --local needs the stopd daemon, and talking to the daemon is not "
-                    "available in this version of stopctl yet. Run the core in this process "
-                    "instead: stopctl --local " +
-                    std::string(command) + " …");
-}
-
 core::HostConfig load_config(const GlobalOptions& options) {
   core::HostConfig config;
   if (options.config_file) {

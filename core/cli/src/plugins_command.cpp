@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "convert.hpp"
 #include "stopd/cli/cli_error.hpp"
+#include "stopd/cli/daemon_client.hpp"
 #include "stopd/cli/local_core.hpp"
 #include "stopd/core/plugin_loader.hpp"
 
@@ -36,12 +38,78 @@ json capabilities_json(const sdk::Capabilities& c) {
               {"drain", c.drain}};
 }
 
-json provider_summary_json(const core::RegisteredProvider& p) {
-  return json{{"name", p.name()},
-              {"version", p.info.version},
-              {"description", p.info.description},
-              {"asynchronous", p.info.capabilities.asynchronous},
-              {"library", p.library.string()}};
+json provider_summary_json(const ProviderView& p) {
+  return json{{"name", p.name},
+              {"version", p.version},
+              {"description", p.description},
+              {"asynchronous", p.capabilities.asynchronous},
+              {"library", p.library}};
+}
+
+ProviderView view_of(const core::RegisteredProvider& p, const core::HostConfig& config) {
+  ProviderView view;
+  view.name = p.name();
+  view.version = p.info.version;
+  view.description = p.info.description;
+  view.library = p.library.string();
+  view.capabilities = p.info.capabilities;
+  view.concurrency = p.concurrency;
+  view.default_concurrency = p.info.default_concurrency;
+  view.max_attempts_configured = p.max_attempts > 0;
+  view.max_attempts = p.max_attempts > 0 ? p.max_attempts : config.dispatcher.max_attempts;
+  view.target_schema = p.info.target_schema;
+  view.options_schema = p.info.options_schema;
+  view.selector_schema = p.info.selector_schema;
+  return view;
+}
+
+ProviderView view_of(const v1::Provider& p) {
+  ProviderView view;
+  view.name = p.name();
+  view.version = p.version();
+  view.description = p.description();
+  view.library = p.library();
+  view.capabilities.asynchronous = p.capabilities().asynchronous();
+  view.capabilities.inspect = p.capabilities().inspect();
+  view.capabilities.list = p.capabilities().list();
+  view.capabilities.drain = p.capabilities().drain();
+  view.concurrency = p.concurrency();
+  view.target_schema = api::from_struct(p.target_schema());
+  view.options_schema = api::from_struct(p.options_schema());
+  view.selector_schema = api::from_struct(p.selector_schema());
+  return view;
+}
+
+struct RefusedView {
+  std::string file;
+  std::string reason;
+};
+
+// The providers table and the refused plugins, as both sources print them.
+void print_provider_table(const std::vector<ProviderView>& providers, Console& console) {
+  std::size_t name_width = 8;
+  std::size_t version_width = 7;
+  for (const auto& p : providers) {
+    name_width = std::max(name_width, p.name.size());
+    version_width = std::max(version_width, p.version.size());
+  }
+  const auto pad = [](const std::string& s, std::size_t width) {
+    return s + std::string(width > s.size() ? width - s.size() : 0, ' ');
+  };
+  console.out(pad("PROVIDER", name_width) + "  " + pad("VERSION", version_width) +
+              "  MODE   DESCRIPTION");
+  for (const auto& p : providers)
+    console.out(pad(p.name, name_width) + "  " + pad(p.version, version_width) + "  " +
+                (p.capabilities.asynchronous ? "async  " : "sync   ") +
+                first_sentence(p.description, 100));
+}
+
+void print_refused(const std::vector<RefusedView>& refused, const std::string& title,
+                   Console& console) {
+  if (refused.empty()) return;
+  console.out("");
+  console.out(title);
+  for (const auto& r : refused) console.out("  " + r.file + ": " + r.reason);
 }
 
 // A placeholder value for one target key: the schema's own example or default if it has one.
@@ -153,12 +221,29 @@ std::vector<std::string> key_lines(const json& schema) {
 
 }  // namespace
 
-std::vector<std::string> example_command_lines(const core::RegisteredProvider& provider,
-                                               const GlobalOptions& global) {
-  const json& schema = provider.info.target_schema;
-  std::string prefix = "stopctl --local";
-  if (global.config_file) prefix += " --config " + shell_quote(*global.config_file);
-  prefix += " stop " + shell_quote(provider.name());
+std::string command_prefix(const GlobalOptions& global) {
+  std::string prefix = "stopctl";
+  if (global.local) {
+    prefix += " --local";
+    if (global.config_file) prefix += " --config " + shell_quote(*global.config_file);
+    return prefix;
+  }
+  const ConnectionOptions& c = global.connection;
+  if (c.socket) prefix += " --socket " + shell_quote(*c.socket);
+  if (c.address) prefix += " --address " + shell_quote(*c.address);
+  if (c.insecure) prefix += " --insecure";
+  if (c.tls_ca) prefix += " --tls-ca " + shell_quote(*c.tls_ca);
+  if (c.tls_cert) prefix += " --tls-cert " + shell_quote(*c.tls_cert);
+  if (c.tls_key) prefix += " --tls-key " + shell_quote(*c.tls_key);
+  if (c.tls_server_name) prefix += " --tls-server-name " + shell_quote(*c.tls_server_name);
+  if (c.token_file) prefix += " --token-file " + shell_quote(*c.token_file);
+  return prefix;
+}
+
+std::vector<std::string> example_command_lines(const ProviderView& provider,
+                                               const std::string& stopctl) {
+  const json& schema = provider.target_schema;
+  const std::string prefix = stopctl + " stop " + shell_quote(provider.name);
 
   std::vector<std::vector<std::string>> key_sets;
   for (const char* combinator : {"oneOf", "anyOf"}) {
@@ -193,16 +278,21 @@ std::vector<std::string> example_command_lines(const core::RegisteredProvider& p
   std::vector<std::string> lines;
   for (std::size_t i = 0; i < commands.size(); ++i)
     lines.push_back(commands[i] + (i == 0 ? " --grace 10" : ""));
-  if (provider.info.capabilities.inspect && !commands.empty())
+  if (provider.capabilities.inspect && !commands.empty())
     lines.push_back(commands.front() + " --dry-run");
   return lines;
 }
 
-int run_plugins_list(const GlobalOptions& global, Console& console) {
-  require_local(global, "plugins list");
+namespace {
+
+int list_local(const GlobalOptions& global, Console& console) {
   const LocalCore core = open_local_core(global);
-  const auto providers = core.host->registry().all();
+  std::vector<ProviderView> providers;
+  for (const auto* provider : core.host->registry().all())
+    providers.push_back(view_of(*provider, core.config));
   const core::PluginLoadReport& report = core.host->load_report();
+  std::vector<RefusedView> refused;
+  for (const auto& r : report.refused) refused.push_back({r.file.string(), r.reason});
 
   if (console.json()) {
     json out = {{"providers", json::array()},
@@ -210,40 +300,20 @@ int run_plugins_list(const GlobalOptions& global, Console& console) {
                 {"warnings", report.warnings},
                 {"plugin_dirs", json::array()},
                 {"host_abi", core::host_abi_description()}};
-    for (const auto* provider : providers)
-      out["providers"].push_back(provider_summary_json(*provider));
-    for (const auto& refused : report.refused)
-      out["refused"].push_back({{"file", refused.file.string()}, {"reason", refused.reason}});
+    for (const auto& provider : providers)
+      out["providers"].push_back(provider_summary_json(provider));
+    for (const auto& r : refused)
+      out["refused"].push_back({{"file", r.file}, {"reason", r.reason}});
     for (const auto& dir : core.plugin_dirs) out["plugin_dirs"].push_back(dir.string());
     console.out_json(out);
     return core::exit_code::ok;
   }
-
-  if (providers.empty()) {
+  if (providers.empty())
     console.out(loaded_plugins_note(core));
-  } else {
-    std::size_t name_width = 8;
-    std::size_t version_width = 7;
-    for (const auto* p : providers) {
-      name_width = std::max(name_width, p->name().size());
-      version_width = std::max(version_width, p->info.version.size());
-    }
-    const auto pad = [](const std::string& s, std::size_t width) {
-      return s + std::string(width > s.size() ? width - s.size() : 0, ' ');
-    };
-    console.out(pad("PROVIDER", name_width) + "  " + pad("VERSION", version_width) +
-                "  MODE   DESCRIPTION");
-    for (const auto* p : providers)
-      console.out(pad(p->name(), name_width) + "  " + pad(p->info.version, version_width) + "  " +
-                  (p->info.capabilities.asynchronous ? "async  " : "sync   ") +
-                  first_sentence(p->info.description, 100));
-  }
-  if (!report.refused.empty()) {
-    console.out("");
-    console.out("Refused plugins (host offers " + core::host_abi_description() + "):");
-    for (const auto& refused : report.refused)
-      console.out("  " + refused.file.string() + ": " + refused.reason);
-  }
+  else
+    print_provider_table(providers, console);
+  print_refused(refused,
+                "Refused plugins (host offers " + core::host_abi_description() + "):", console);
   if (!report.warnings.empty()) {
     console.out("");
     console.out("Warnings:");
@@ -252,61 +322,111 @@ int run_plugins_list(const GlobalOptions& global, Console& console) {
   return core::exit_code::ok;
 }
 
-int run_plugins_describe(const GlobalOptions& global, const DescribeArguments& args,
-                         Console& console) {
-  require_local(global, "plugins describe");
-  const LocalCore core = open_local_core(global);
-  const core::RegisteredProvider* provider = core.host->registry().find(args.name);
-  if (provider == nullptr)
-    throw outcome_error(sdk::Code::invalid_argument,
-                        "no provider named '" + shorten(args.name, 100) + "' (" +
-                            loaded_plugins_note(core) +
-                            refused_plugins_note(core.host->load_report()) + ")");
-  const sdk::ProviderInfo& info = provider->info;
-  const auto examples = example_command_lines(*provider, global);
+int list_daemon(const GlobalOptions& global, Console& console) {
+  DaemonClient client(global, console);
+  const v1::ListProvidersResponse response = client.list_providers();
+  std::vector<ProviderView> providers;
+  for (const auto& provider : response.providers()) providers.push_back(view_of(provider));
+  std::vector<RefusedView> refused;
+  for (const auto& r : response.refused()) refused.push_back({r.file(), r.reason()});
 
   if (console.json()) {
-    json out = provider_summary_json(*provider);
-    out["capabilities"] = capabilities_json(info.capabilities);
-    out["concurrency"] = provider->concurrency;
-    out["default_concurrency"] = info.default_concurrency;
-    out["max_attempts"] = provider->max_attempts > 0 ? json(provider->max_attempts)
-                                                     : json(core.config.dispatcher.max_attempts);
-    out["target_schema"] = info.target_schema;
-    out["options_schema"] = info.options_schema;
-    out["selector_schema"] = info.selector_schema;
-    out["examples"] = examples;
+    json out = {
+        {"providers", json::array()}, {"refused", json::array()}, {"daemon", client.endpoint()}};
+    for (const auto& provider : providers)
+      out["providers"].push_back(provider_summary_json(provider));
+    for (const auto& r : refused)
+      out["refused"].push_back({{"file", r.file}, {"reason", r.reason}});
     console.out_json(out);
     return core::exit_code::ok;
   }
+  if (providers.empty())
+    console.out("stopd at " + client.endpoint() + " has no provider loaded");
+  else
+    print_provider_table(providers, console);
+  print_refused(refused, "Refused plugins (by stopd at " + client.endpoint() + "):", console);
+  return core::exit_code::ok;
+}
 
-  console.out(info.name + " " + info.version);
-  for (const auto& line : wrap(info.description, 100, "  ")) console.out(line);
+void print_description(const ProviderView& provider, const std::vector<std::string>& examples,
+                       Console& console) {
+  if (console.json()) {
+    json out = provider_summary_json(provider);
+    out["capabilities"] = capabilities_json(provider.capabilities);
+    out["concurrency"] = provider.concurrency;
+    if (provider.default_concurrency) out["default_concurrency"] = *provider.default_concurrency;
+    if (provider.max_attempts) out["max_attempts"] = *provider.max_attempts;
+    out["target_schema"] = provider.target_schema;
+    out["options_schema"] = provider.options_schema;
+    out["selector_schema"] = provider.selector_schema;
+    out["examples"] = examples;
+    console.out_json(out);
+    return;
+  }
+  console.out(provider.name + " " + provider.version);
+  for (const auto& line : wrap(provider.description, 100, "  ")) console.out(line);
   console.out("");
-  console.out("library:       " + (provider->library.empty() ? std::string("(built into the host)")
-                                                             : provider->library.string()));
-  console.out("capabilities:  " + capabilities_text(info.capabilities));
-  console.out("concurrency:   " + std::to_string(provider->concurrency) + " stops at once" +
-              (provider->concurrency != info.default_concurrency
-                   ? " (configured; the provider's default is " +
-                         std::to_string(info.default_concurrency) + ")"
-                   : std::string(" (the provider's default)")));
-  console.out("max attempts:  " + (provider->max_attempts > 0
-                                       ? std::to_string(provider->max_attempts) + " (configured)"
-                                       : std::to_string(core.config.dispatcher.max_attempts) +
-                                             " (the dispatcher's default)"));
+  console.out("library:       " +
+              (provider.library.empty() ? std::string("(built into the host)") : provider.library));
+  console.out("capabilities:  " + capabilities_text(provider.capabilities));
+  std::string concurrency = std::to_string(provider.concurrency) + " stops at once";
+  if (provider.default_concurrency)
+    concurrency += provider.concurrency != *provider.default_concurrency
+                       ? " (configured; the provider's default is " +
+                             std::to_string(*provider.default_concurrency) + ")"
+                       : std::string(" (the provider's default)");
+  console.out("concurrency:   " + concurrency);
+  if (provider.max_attempts)
+    console.out(
+        "max attempts:  " + std::to_string(*provider.max_attempts) +
+        (provider.max_attempts_configured ? " (configured)" : " (the dispatcher's default)"));
   const auto schema = [&](const char* title, const json& value) {
     console.out("");
     console.out(std::string(title) + ":");
     for (const auto& line : key_lines(value)) console.out(line);
     console.out(pretty_json(value, "  "));
   };
-  schema("target schema (stop TYPE KEY=VALUE...)", info.target_schema);
-  schema("options schema (--option KEY=VALUE)", info.options_schema);
-  schema("selector schema", info.selector_schema);
+  schema("target schema (stop TYPE KEY=VALUE...)", provider.target_schema);
+  schema("options schema (--option KEY=VALUE)", provider.options_schema);
+  schema("selector schema", provider.selector_schema);
   console.out("");
   console.out("examples:");
   for (const auto& line : examples) console.out("  " + line);
+}
+
+}  // namespace
+
+int run_plugins_list(const GlobalOptions& global, Console& console) {
+  return global.local ? list_local(global, console) : list_daemon(global, console);
+}
+
+int run_plugins_describe(const GlobalOptions& global, const DescribeArguments& args,
+                         Console& console) {
+  ProviderView provider;
+  if (global.local) {
+    const LocalCore core = open_local_core(global);
+    const core::RegisteredProvider* found = core.host->registry().find(args.name);
+    if (found == nullptr)
+      throw outcome_error(sdk::Code::invalid_argument,
+                          "no provider named '" + shorten(args.name, 100) + "' (" +
+                              loaded_plugins_note(core) +
+                              refused_plugins_note(core.host->load_report()) + ")");
+    provider = view_of(*found, core.config);
+  } else {
+    if (args.name.empty())
+      throw outcome_error(sdk::Code::invalid_argument,
+                          "NAME is empty: name a provider ('stopctl plugins list' shows them)");
+    DaemonClient client(global, console);
+    std::string why;
+    const auto found = client.find_provider(args.name, why);
+    // An unknown name is a bad argument, as in local mode (not a missing resource).
+    if (!found)
+      throw outcome_error(sdk::Code::invalid_argument,
+                          "no provider named '" + shorten(args.name, 100) + "': stopd at " +
+                              client.endpoint() + " says: " + why);
+    provider = view_of(*found);
+  }
+  print_description(provider, example_command_lines(provider, command_prefix(global)), console);
   return core::exit_code::ok;
 }
 

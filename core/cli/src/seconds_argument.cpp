@@ -32,6 +32,15 @@ std::string got(std::string_view text) {
   return "got '" + shorten(text, 40) + "'";
 }
 
+std::chrono::milliseconds parse_positive(std::string_view option, std::string_view text) {
+  const auto seconds = parse_seconds(text);
+  if (!seconds || *seconds <= 0 || *seconds > kMaxSeconds)
+    throw usage_error(std::string(option) +
+                      ": expected a number of seconds > 0 (such as 60 or 1.5, at most 2592000), " +
+                      got(text));
+  return std::max(to_milliseconds(*seconds), std::chrono::milliseconds(1));
+}
+
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parse_grace(std::string_view text) {
@@ -46,12 +55,11 @@ std::optional<std::chrono::milliseconds> parse_grace(std::string_view text) {
 }
 
 std::chrono::milliseconds parse_deadline(std::string_view text) {
-  const auto seconds = parse_seconds(text);
-  if (!seconds || *seconds <= 0 || *seconds > kMaxSeconds)
-    throw usage_error(
-        "--deadline: expected a number of seconds > 0 (such as 60 or 1.5, at most 2592000), " +
-        got(text));
-  return std::max(to_milliseconds(*seconds), std::chrono::milliseconds(1));
+  return parse_positive("--deadline", text);
+}
+
+std::chrono::milliseconds parse_timeout(std::string_view text) {
+  return parse_positive("--timeout", text);
 }
 
 }  // namespace stopd::cli

@@ -1,24 +1,38 @@
 // Where a command's output goes: results and JSON to `out`, errors and notices to `err`. One
 // mutex, because the signal watcher thread writes notices while the main thread may print.
+//
+// On a terminal a command may also keep one live line (the progress of a job being waited for)
+// that is redrawn in place; any other line written erases it first, so it never mixes with them.
 #pragma once
 
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 #include "stopd/cli/render.hpp"
 
 namespace stopd::cli {
 
+// Which of the two streams are terminals (stdout, stderr of the process; false for anything
+// else, such as the string streams of an in-process test).
+struct Terminals {
+  bool out = false;
+  bool err = false;
+};
+
 class Console {
  public:
-  Console(std::ostream& out, std::ostream& err, OutputFormat format)
-      : out_(out), err_(err), format_(format) {}
+  enum class Stream { out, err };
+
+  Console(std::ostream& out, std::ostream& err, OutputFormat format, Terminals terminals = {})
+      : out_(out), err_(err), format_(format), terminals_(terminals) {}
 
   OutputFormat format() const { return format_; }
   bool json() const { return format_ == OutputFormat::json; }
   void set_format(OutputFormat format) { format_ = format; }
+  const Terminals& terminals() const { return terminals_; }
 
   // One line (a newline is added) to stdout / stderr.
   void out(std::string_view line);
@@ -26,11 +40,23 @@ class Console {
   // One JSON object on one line to stdout.
   void out_json(const nlohmann::json& value);
 
+  // Draws `line` as the live line on `stream`, replacing the previous one; cut to the terminal's
+  // width so it never wraps. Does nothing unless `stream` is a terminal.
+  void live(Stream stream, std::string_view line);
+  // Erases the live line, if one is shown.
+  void end_live();
+
  private:
+  std::ostream& stream(Stream which) { return which == Stream::out ? out_ : err_; }
+  void erase_live_locked();
+
   std::mutex mutex_;
   std::ostream& out_;
   std::ostream& err_;
   OutputFormat format_;
+  Terminals terminals_;
+  bool live_shown_ = false;
+  Stream live_stream_ = Stream::err;
 };
 
 }  // namespace stopd::cli

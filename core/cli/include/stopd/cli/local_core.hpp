@@ -18,9 +18,6 @@ struct LocalCore {
   std::unique_ptr<core::Host> host;
 };
 
-// Throws CliError(usage) unless --local was given: talking to the daemon comes with the daemon.
-void require_local(const GlobalOptions& options, std::string_view command);
-
 // Reads --config (or takes the defaults) and applies the log level (--log-level over the
 // config's). Throws CliError(config) for an unreadable or invalid file.
 core::HostConfig load_config(const GlobalOptions& options);

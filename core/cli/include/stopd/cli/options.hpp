@@ -9,12 +9,28 @@
 
 namespace stopd::cli {
 
+// How to reach the daemon (every command without --local). Resolved into a channel, credentials
+// and a token by DaemonClient.
+struct ConnectionOptions {
+  std::optional<std::string> socket;   // --socket PATH (else $STOPD_SOCKET, else the default)
+  std::optional<std::string> address;  // --address HOST:PORT (TCP; TLS unless --insecure)
+  std::optional<std::string> tls_ca;   // --tls-ca FILE
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_server_name;
+  bool insecure = false;
+  std::optional<std::string> token;       // --token TOKEN (else --token-file, else $STOPD_TOKEN)
+  std::optional<std::string> token_file;  // --token-file FILE
+  std::optional<std::string> timeout;     // --timeout SECONDS, as written
+};
+
 // Options of `stopctl` itself, accepted before or after the subcommand.
 struct GlobalOptions {
   bool local = false;
   std::optional<std::string> config_file;
   std::optional<std::string> log_level;
   OutputFormat output = OutputFormat::human;
+  ConnectionOptions connection;
 };
 
 struct StopArguments {
@@ -25,10 +41,23 @@ struct StopArguments {
   std::optional<std::string> deadline;
   std::vector<std::string> options;  // KEY=VALUE / KEY:=JSON
   bool dry_run = false;
+  bool wait = false;  // implied with --local and --dry-run
+  std::optional<std::string> request_id;
 };
 
 struct DescribeArguments {
   std::string name;
+};
+
+struct JobsListArguments {
+  std::vector<std::string> states;  // pending, running, finished
+  std::optional<std::string> type;
+  std::optional<std::string> since;  // a duration back from now, or a timestamp
+  std::optional<std::string> limit;  // as written; checked by the command
+};
+
+struct JobArguments {
+  std::string id;
 };
 
 }  // namespace stopd::cli

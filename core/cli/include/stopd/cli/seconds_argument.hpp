@@ -1,6 +1,6 @@
-// The durations stopctl takes on its command line (--grace, --deadline): seconds, fractions
-// allowed ("5", "0.5", "2.5s"), checked so that a typo is a usage error naming the option instead
-// of a surprising schedule.
+// The durations stopctl takes on its command line (--grace, --deadline, --timeout): seconds,
+// fractions allowed ("5", "0.5", "2.5s"), checked so that a typo is a usage error naming the option
+// instead of a surprising schedule.
 #pragma once
 
 #include <chrono>
@@ -18,5 +18,8 @@ std::optional<std::chrono::milliseconds> parse_grace(std::string_view text);
 
 // "--deadline": seconds > 0. Throws CliError(usage) naming --deadline.
 std::chrono::milliseconds parse_deadline(std::string_view text);
+
+// "--timeout": seconds > 0. Throws CliError(usage) naming --timeout.
+std::chrono::milliseconds parse_timeout(std::string_view text);
 
 }  // namespace stopd::cli
