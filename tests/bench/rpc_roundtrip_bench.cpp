@@ -1,0 +1,268 @@
+// The daemon's round trip: Stop(wait) through a real `stopd` over its unix socket with a no-op
+// provider, against a bare gRPC echo service served the same way (its own process, unix socket,
+// synchronous server) and called by the same client code, in the same run. Reports p50/p99 at
+// concurrency 1 and throughput at concurrency 64, and the journal's share of a Stop from the
+// daemon's own metrics. Target: Stop p50 ≤ 1.3× echo p50 with the journal on.
+//
+//   stopd_bench_rpc [--calls 2000] [--concurrency 64] [--seconds 5] [--sync full|normal]
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "forked_children.hpp"
+#include "stopd/bench/echo.grpc.pb.h"
+#include "stopd/v1/stopd.grpc.pb.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+class EchoService final : public stopd::bench::Echo::Service {
+  grpc::Status Call(grpc::ServerContext*, const stopd::bench::EchoMessage* request,
+                    stopd::bench::EchoMessage* reply) override {
+    reply->set_payload(request->payload());
+    return grpc::Status::OK;
+  }
+};
+
+[[noreturn]] void serve_echo(const std::string& socket) {
+  EchoService service;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + socket, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  server->Wait();
+  std::exit(0);
+}
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (argv[i] == name) return argv[i + 1];
+  return fallback;
+}
+
+pid_t spawn(const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+void stop_process(pid_t pid) {
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+struct Figures {
+  double p50_us = 0;
+  double p99_us = 0;
+  double throughput = 0;  // calls per second at the given concurrency
+};
+
+// Runs `call` `calls` times one after another, then from `concurrency` threads for `seconds`.
+template <class Call>
+Figures measure(Call&& call, std::size_t calls, std::size_t concurrency, double seconds) {
+  for (std::size_t i = 0; i < 100; ++i) call(i);  // warm-up: connection, allocator, caches
+  std::vector<double> latencies;
+  latencies.reserve(calls);
+  for (std::size_t i = 0; i < calls; ++i) {
+    const auto start = Clock::now();
+    call(1'000'000 + i);
+    latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+  }
+  Figures figures;
+  figures.p50_us = stopd::bench::percentile(latencies, 50);
+  figures.p99_us = stopd::bench::percentile(latencies, 99);
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (std::size_t t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        call(10'000'000 * (t + 2) + i);
+        done.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  figures.throughput = static_cast<double>(done.load()) /
+                       std::chrono::duration<double>(Clock::now() - start).count();
+  return figures;
+}
+
+template <class Probe>
+bool wait_until_serving(Probe&& probe) {
+  for (int i = 0; i < 400; ++i) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+// Sum and count of the journal write histogram, from the daemon's Prometheus endpoint.
+std::pair<double, double> journal_writes(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return {0, 0};
+  }
+  const std::string request = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string body;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;)
+    body.append(buffer, static_cast<std::size_t>(n));
+  close(fd);
+  std::smatch sum;
+  std::smatch count;
+  const std::regex sum_line(R"(stopd_journal_write_seconds_sum\S* ([0-9.e+-]+))");
+  const std::regex count_line(R"(stopd_journal_write_seconds_count\S* ([0-9.e+-]+))");
+  if (!std::regex_search(body, sum, sum_line) || !std::regex_search(body, count, count_line))
+    return {0, 0};
+  return {std::stod(sum[1]), std::stod(count[1])};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--serve-echo") serve_echo(argv[2]);
+  const auto calls = static_cast<std::size_t>(std::stoul(arg(argc, argv, "--calls", "2000")));
+  const auto concurrency =
+      static_cast<std::size_t>(std::stoul(arg(argc, argv, "--concurrency", "64")));
+  const double seconds = std::stod(arg(argc, argv, "--seconds", "5"));
+  const std::string sync = arg(argc, argv, "--sync", "full");
+
+  const fs::path dir = fs::temp_directory_path() / ("stopd-bench-rpc-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+
+  // Echo baseline in its own process.
+  const std::string echo_socket = (dir / "echo.sock").string();
+  const pid_t echo = spawn({self, "--serve-echo", echo_socket});
+  auto echo_channel =
+      grpc::CreateChannel("unix:" + echo_socket, grpc::InsecureChannelCredentials());
+  auto echo_stub = stopd::bench::Echo::NewStub(echo_channel);
+  const auto echo_call = [&](std::size_t i) {
+    grpc::ClientContext context;
+    stopd::bench::EchoMessage request;
+    stopd::bench::EchoMessage reply;
+    request.set_payload("resource-" + std::to_string(i));
+    if (!echo_stub->Call(&context, request, &reply).ok())
+      throw std::runtime_error("echo call failed");
+  };
+  if (!wait_until_serving([&] {
+        try {
+          echo_call(0);
+          return true;
+        } catch (...) {
+          return false;
+        }
+      })) {
+    std::cerr << "the echo server did not come up\n";
+    return 1;
+  }
+  const Figures echo_figures = measure(echo_call, calls, concurrency, seconds);
+  stop_process(echo);
+
+  // stopd with the no-op provider and its journal on.
+  const std::string socket = (dir / "stopd.sock").string();
+  const int metrics_port = free_port();
+  const nlohmann::json config = {
+      {"plugin_dirs", {STOPD_BENCH_PLUGIN_DIR}},
+      {"listen", {{"unix_socket", socket}}},
+      {"journal", {{"file", (dir / "journal.db").string()}, {"sync", sync}}},
+      {"metrics", {{"listen", "127.0.0.1:" + std::to_string(metrics_port)}}},
+      {"log_level", "warn"}};
+  std::ofstream(dir / "stopd.json") << config.dump(2);
+  const pid_t daemon = spawn({STOPD_DAEMON_PATH, "--config", (dir / "stopd.json").string()});
+  auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+  auto stub = stopd::v1::StopService::NewStub(channel);
+  std::atomic<std::size_t> failures{0};
+  const auto stop_call = [&](std::size_t i) {
+    grpc::ClientContext context;
+    stopd::v1::StopRequest request;
+    stopd::v1::Job job;
+    request.set_type("bench.noop");
+    (*request.mutable_target()->mutable_fields())["id"].set_string_value("resource-" +
+                                                                         std::to_string(i));
+    request.set_wait(true);
+    const auto status = stub->Stop(&context, request, &job);
+    if (!status.ok() || job.outcome().code() != "stopped") failures.fetch_add(1);
+  };
+  const bool up = wait_until_serving([&] {
+    grpc::ClientContext context;
+    stopd::v1::ListProvidersRequest request;
+    stopd::v1::ListProvidersResponse response;
+    return stub->ListProviders(&context, request, &response).ok();
+  });
+  if (!up) {
+    std::cerr << "stopd did not come up (config " << (dir / "stopd.json") << ")\n";
+    stop_process(daemon);
+    return 1;
+  }
+  const auto [sum_before, count_before] = journal_writes(metrics_port);
+  const Figures stopd_figures = measure(stop_call, calls, concurrency, seconds);
+  const auto [sum_after, count_after] = journal_writes(metrics_port);
+  stop_process(daemon);
+  fs::remove_all(dir);
+
+  const double journal_mean_us = count_after > count_before
+                                     ? (sum_after - sum_before) / (count_after - count_before) * 1e6
+                                     : 0;
+  std::cout << "calls=" << calls << " (concurrency 1), concurrency=" << concurrency << " for "
+            << seconds << " s, journal sync=" << sync << "\n"
+            << "echo:  p50 " << echo_figures.p50_us << " us, p99 " << echo_figures.p99_us << " us, "
+            << echo_figures.throughput << " calls/s at " << concurrency << "\n"
+            << "stopd: p50 " << stopd_figures.p50_us << " us, p99 " << stopd_figures.p99_us
+            << " us, " << stopd_figures.throughput << " stops/s at " << concurrency << "\n"
+            << "ratio p50 stopd/echo: " << stopd_figures.p50_us / echo_figures.p50_us
+            << " (target <= 1.3)\n"
+            << "journal: " << (count_after - count_before) << " writes, mean " << journal_mean_us
+            << " us each (a Stop with wait writes the job, its start and its end)\n"
+            << "failed stops: " << failures.load() << "\n";
+  return failures.load() == 0 ? 0 : 1;
+}
