@@ -29,10 +29,10 @@ readonly BUILD_PACKAGES=(
   clang-format shellcheck
 )
 
-# Needed by work that is planned or under way: the daemon (gRPC, SQLite journal, metrics), the
-# Huawei Cloud clients and their emulator (libcurl, cpp-httplib), and the CRI integration tests
-# against a real, private containerd (containerd, runc, CNI plugins, busybox for a test image).
-readonly UPCOMING_PACKAGES=(
+# The daemon (gRPC, SQLite journal, metrics), the Huawei Cloud clients and their emulator (libcurl,
+# cpp-httplib), and the CRI integration tests against a real, private containerd (containerd, runc,
+# CNI plugins, busybox for a test image; gcc above builds the static pause binary).
+readonly RUNTIME_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev
   containerd runc containernetworking-plugins busybox-static
@@ -63,7 +63,7 @@ while (($#)); do
   shift
 done
 
-packages=("${BUILD_PACKAGES[@]}" "${UPCOMING_PACKAGES[@]}")
+packages=("${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}")
 
 if [[ "$mode" == list ]]; then
   printf '%s\n' "${packages[@]}"
