@@ -11,6 +11,9 @@ Usage: scripts/bench.sh [--no-build] [--help]
   dispatch     a no-op provider through the full dispatcher vs a direct virtual call
   mass stop    5,000 real processes stopped --immediate through local.process vs kill+waitpid
   escalation   2,000 TERM-ignoring processes, grace 1 s: SIGKILL punctuality, deaths, peak RSS
+  rpc          Stop(wait) through a real stopd over its unix socket vs a bare gRPC echo, with the
+               journal at sync=full and at sync=normal
+  memory       the daemon's resident memory with 10,000 jobs in flight (long graces)
 
 Options:
   --no-build   use the existing build in build/default
@@ -47,3 +50,8 @@ printf '\n== escalation: 2,000 TERM-ignoring processes, grace 1 s\n'
 "$bin/stopd_bench_escalation" --processes 2000 --grace-ms 1000
 printf '\n== for scale: the kernel alone killing 2,000 processes (kill+waitpid)\n'
 "$bin/stopd_bench_mass_stop" --processes 2000 --rounds 5 | grep -E 'kill\+waitpid:'
+printf '\n== daemon round trip: Stop(wait) vs a bare gRPC echo, journal sync=full, then sync=normal\n'
+"$bin/stopd_bench_rpc" --sync full
+"$bin/stopd_bench_rpc" --sync normal
+printf '\n== daemon memory: 10,000 jobs in flight\n'
+"$bin/stopd_bench_daemon_memory" --jobs 10000

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is missing, builds, and shows stopd stopping real
-# local processes through `stopctl --local` with the embedded default provider, local.process.
-# Needs no cloud account and no container runtime.
+# The README's first command: installs what is missing, builds, starts the daemon `stopd` with its
+# built-in local config (socket and journal in a temp dir) and stops real local processes through
+# `stopctl`, the daemon's client, with the embedded default provider, local.process. Needs no cloud
+# account and no container runtime.
 set -euo pipefail
 
 usage() {
@@ -9,15 +10,19 @@ usage() {
 Usage: scripts/demo.sh [--no-install] [--no-build] [--help]
 
 Installs the Debian packages stopd needs (scripts/install-deps.sh), builds the default preset
-(scripts/build.sh), then starts a few real processes and stops every one of them through
-`stopctl --local`, printing each outcome:
+(scripts/build.sh), starts `stopd --state-dir DIR` (the built-in config: a unix socket and the
+job journal in a temp dir) and stops real processes through `stopctl`, printing each outcome:
 
-  1. a process that exits on SIGTERM             -> stopped gracefully
-  2. a process that ignores SIGTERM (grace 2 s)  -> forced with SIGKILL when the grace runs out
+  1. a process that exits on SIGTERM             -> stopped gracefully (--wait)
+  2. a process that ignores SIGTERM (grace 2 s)  -> a job; 'jobs watch' follows it live until
+                                                    SIGKILL ends it when the grace runs out
   3. a process group of three                    -> stopped as a whole, by pgid
   4. a dry run on a daemon known by its pidfile  -> says what it would do, changes nothing
   5. the same daemon for real, JSON output       -> stopped, by pidfile
   6. the first process again                     -> already_stopped (success, nothing sent)
+  7. kill -9 of stopd while a 3 s stop runs      -> the restarted daemon resumes the job and
+                                                    finishes it (nothing acknowledged is lost)
+  8. the jobs the daemon recorded, then SIGTERM  -> it drains and exits 0
 
 Options:
   --no-install  do not run scripts/install-deps.sh
@@ -50,16 +55,22 @@ cd "$root"
 [[ "$install" == false ]] || scripts/install-deps.sh
 [[ "$build" == false ]] || scripts/build.sh default
 
-stopctl="$root/build/default/bin/stopctl"
-[[ -x "$stopctl" ]] || {
-  printf 'demo: error: %s is missing; run without --no-build\n' "$stopctl" >&2
-  exit 1
-}
+bin="$root/build/default/bin"
+for program in stopd stopctl; do
+  [[ -x "$bin/$program" ]] || {
+    printf 'demo: error: %s is missing; run without --no-build\n' "$bin/$program" >&2
+    exit 1
+  }
+done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/stopd-demo.XXXXXX")"
+state="$work/state"
+export STOPD_SOCKET="$state/stopd.sock" # where stopctl finds the daemon
 started=()
+daemon_pid=
 cleanup() {
   # Whatever the demo did not stop (because something failed) does not outlive it.
+  [[ -z "$daemon_pid" ]] || kill -KILL "$daemon_pid" 2>/dev/null || true
   for pid in "${started[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -71,8 +82,23 @@ run() {
   # A failed stop is part of what the demo shows; keep going and report its exit code.
   "${@:2}" || printf '(exit code %d)\n' "$?"
 }
-# Reaps a stopped child quietly: bash would otherwise announce "Killed" for the forced one.
-reap() { { wait "$1"; } 2>/dev/null || true; }
+
+# Starts stopd in the background (log in $work/stopd.log) and waits until it answers.
+start_daemon() {
+  "$bin/stopd" --state-dir "$state" >>"$work/stopd.log" 2>&1 &
+  daemon_pid=$!
+  local tries
+  for ((tries = 0; tries < 100; tries++)); do
+    if "$bin/stopctl" --timeout 1 plugins list >/dev/null 2>&1; then return 0; fi
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  printf 'demo: error: stopd did not start; its log:\n' >&2
+  cat "$work/stopd.log" >&2
+  exit 1
+}
+# Submits a stop without waiting (stopctl stop ... -o json) and prints the job's id.
+submit() { "$bin/stopctl" stop "$@" -o json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'; }
 
 # Started with setsid so each is its own process group: the group demo cannot reach the shell.
 setsid sleep 600 &
@@ -84,22 +110,59 @@ group=$!
 setsid sleep 600 &
 daemon=$!
 echo "$daemon" >"$work/daemon.pid"
-started+=("$polite" "$stubborn" "$group" "$daemon")
+setsid bash -c 'trap "" TERM; exec sleep 600' &
+survivor=$!
+started+=("$polite" "$stubborn" "$group" "$daemon" "$survivor")
+# Out of the shell's job table: bash would otherwise announce "Killed" for the forced ones.
+disown -a
 sleep 0.3 # let the shells install their traps and fork their children
 
-printf 'Started: polite=%s stubborn=%s group=%s (3 processes) daemon=%s (pidfile %s)\n' \
-  "$polite" "$stubborn" "$group" "$daemon" "$work/daemon.pid"
+printf 'Started: polite=%s stubborn=%s group=%s (3 processes) daemon=%s (pidfile %s) survivor=%s\n' \
+  "$polite" "$stubborn" "$group" "$daemon" "$work/daemon.pid" "$survivor"
 
-run "The plugins this host loaded" "$stopctl" --local plugins list
-run "1. A process that exits on SIGTERM" "$stopctl" --local stop local.process "pid=$polite" --grace 5
-reap "$polite"
-run "2. A process that ignores SIGTERM, 2 s grace" "$stopctl" --local stop local.process "pid=$stubborn" --grace 2
-reap "$stubborn"
-run "3. A whole process group" "$stopctl" --local stop local.process "pgid=$group" --grace 5
-run "4. A dry run: nothing is signalled" "$stopctl" --local stop local.process "pidfile=$work/daemon.pid" --dry-run
-run "5. The daemon by its pidfile, JSON for scripts" "$stopctl" --local stop local.process "pidfile=$work/daemon.pid" -o json
-run "6. The first process again" "$stopctl" --local stop local.process "pid=$polite"
+step "Start the daemon with its built-in config" "$bin/stopd" --state-dir "$state" '&'
+start_daemon
+printf 'stopd is serving on %s (pid %s); its journal is %s\n' "$STOPD_SOCKET" "$daemon_pid" \
+  "$state/journal.db"
 
-reap "$group"
-reap "$daemon"
-printf '\nEvery process the demo started is gone. See README.md for the CLI, the daemon and plugins.\n'
+run "The plugins the daemon loaded" "$bin/stopctl" plugins list
+run "1. A process that exits on SIGTERM" \
+  "$bin/stopctl" stop local.process "pid=$polite" --grace 5 --wait
+
+step "2. A process that ignores SIGTERM, 2 s grace: submit it as a job" \
+  "$bin/stopctl" stop local.process "pid=$stubborn" --grace 2
+job="$(submit local.process "pid=$stubborn" --grace 2)"
+printf 'accepted: job %s\n' "$job"
+run "   ...and follow it live" "$bin/stopctl" jobs watch "$job"
+
+run "3. A whole process group" "$bin/stopctl" stop local.process "pgid=$group" --grace 5 --wait
+run "4. A dry run: nothing is signalled" \
+  "$bin/stopctl" stop local.process "pidfile=$work/daemon.pid" --dry-run
+run "5. The daemon by its pidfile, JSON for scripts" \
+  "$bin/stopctl" stop local.process "pidfile=$work/daemon.pid" --wait -o json
+run "6. The first process again" "$bin/stopctl" stop local.process "pid=$polite" --wait
+
+step "7. Crash safety: a stop with a 3 s grace is accepted, then stopd gets SIGKILL" \
+  "$bin/stopctl" stop local.process "pid=$survivor" --grace 3
+job="$(submit local.process "pid=$survivor" --grace 3)"
+printf 'accepted: job %s\n' "$job"
+kill -KILL "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null || true
+printf 'stopd is gone (SIGKILL); process %s still runs: %s\n' "$survivor" \
+  "$(kill -0 "$survivor" 2>/dev/null && echo yes || echo no)"
+step "   Restart stopd: it resumes the unfinished job from its journal" \
+  "$bin/stopd" --state-dir "$state" '&'
+start_daemon
+run "   The resumed job runs to its end" "$bin/stopctl" jobs watch "$job"
+run "   Its record says it was resumed" "$bin/stopctl" jobs show "$job"
+
+run "8. Every job the daemon recorded" "$bin/stopctl" jobs list
+step "   SIGTERM: stopd drains and exits" kill -TERM "$daemon_pid"
+kill -TERM "$daemon_pid"
+status=0
+wait "$daemon_pid" || status=$?
+daemon_pid=
+printf 'stopd exited with status %d; the end of its log:\n' "$status"
+tail -n 3 "$work/stopd.log"
+
+printf '\nEvery process the demo started is gone. README.md explains the daemon, its API and plugins.\n'
