@@ -29,12 +29,13 @@ readonly BUILD_PACKAGES=(
   clang-format shellcheck
 )
 
-# The daemon (gRPC, SQLite journal, metrics), the Huawei Cloud clients and their emulator (libcurl,
-# cpp-httplib), and the CRI integration tests against a real, private containerd (containerd, runc,
-# CNI plugins, busybox for a test image; gcc above builds the static pause binary).
+# The daemon (gRPC, SQLite journal, metrics), batch plans in YAML (yaml-cpp), the Huawei Cloud
+# clients and their emulator (libcurl, cpp-httplib), and the CRI integration tests against a real,
+# private containerd (containerd, runc, CNI plugins, busybox for a test image; gcc, in
+# build-essential, builds the static pause binary).
 readonly RUNTIME_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
-  libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev
+  libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev
   containerd runc containernetworking-plugins busybox-static
 )
 
