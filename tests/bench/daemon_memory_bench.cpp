@@ -3,6 +3,8 @@
 // and after, divided by N. Target: ≤ 2 KiB per in-flight job above the idle daemon.
 //
 //   stopd_bench_daemon_memory [--jobs 10000] [--clients 32]
+//
+// The baseline is the daemon after a warm-up of dry runs at the same client concurrency.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -60,29 +62,41 @@ int main(int argc, char** argv) {
     up = stub->ListProviders(&context, request, &response).ok();
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  int status = 0;
-  if (up) {
-    // Warm the daemon up (threads, allocator arenas, the provider's loop) before the baseline.
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    const long idle = rss_kib(daemon);
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> failures{0};
+  // Stops children[first, first + count) from `clients` threads, each a unary Stop; counts
+  // refusals.
+  std::atomic<std::size_t> failures{0};
+  auto submit = [&](std::size_t first, std::size_t count, bool dry_run) {
+    std::atomic<std::size_t> next{first};
     std::vector<std::thread> threads;
-    const auto start = std::chrono::steady_clock::now();
     for (std::size_t t = 0; t < clients; ++t) {
       threads.emplace_back([&] {
-        for (std::size_t i; (i = next.fetch_add(1)) < children.size();) {
+        for (std::size_t i; (i = next.fetch_add(1)) < first + count;) {
           grpc::ClientContext context;
           stopd::v1::StopRequest request;
           stopd::v1::Job job;
           request.set_type("local.process");
-          (*request.mutable_target()->mutable_fields())["pid"].set_number_value(children[i]);
+          (*request.mutable_target()->mutable_fields())["pid"].set_number_value(
+              children[i % children.size()]);
           request.set_grace_seconds(3600);
+          request.set_dry_run(dry_run);
           if (!stub->Stop(&context, request, &job).ok()) failures.fetch_add(1);
         }
       });
     }
     for (auto& thread : threads) thread.join();
+  };
+  int status = 0;
+  if (up) {
+    // Warm the daemon up before the baseline: the same client concurrency with dry runs (which
+    // end at once and change nothing) grows gRPC's thread pool, the allocator's per-thread arenas
+    // and the journal's page cache to their working size. What stays is a daemon that has served
+    // traffic, idle; the figure is then what a job in flight costs, not what the first RPCs cost.
+    submit(0, clients * 20, true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const long idle = rss_kib(daemon);
+    failures.store(0);
+    const auto start = std::chrono::steady_clock::now();
+    submit(0, children.size(), false);
     const double submit_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::this_thread::sleep_for(std::chrono::seconds(2));  // every stop reached the provider
