@@ -65,9 +65,11 @@ TEST(Config, MissingFile) {
 }
 
 TEST(Config, InvalidPluginSettingsLeaveNoUsablePlugin) {
+  // local.process alone (the build's plugin directory holds the other plugins too).
   TempDir dir;
-  const auto config =
-      dir.write("settings.json", R"({"providers": {"local.process": {"settings": {"bogus": 1}}}})");
+  const auto config = dir.write(
+      "settings.json", std::string(R"({"plugin_dirs": [], "plugins": [")") + STOPD_PROCESS_PLUGIN +
+                           R"("], "providers": {"local.process": {"settings": {"bogus": 1}}}})");
   const auto result =
       run_stopctl({"--local", "--config", config, "stop", "local.process", "pid=1"});
   EXPECT_EQ(result.exit_code, 3) << result;

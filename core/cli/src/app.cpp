@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "stopd/cli/batch_command.hpp"
 #include "stopd/cli/cli_error.hpp"
 #include "stopd/cli/console.hpp"
 #include "stopd/cli/help_text.hpp"
@@ -47,6 +48,7 @@ struct Parsed {
   DescribeArguments describe;
   JobsListArguments jobs_list;
   JobArguments job;
+  BatchArguments batch;
 };
 
 struct Commands {
@@ -64,6 +66,7 @@ struct Commands {
   CLI::App* plugins = nullptr;
   CLI::App* plugins_list = nullptr;
   CLI::App* plugins_describe = nullptr;
+  CLI::App* batch = nullptr;
   // Options whose presence matters (std::optional targets): copied after parsing.
   std::vector<std::function<void()>> apply;
   // The connection options given, by name, for the --local check.
@@ -138,6 +141,15 @@ void define_stop(Commands& c, Parsed& p) {
                   "Give up after this many seconds (deadline_exceeded, exit 16).\n"
                   "Default: the grace + 30 s (1 h for an unbounded grace)")
       ->type_name("SECONDS");
+  c.stop
+      ->add_option("--selector", p.stop.selector,
+                   "Stop every resource of TYPE that matches KEY=VALUE (repeatable;\n"
+                   "all must match) instead of one TARGET: a key of the plugin's\n"
+                   "selector schema (state=, namespace=, comm=…), labels.KEY=VALUE, or\n"
+                   "any other KEY=VALUE as a label. E.g. --selector app=web")
+      ->type_name("KEY=VALUE")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   c.stop
       ->add_option("--option", p.stop.options,
                    "Provider option KEY=VALUE (or KEY:=JSON), typed by the options\n"
@@ -232,6 +244,7 @@ void define(Commands& c, Parsed& p) {
 
   define_stop(c, p);
   define_jobs(c, p);
+  c.batch = add_batch_command(app, p.batch);
 
   c.plugins = app.add_subcommand(
       "plugins",
@@ -282,9 +295,9 @@ void report_error(Console& console, const CliError& error, const std::string& he
     return;
   }
   console.err(std::string("stopctl: ") +
-              (error.exit_code() == core::exit_code::usage    ? "usage error: "
-               : error.exit_code() == core::exit_code::config ? "config error: "
-                                                              : "error: ") +
+              (error.code() == "usage_error"    ? "usage error: "
+               : error.code() == "config_error" ? "config error: "
+                                                : "error: ") +
               error.what());
   if (!help_hint.empty()) console.err(help_hint);
 }
@@ -317,6 +330,7 @@ int dispatch(Commands& c, Parsed& p, Console& console) {
   if (c.jobs_show->parsed()) return run_jobs_show(p.global, p.job, console);
   if (c.jobs_watch->parsed()) return run_jobs_watch(p.global, p.job, console);
   if (c.jobs_cancel->parsed()) return run_jobs_cancel(p.global, p.job, console);
+  if (c.batch->parsed()) return run_batch(p.global, p.batch, console);
   if (c.plugins_list->parsed()) return run_plugins_list(p.global, console);
   if (c.plugins_describe->parsed()) return run_plugins_describe(p.global, p.describe, console);
   throw usage_error("no command given");  // require_subcommand makes this unreachable
@@ -331,6 +345,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   Console console(out, err, json_requested(argc, argv) ? OutputFormat::json : OutputFormat::human,
                   terminals);
   std::string hint = "Run 'stopctl --help' for usage.";
+  bool batch = false;  // `stopctl batch` has exit codes of its own
   try {
     Commands commands;
     Parsed parsed;
@@ -339,6 +354,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       commands.app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
       hint = "Run '" + command_path(commands.app) + " --help' for usage.";
+      batch = command_path(commands.app) == "stopctl batch";
       if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
         // --help or --version: what was asked for, on stdout.
         std::ostringstream help_out;
@@ -353,20 +369,22 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     console.set_format(parsed.output == "json" ? OutputFormat::json : OutputFormat::human);
     parsed.global.output = console.format();
     hint = "Run '" + command_path(commands.app) + " --help' for usage.";
+    batch = commands.batch->parsed();
     return dispatch(commands, parsed, console);
   } catch (const CliError& e) {
-    report_error(console, e, e.exit_code() == core::exit_code::usage ? hint : std::string());
-    return e.exit_code();
+    const CliError shown = batch ? as_batch_error(e) : e;
+    report_error(console, shown, e.exit_code() == core::exit_code::usage ? hint : std::string());
+    return shown.exit_code();
   } catch (const std::exception& e) {
-    report_error(console,
-                 outcome_error(sdk::Code::internal,
-                               std::string("unexpected failure (a bug in stopctl): ") + e.what()),
-                 {});
-    return core::exit_code::internal;
+    const CliError shown = outcome_error(
+        sdk::Code::internal, std::string("unexpected failure (a bug in stopctl): ") + e.what());
+    report_error(console, batch ? as_batch_error(shown) : shown, {});
+    return batch ? batch_exit_code::internal : core::exit_code::internal;
   } catch (...) {
-    report_error(console,
-                 outcome_error(sdk::Code::internal, "unexpected failure (a bug in stopctl)"), {});
-    return core::exit_code::internal;
+    const CliError shown =
+        outcome_error(sdk::Code::internal, "unexpected failure (a bug in stopctl)");
+    report_error(console, batch ? as_batch_error(shown) : shown, {});
+    return batch ? batch_exit_code::internal : core::exit_code::internal;
   }
 }
 

@@ -157,6 +157,7 @@ DaemonClient::DaemonClient(const GlobalOptions& options, Console& console) {
   configure_grpc_logging(options.log_level);
   channel_ = grpc::CreateCustomChannel(endpoint.target, endpoint.credentials, endpoint.arguments);
   stub_ = v1::StopService::NewStub(channel_);
+  batch_stub_ = v1::BatchService::NewStub(channel_);
 }
 
 DaemonClient::~DaemonClient() = default;
@@ -236,6 +237,11 @@ v1::Provider DaemonClient::describe_provider(const std::string& name) {
   return provider;
 }
 
+grpc::Status DaemonClient::try_list_targets(const v1::ListTargetsRequest& request,
+                                            v1::ListTargetsResponse& response) {
+  return stub_->ListTargets(unary_context().get(), request, &response);
+}
+
 std::optional<v1::Provider> DaemonClient::find_provider(const std::string& name, std::string& why) {
   v1::DescribeProviderRequest request;
   request.set_name(name);
@@ -254,6 +260,18 @@ std::unique_ptr<grpc::ClientReader<v1::JobEvent>> DaemonClient::watch_job(
   v1::WatchJobRequest request;
   request.set_id(id);
   return stub_->WatchJob(&context, request);
+}
+
+grpc::Status DaemonClient::try_submit_batch(const v1::SubmitBatchRequest& request,
+                                            v1::Batch& batch) {
+  return batch_stub_->SubmitBatch(unary_context().get(), request, &batch);
+}
+
+std::unique_ptr<grpc::ClientReader<v1::BatchEvent>> DaemonClient::watch_batch(
+    grpc::ClientContext& context, const std::string& id) {
+  v1::WatchBatchRequest request;
+  request.set_id(id);
+  return batch_stub_->WatchBatch(&context, request);
 }
 
 }  // namespace stopd::cli

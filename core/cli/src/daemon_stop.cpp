@@ -8,6 +8,7 @@
 #include "stopd/cli/job_follower.hpp"
 #include "stopd/cli/job_render.hpp"
 #include "stopd/cli/stop_command.hpp"
+#include "stopd/cli/stop_message.hpp"
 #include "stopd/cli/wait_interrupter.hpp"
 #include "stopd/core/grpc_status.hpp"
 #include "stopd/core/target_arguments.hpp"
@@ -31,6 +32,8 @@ bool refusal_of_the_request(grpc::StatusCode code) {
          code == grpc::StatusCode::OUT_OF_RANGE;
 }
 
+}  // namespace
+
 v1::StopRequest stop_message(const StopPlan& plan, const StopArguments& args, const json& target,
                              const json& options) {
   v1::StopRequest message;
@@ -53,8 +56,6 @@ v1::StopRequest stop_message(const StopPlan& plan, const StopArguments& args, co
   if (args.request_id) message.set_request_id(*args.request_id);
   return message;
 }
-
-}  // namespace
 
 int run_daemon_stop(const GlobalOptions& global, const StopArguments& args, const StopPlan& plan,
                     Console& console) {

@@ -93,6 +93,16 @@ std::string stop_footer() {
          "\n"
          "With --local, the stop runs in this process and is always waited for; Ctrl-C or\n"
          "SIGTERM cancels the stop (exit 17); a second one exits at once.\n"
+         "\n"
+         "--selector KEY=VALUE (repeatable, all must match) stops every resource of TYPE the\n"
+         "plugin lists for it, instead of one TARGET (the two cannot be combined). KEY is a key\n"
+         "of the plugin's selector schema ('stopctl plugins describe TYPE'), typed by it:\n"
+         "state=running, namespace=shop, pod_name=web-0 for cri.*, comm=nginx or pgid=42 for\n"
+         "local.process. labels.KEY=VALUE, or any other KEY=VALUE when the plugin selects by\n"
+         "labels, is a label: app=web. Through the daemon (ListTargets) only the matches your\n"
+         "token may stop are listed. One result per match is printed (under -o json one object:\n"
+         "type, selector, matched, hidden, results, exit_code); the exit code is the highest of\n"
+         "theirs; no match at all is not an error (exit 0).\n"
          "\n" +
          global_options_note() +
          "\n"
@@ -103,6 +113,8 @@ std::string stop_footer() {
          "  stopctl stop local.process pgid=4242 --option signal=SIGINT --request-id nightly-42\n"
          "  stopctl --local stop local.process pid=4242 --grace 5\n"
          "  stopctl --local stop local.process pid=4242 start_time:=1234567 --deadline 30\n"
+         "  stopctl stop cri.container --selector app=web --grace 30 --wait\n"
+         "  stopctl stop cri.pod_sandbox --selector namespace=batch --immediate --wait -o json\n"
          "\n"
          "With -o json, stdout gets exactly one JSON object. A finished stop (--local, --wait,\n"
          "--dry-run): the outcome (code, message, forced, details, duration_ms, attempts,\n"
@@ -234,6 +246,72 @@ std::string plugins_describe_footer() {
          "Exit codes: 0 described; 2 bad command line; 3 unreadable or invalid config (--local);\n"
          "11 (invalid_argument) no provider of that name is loaded; 12, 13, 15, 16 as in\n"
          "'stopctl --help'.\n";
+}
+
+std::string batch_description() {
+  return "Run a batch plan: stop many things in order (waves, then needs), with a\n"
+         "concurrency limit, a failure policy, a report and resume (in the daemon, or --local)";
+}
+
+std::string batch_footer() {
+  return "The plan (JSON or YAML; schema: core/schemas/plan.schema.json, examples in\n"
+         "examples/plans/):\n"
+         "  waves: [drain, stop]               # optional; else numeric waves (wave: 1)\n"
+         "  defaults: {mode: graceful, grace: 10, deadline: 60, options: {},\n"
+         "             retries: {max_attempts: 3}}\n"
+         "  concurrency: 16                    # items at once (--parallel overrides)\n"
+         "  deadline: 900                      # the whole batch, seconds\n"
+         "  failure_policy: continue           # | halt | {max_failures: 3 | \"10%\",\n"
+         "                                     #          cancel_running: false}\n"
+         "  steps:\n"
+         "    - name: web                      # items are web#0, web#1…\n"
+         "      type: local.process\n"
+         "      target: {pidfile: /run/nginx.pid}   # or selector: {comm: nginx}\n"
+         "      wave: drain\n"
+         "      needs: [queue]                 # runs only once queue succeeded\n"
+         "      grace: 30                      # also: mode, deadline, options, retries,\n"
+         "                                     # concurrency (of this step)\n"
+         "\n"
+         "A step runs once every step of the earlier waves has finished and what it needs\n"
+         "succeeded; if a step it needs failed, it is skipped with the reason. A target that\n"
+         "two steps name is stopped once; both get its result. Halting (--fail-fast,\n"
+         "--max-failures, the plan's failure_policy) skips what has not started and lets\n"
+         "running items finish (unless cancel_running). Ctrl-C cancels the batch: running\n"
+         "items are cancelled and the report is completed. The whole plan is checked (syntax\n"
+         "with line and column, schema, types, every target, needs cycles) before anything\n"
+         "runs. Output: one line per finished item and a summary; on a terminal, a live line\n"
+         "with the counts and the items running longest (--local); -o json: one document\n"
+         "{items, summary}.\n"
+         "\n"
+         "Without --local the daemon runs the batch: it is journaled (every item a job) and\n"
+         "goes on after a restart of the daemon without stopping any item twice; stopctl\n"
+         "follows it. Ctrl-C then only stops following (the batch id is printed); --resume\n"
+         "needs --local.\n"
+         "\n" +
+         global_options_note() +
+         "\n"
+         "Examples:\n"
+         "  stopctl batch examples/plans/nightly-shutdown.yaml --dry-run\n"
+         "  stopctl batch plan.yaml --parallel 64 --report run.jsonl\n"
+         "  stopctl --local batch examples/plans/nightly-shutdown.yaml --dry-run\n"
+         "  stopctl --local batch plan.yaml --parallel 64 --max-failures 5% --report run.jsonl\n"
+         "  stopctl --local batch plan.yaml --resume run.jsonl --report rerun.jsonl\n"
+         "  stopctl --local batch plan.json --fail-fast -o json\n"
+         "\n"
+         "Exit codes of batch (failed counts need 1-100, so its errors have codes of their\n"
+         "own):\n"
+         "     0  every item ended stopped or already_stopped\n"
+         "  1-100 the number of items that failed or were skipped (100: 100 or more)\n"
+         "   101  invalid plan (nothing ran): syntax, schema, unknown type, bad target or\n"
+         "        selector, needs cycle or dangling need, negative grace…\n"
+         "   102  bad command line\n"
+         "   103  unreadable or invalid --config, unreadable --resume report, unwritable\n"
+         "        --report, or no usable plugin\n"
+         "   104  interrupted (Ctrl-C, SIGTERM): with --local, running items cancelled and\n"
+         "        the report complete; through the daemon, the batch goes on there\n"
+         "   105  internal error (a bug in stopctl or a plugin)\n"
+         "   106  the daemon refused the batch (token, scope, shutting down) or could not\n"
+         "        be reached\n";
 }
 
 }  // namespace stopd::cli

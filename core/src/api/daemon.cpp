@@ -5,9 +5,11 @@
 
 #include <mutex>
 
+#include "batch_service.hpp"
 #include "grpc_server.hpp"
 #include "stop_service.hpp"
 #include "stopd/core/auth.hpp"
+#include "stopd/core/batch_manager.hpp"
 #include "stopd/core/host.hpp"
 #include "stopd/core/job_manager.hpp"
 #include "stopd/core/job_store.hpp"
@@ -40,7 +42,9 @@ struct Daemon::Impl {
   std::unique_ptr<Host> host;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<JobManager> jobs;
+  std::unique_ptr<BatchManager> batches;
   std::unique_ptr<api::StopService> service;
+  std::unique_ptr<api::BatchService> batch_service;
   std::unique_ptr<grpc::Server> server;
   std::optional<int> tcp_port;
   std::size_t resumed = 0;
@@ -99,8 +103,15 @@ void Daemon::Impl::start(const DaemonOptions& options) {
   resumed = jobs->resume_unfinished();
   logger->info("journal {}: resumed {} unfinished job(s)", config.journal.file.string(), resumed);
 
+  batches = std::make_unique<BatchManager>(*host, *jobs, *store);
+  const std::size_t resumed_batches = batches->resume_unfinished();
+  if (resumed_batches > 0)
+    logger->info("journal: resumed {} unfinished batch(es)", resumed_batches);
+
   service = std::make_unique<api::StopService>(*jobs, *host, *authenticator);
-  api::RunningServer running = api::start_server(config.listen, std::move(credentials), *service);
+  batch_service = std::make_unique<api::BatchService>(*batches, *authenticator);
+  api::RunningServer running = api::start_server(config.listen, std::move(credentials),
+                                                 {service.get(), batch_service.get()});
   server = std::move(running.server);
   tcp_port = running.tcp_port;
   api::set_serving(*server, true);
@@ -116,6 +127,8 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   const auto logger = host_logger();
   if (server) api::set_serving(*server, false);
   if (service) service->stop_accepting();
+  if (batch_service) batch_service->stop_accepting();
+  if (batches) batches->stop_accepting();  // starts no more items: the rest wait for the next start
   std::size_t left = 0;
   if (jobs) {
     logger->info("draining: {} job(s) in flight, waiting up to {} ms", jobs->in_flight(),
@@ -123,6 +136,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
     left = jobs->drain(drain_timeout);
   }
   if (service) service->end_waits();
+  if (batch_service) batch_service->end_waits();
   if (server) {
     server->Shutdown(std::chrono::system_clock::now() + kServerShutdownGrace);
     server->Wait();
@@ -133,7 +147,9 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
     if (::lstat(config.listen.unix_socket.c_str(), &info) == 0 && S_ISSOCK(info.st_mode))
       ::unlink(config.listen.unix_socket.c_str());
   }
+  batch_service.reset();
   service.reset();
+  batches.reset();  // before the jobs its items are: unfinished batches stay so in the journal
   jobs.reset();
   authenticator.reset();
   host.reset();

@@ -64,7 +64,7 @@ std::shared_ptr<grpc::ServerCredentials> tcp_credentials(const core::ListenConfi
 
 RunningServer start_server(const core::ListenConfig& listen,
                            std::shared_ptr<grpc::ServerCredentials> tcp_credentials,
-                           grpc::Service& service) {
+                           const std::vector<grpc::Service*>& services) {
   prepare_unix_socket(listen.unix_socket);
   // The socket is bound under a staging name and renamed into place once the server runs with
   // the configured mode, so a client never finds the socket before it is served: gRPC leaves a
@@ -80,7 +80,7 @@ RunningServer start_server(const core::ListenConfig& listen,
   builder.AddListeningPort(unix_address, grpc::InsecureServerCredentials());
   int tcp_port = 0;
   if (listen.tcp) builder.AddListeningPort(*listen.tcp, std::move(tcp_credentials), &tcp_port);
-  builder.RegisterService(&service);
+  for (grpc::Service* service : services) builder.RegisterService(service);
 
   // bind() creates the socket file: with this umask nobody but the owner can use it until it
   // gets the configured mode below.
@@ -115,6 +115,7 @@ void set_serving(grpc::Server& server, bool serving) {
   if (health == nullptr) return;
   health->SetServingStatus(serving);
   health->SetServingStatus(v1::StopService::service_full_name(), serving);
+  health->SetServingStatus(v1::BatchService::service_full_name(), serving);
 }
 
 }  // namespace stopd::api

@@ -1,5 +1,6 @@
 // The gRPC server of the daemon: the unix socket (always) and TCP with TLS (optional), the
-// StopService, the standard health service and server reflection, and a cap on message sizes.
+// StopService and BatchService, the standard health service and server reflection, and a cap on
+// message sizes.
 #pragma once
 
 #include <grpcpp/security/server_credentials.h>
@@ -8,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "stopd/core/daemon_config.hpp"
 
@@ -27,14 +29,14 @@ struct RunningServer {
   std::optional<int> tcp_port;  // the port actually bound
 };
 
-// Binds and starts serving `service` (the unix socket gets listen.socket_mode; it is created
+// Binds and starts serving `services` (the unix socket gets listen.socket_mode; it is created
 // with no permissions for others, so it is never reachable more widely than configured).
 // Health starts NOT_SERVING; the caller sets SERVING when it is ready. Throws core::StartupError.
 RunningServer start_server(const core::ListenConfig& listen,
                            std::shared_ptr<grpc::ServerCredentials> tcp_credentials,
-                           grpc::Service& service);
+                           const std::vector<grpc::Service*>& services);
 
-// Health of every service ("" and stopd.v1.StopService).
+// Health of every service ("", stopd.v1.StopService and stopd.v1.BatchService).
 void set_serving(grpc::Server& server, bool serving);
 
 }  // namespace stopd::api

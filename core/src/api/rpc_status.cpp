@@ -1,5 +1,6 @@
 #include "rpc_status.hpp"
 
+#include "stopd/core/batch_plan.hpp"
 #include "stopd/core/grpc_status.hpp"
 #include "stopd/core/job_store.hpp"
 #include "stopd/core/logging.hpp"
@@ -21,6 +22,13 @@ grpc::Status status_of_current_exception(std::string_view method) {
     const auto level = e.code() == sdk::Code::internal ? spdlog::level::err : spdlog::level::debug;
     logger->log(level, "rpc={} code={} {}", method, sdk::to_string(e.code()), e.what());
     return status_of(e);
+  } catch (const core::PlanError& e) {
+    // Every problem, one per line: a plan is fixed in one go, not one error at a time.
+    std::string message;
+    for (const std::string& problem : e.problems())
+      message += (message.empty() ? "" : "\n") + problem;
+    logger->debug("rpc={} invalid plan: {}", method, message);
+    return {grpc::StatusCode::INVALID_ARGUMENT, message.empty() ? e.what() : message};
   } catch (const core::JournalError& e) {
     // The job was not recorded, so it was not accepted; a retry may well succeed (disk space).
     logger->error("rpc={} journal error: {}", method, e.what());

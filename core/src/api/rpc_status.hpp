@@ -14,7 +14,8 @@ namespace stopd::api {
 grpc::Status status_of(const sdk::StopError& error);
 
 // Call inside a catch block: maps the exception in flight (sdk::StopError by its code,
-// core::JournalError to UNAVAILABLE, anything else to INTERNAL) and logs it.
+// core::PlanError to INVALID_ARGUMENT, core::JournalError to UNAVAILABLE, anything else to
+// INTERNAL) and logs it.
 grpc::Status status_of_current_exception(std::string_view method);
 
 }  // namespace stopd::api

@@ -5,6 +5,7 @@
 #include "caller.hpp"
 #include "convert.hpp"
 #include "page_token.hpp"
+#include "rpc_call.hpp"
 #include "rpc_status.hpp"
 #include "stop_submission.hpp"
 #include "stopd/core/logging.hpp"
@@ -21,46 +22,6 @@ constexpr std::uint32_t kMaxPageSize = 1000;
 // ListJobs reads at most this many journal pages to fill one page of jobs a caller may see.
 constexpr int kMaxListRounds = 10;
 constexpr chrono::milliseconds kWaitSlice{250};
-
-const grpc::Status kShuttingDown(grpc::StatusCode::UNAVAILABLE, "stopd is shutting down");
-
-// A client's string echoed in a message, cut short: error messages travel in trailers.
-std::string echo(const std::string& value) {
-  constexpr std::size_t kMax = 80;
-  if (value.size() <= kMax) return "'" + value + "'";
-  return "'" + value.substr(0, kMax) + "…'";
-}
-
-// Inside a catch block: the status for the exception in flight. Refusals of who the caller is
-// are logged with the peer at info; the message names a token's configured name at most.
-grpc::Status refusal(std::string_view method, const grpc::ServerContextBase& context) {
-  try {
-    throw;
-  } catch (const StopError& e) {
-    if (e.code() == Code::unauthenticated || e.code() == Code::permission_denied) {
-      core::host_logger()->info("rpc={} code={} peer={} {}", method, sdk::to_string(e.code()),
-                                context.peer(), e.what());
-      return status_of(e);
-    }
-    return status_of_current_exception(method);
-  } catch (...) {
-    return status_of_current_exception(method);
-  }
-}
-
-// Runs `body(principal)` for an accepted, authenticated call.
-template <class Body>
-grpc::Status serve(std::string_view method, bool accepting,
-                   const core::Authenticator& authenticator, const grpc::ServerContextBase& context,
-                   Body&& body) {
-  if (!accepting) return kShuttingDown;
-  try {
-    const core::Principal principal = authenticate(authenticator, context);
-    return body(principal);
-  } catch (...) {
-    return refusal(method, context);
-  }
-}
 
 void require_id(const std::string& id) {
   if (id.empty()) throw StopError(Code::invalid_argument, "id: required (a job id such as j-…)");
@@ -223,7 +184,7 @@ grpc::Status StopService::ListJobs(grpc::ServerContext* context, const v1::ListJ
 
 grpc::ServerWriteReactor<v1::JobEvent>* StopService::WatchJob(grpc::CallbackServerContext* context,
                                                               const v1::WatchJobRequest* request) {
-  if (!accepting_.load()) return new RefusedWatch(kShuttingDown);
+  if (!accepting_.load()) return new RefusedWatch(shutting_down_status());
   try {
     const core::Principal principal = authenticate(authenticator_, *context);
     visible_job(principal, request->id());

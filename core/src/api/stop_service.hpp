@@ -49,6 +49,9 @@ class StopService final : public StopServiceBase {
   grpc::Status DescribeProvider(grpc::ServerContext* context,
                                 const v1::DescribeProviderRequest* request,
                                 v1::Provider* response) override;
+  // In list_targets.cpp.
+  grpc::Status ListTargets(grpc::ServerContext* context, const v1::ListTargetsRequest* request,
+                           v1::ListTargetsResponse* response) override;
 
  private:
   // May `principal` see (and cancel) `job`: could its token have asked for it?

@@ -86,6 +86,7 @@ struct JobStore::Impl {
   std::unique_ptr<sqlite::Connection> writer;
   Statement begin, commit, rollback, savepoint, release, rollback_to;
   Statement insert_job, update_job, prune_chunk, incremental_vacuum;
+  Statement insert_batch, finish_batch, prune_batches;
 
   // Group commit: writers queue up; one leads, applying every queued write in one transaction
   // (one fsync), while the next ones queue behind it.
@@ -98,6 +99,7 @@ struct JobStore::Impl {
   mutable std::mutex read_mutex;
   std::unique_ptr<sqlite::Connection> reader;
   mutable Statement get_job, by_request_id, unfinished_jobs, created_of;
+  mutable Statement get_batch, batch_by_request_id, unfinished_batches, recent_batches;
   mutable std::map<std::string, Statement, std::less<>> list_statements;
 
   static const fs::path& checked_directory(const fs::path& file) {
@@ -146,6 +148,13 @@ struct JobStore::Impl {
                             "'finished' AND finished_ms < ?1 LIMIT " +
                                 std::to_string(kPruneChunk) + ")");
     incremental_vacuum = Statement(w, "PRAGMA incremental_vacuum");
+    insert_batch = Statement(w,
+                             "INSERT INTO batches (id, state, requester, request_id, created_ms, "
+                             "finished_ms, spec, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    finish_batch = Statement(
+        w, "UPDATE batches SET state = 'finished', finished_ms = ?2, result = ?3 WHERE id = ?1");
+    prune_batches =
+        Statement(w, "DELETE FROM batches WHERE state = 'finished' AND finished_ms < ?1");
 
     auto& r = *reader;
     const std::string select = std::string("SELECT ") + kJobColumns + " FROM jobs ";
@@ -154,6 +163,14 @@ struct JobStore::Impl {
     unfinished_jobs =
         Statement(r, select + "WHERE state IN ('pending', 'running') ORDER BY created_ms, id");
     created_of = Statement(r, "SELECT created_ms FROM jobs WHERE id = ?1");
+    const std::string batch_select =
+        "SELECT id, state, requester, request_id, created_ms, finished_ms, spec, result "
+        "FROM batches ";
+    get_batch = Statement(r, batch_select + "WHERE id = ?1");
+    batch_by_request_id = Statement(r, batch_select + "WHERE request_id = ?1");
+    unfinished_batches =
+        Statement(r, batch_select + "WHERE state = 'running' ORDER BY created_ms, id");
+    recent_batches = Statement(r, batch_select + "ORDER BY created_ms DESC, id DESC LIMIT ?1");
   }
 
   // ---- writing -------------------------------------------------------------------------------
@@ -357,6 +374,36 @@ struct JobStore::Impl {
     return job;
   }
 
+  BatchRow read_batch(const Statement& row) const {
+    BatchRow batch;
+    batch.id = row.text(0);
+    batch.finished = row.text(1) == "finished";
+    batch.requester = row.text(2);
+    batch.request_id = row.text(3);
+    batch.created = from_ms(row.integer(4));
+    batch.finished_at = from_ms(row.optional_integer(5));
+    try {
+      batch.spec = nlohmann::json::parse(row.text(6));
+      if (!row.is_null(7)) batch.result = nlohmann::json::parse(row.text(7));
+    } catch (const nlohmann::json::exception& e) {
+      fail("batch " + batch.id + " is damaged", e);
+    }
+    return batch;
+  }
+
+  std::vector<BatchRow> batches(Statement& query) const {
+    std::vector<BatchRow> rows;
+    while (query.step()) rows.push_back(read_batch(query));
+    return rows;
+  }
+
+  std::optional<BatchRow> one_batch(Statement& query, std::string_view key) const {
+    Use use(query);
+    use->bind(1, key);
+    if (!use->step()) return std::nullopt;
+    return read_batch(query);
+  }
+
   std::optional<Job> one(Statement& query, std::string_view key) const {
     Use use(query);
     use->bind(1, key);
@@ -540,11 +587,107 @@ std::size_t JobStore::prune_finished_before(Job::Time cutoff) {
       total += deleted;
       if (deleted < kPruneChunk) break;
     }
-    if (total > 0) impl_->write([&] { Impl::step(impl_->incremental_vacuum); });
+    std::size_t batches = 0;
+    impl_->write([&] {
+      Use use(impl_->prune_batches);
+      use->bind(1, to_ms(cutoff));
+      use->step();
+      batches = static_cast<std::size_t>(sqlite3_changes(impl_->writer->handle()));
+    });
+    if (total + batches > 0) impl_->write([&] { Impl::step(impl_->incremental_vacuum); });
   } catch (const SqliteError& e) {
     impl_->fail("prune finished jobs", e);
   }
   return total;
+}
+
+void JobStore::insert_batch(const BatchRow& batch) {
+  if (batch.id.empty()) throw JournalError("journal " + impl_->name + ": the batch has no id");
+  const std::string spec = dump(batch.spec);
+  const std::string result = batch.result.is_null() ? std::string() : dump(batch.result);
+  try {
+    impl_->write([&] {
+      Use use(impl_->insert_batch);
+      use->bind(1, batch.id);
+      use->bind(2, std::string_view(batch.finished ? "finished" : "running"));
+      use->bind(3, batch.requester);
+      if (batch.request_id.empty())
+        use->bind_null(4);
+      else
+        use->bind(4, batch.request_id);
+      use->bind(5, to_ms(batch.created));
+      use->bind(6, to_ms(batch.finished_at));
+      use->bind(7, spec);
+      if (result.empty())
+        use->bind_null(8);
+      else
+        use->bind(8, result);
+      use->step();
+    });
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_CONSTRAINT)
+      impl_->fail("insert batch " + batch.id + ": a batch with this id or request_id exists", e);
+    impl_->fail("insert batch " + batch.id, e);
+  }
+}
+
+void JobStore::finish_batch(std::string_view id, Job::Time finished, const nlohmann::json& result) {
+  const std::string text = dump(result);
+  bool found = false;
+  try {
+    impl_->write([&] {
+      Use use(impl_->finish_batch);
+      use->bind(1, id);
+      use->bind(2, to_ms(finished));
+      use->bind(3, text);
+      use->step();
+      found = sqlite3_changes(impl_->writer->handle()) > 0;
+    });
+  } catch (const SqliteError& e) {
+    impl_->fail("finish batch " + std::string(id), e);
+  }
+  if (!found)
+    throw JournalError("journal " + impl_->name + ": finish: no batch " + std::string(id));
+}
+
+std::optional<BatchRow> JobStore::get_batch(std::string_view id) const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    return impl_->one_batch(impl_->get_batch, id);
+  } catch (const SqliteError& e) {
+    impl_->fail("get batch " + std::string(id), e);
+  }
+}
+
+std::optional<BatchRow> JobStore::find_batch_by_request_id(std::string_view request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    return impl_->one_batch(impl_->batch_by_request_id, request_id);
+  } catch (const SqliteError& e) {
+    impl_->fail("find batch request_id", e);
+  }
+}
+
+std::vector<BatchRow> JobStore::unfinished_batches() const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Use use(impl_->unfinished_batches);
+    return impl_->batches(impl_->unfinished_batches);
+  } catch (const SqliteError& e) {
+    impl_->fail("list unfinished batches", e);
+  }
+}
+
+std::vector<BatchRow> JobStore::list_batches(std::size_t limit) const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Use use(impl_->recent_batches);
+    use->bind(1, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+    return impl_->batches(impl_->recent_batches);
+  } catch (const SqliteError& e) {
+    impl_->fail("list batches", e);
+  }
 }
 
 }  // namespace stopd::core

@@ -50,6 +50,25 @@ CREATE INDEX jobs_by_type ON jobs (type, created_ms, id);
 CREATE INDEX jobs_by_finished ON jobs (finished_ms) WHERE state = 'finished';
 )sql";
 
+// Version 2: batches. A batch's items are jobs (request_id "batch/<batch id>/<item id>"); this
+// table keeps what the jobs cannot: the plan, the options and the expanded items (so a restart
+// runs exactly the items that were accepted), and the final result.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE batches (
+  seq         INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  state       TEXT NOT NULL CHECK (state IN ('running', 'finished')),
+  requester   TEXT NOT NULL,
+  request_id  TEXT UNIQUE,                    -- NULL when the client gave none
+  created_ms  INTEGER NOT NULL,
+  finished_ms INTEGER,
+  spec        TEXT NOT NULL,                  -- JSON: plan, options, items
+  result      TEXT                            -- JSON: summary and item records, once finished
+);
+CREATE INDEX batches_by_created ON batches (created_ms, id);
+CREATE INDEX batches_by_state ON batches (state, created_ms, id);
+)sql";
+
 [[noreturn]] void refuse(const std::string& file, const std::string& why) {
   throw JournalError("journal " + file + ": " + why);
 }
@@ -102,6 +121,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
       db.exec("BEGIN IMMEDIATE");
       try {
         db.exec(kSchemaV1);
+        db.exec(kSchemaV2);
         db.exec(
             "INSERT INTO meta (key, value) VALUES ('application', 'stopd-journal'), "
             "('schema_version', '" +
@@ -131,6 +151,17 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
                        "; this stopd reads up to " + std::to_string(kJournalSchemaVersion) +
                        "); run that stopd or point journal.file elsewhere");
     if (number < 1) refuse(file, "not a stopd journal (schema version " + version + ")");
+    if (number == 1) {  // a journal of a stopd without batches: add them
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        db.exec(kSchemaV2);
+        db.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+        db.exec("COMMIT");
+      } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+      }
+    }
 
     // A write now: a read-only file or file system fails here, not at the first accepted job.
     sqlite::Statement opened(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened', ?1)");

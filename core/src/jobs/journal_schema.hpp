@@ -1,7 +1,8 @@
 // The journal's schema, and the checks that a file is a journal this stopd may write.
 //
-//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "1", "opened" = …
+//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "2", "opened" = …
 //   jobs(…)            one row per job: every field of core::Job (see job_store.cpp)
+//   batches(…)         one row per batch: its plan, options, items and result (batch_store.cpp)
 //
 // The file also carries PRAGMA application_id 0x73747064 ("stpd"), so `file(1)`-style tools and
 // this check tell a journal from any other SQLite database.
@@ -13,7 +14,7 @@
 
 namespace stopd::core {
 
-inline constexpr int kJournalSchemaVersion = 1;
+inline constexpr int kJournalSchemaVersion = 2;  // 1: jobs; 2: + batches
 inline constexpr int kJournalApplicationId = 0x73747064;
 
 // On the writing connection: refuses a file that is not a stopd journal or has a newer schema,

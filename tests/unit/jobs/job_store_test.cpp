@@ -123,7 +123,7 @@ TEST(JobStore, StoresTimesAsMillisecondsAndTheRequestAsJsonText) {
   EXPECT_EQ(sql_value(dir.journal(), "SELECT outcome_code || '/' || state FROM jobs"),
             "stopped/finished");
   EXPECT_EQ(sql_value(dir.journal(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
 }
 
 TEST(JobStore, UpdateChangesWhatMayChangeAndNothingElse) {
@@ -403,9 +403,27 @@ TEST(JobStore, RefusesAnotherApplicationsDatabase) {
 TEST(JobStore, RefusesAJournalOfANewerSchema) {
   TempDir dir;
   { JobStore store(dir.journal()); }
-  sql_value(dir.journal(), "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+  sql_value(dir.journal(), "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
   const std::string message = error_of([&] { JobStore store(dir.journal()); });
-  EXPECT_NE(message.find("newer stopd (schema version 2"), std::string::npos) << message;
+  EXPECT_NE(message.find("newer stopd (schema version 3"), std::string::npos) << message;
+}
+
+TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
+  TempDir dir;
+  {
+    JobStore store(dir.journal());
+    store.insert(full_job("j-old"));
+  }
+  // What a stopd before batches left behind: schema version 1, no batches table.
+  sql_value(dir.journal(), "DROP TABLE batches");
+  sql_value(dir.journal(), "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  {
+    JobStore store(dir.journal());
+    EXPECT_TRUE(store.get("j-old").has_value());
+  }
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM sqlite_schema WHERE name = 'batches'"),
+            "1");
 }
 
 TEST(JobStore, RefusesACorruptJournal) {

@@ -43,6 +43,19 @@ struct JournalOptions {
 
 inline constexpr std::size_t kMaxListLimit = 1000;
 
+// A batch as the journal keeps it. Its items run as jobs (request_id "batch/<id>/<item>"), so
+// their progress is in the jobs table; this row holds what the jobs cannot say.
+struct BatchRow {
+  std::string id;
+  bool finished = false;
+  std::string requester;
+  std::string request_id;  // empty: none
+  Job::Time created;
+  std::optional<Job::Time> finished_at;
+  nlohmann::json spec;    // the plan, the options, the expanded items: what a restart runs
+  nlohmann::json result;  // null until finished: the summary and every item's record
+};
+
 class JobStore {
  public:
   // Opens or creates the journal (and its schema). Throws JournalError naming the file and why
@@ -71,8 +84,17 @@ class JobStore {
   // creation time); one that is not a job id throws sdk::StopError(invalid_argument).
   JobPage list(const JobFilter& filter) const;
   std::vector<Job> unfinished() const;  // oldest first
-  // Deletes finished jobs that finished before `cutoff`; returns how many.
+  // Deletes finished jobs (and batches) that finished before `cutoff`; returns how many jobs.
   std::size_t prune_finished_before(Job::Time cutoff);
+
+  // Batches. Throws JournalError; a duplicate id or request_id is an error.
+  void insert_batch(const BatchRow& batch);
+  // Marks the batch finished with its result. Throws JournalError (also for an unknown id).
+  void finish_batch(std::string_view id, Job::Time finished, const nlohmann::json& result);
+  std::optional<BatchRow> get_batch(std::string_view id) const;
+  std::optional<BatchRow> find_batch_by_request_id(std::string_view request_id) const;
+  std::vector<BatchRow> unfinished_batches() const;             // oldest first
+  std::vector<BatchRow> list_batches(std::size_t limit) const;  // newest first, 1..kMaxListLimit
 
   const std::filesystem::path& file() const;
 

@@ -48,12 +48,20 @@ class DaemonClient {
   v1::Provider describe_provider(const std::string& name);
   // nullopt when the daemon has no provider of that name (NOT_FOUND); `why` gets its message.
   std::optional<v1::Provider> find_provider(const std::string& name, std::string& why);
+  // ListTargets, returning its status (a refusal is shown as the stop's outcome).
+  grpc::Status try_list_targets(const v1::ListTargetsRequest& request,
+                                v1::ListTargetsResponse& response);
 
   // A context for a call that waits for a job (WatchJob): the token, and a deadline only when
   // --timeout gave one.
   std::unique_ptr<grpc::ClientContext> waiting_context() const;
   std::unique_ptr<grpc::ClientReader<v1::JobEvent>> watch_job(grpc::ClientContext& context,
                                                               const std::string& id);
+  // Batches: SubmitBatch returning its status (a refused plan is shown as such), and the stream
+  // of a batch's events (with a waiting_context()).
+  grpc::Status try_submit_batch(const v1::SubmitBatchRequest& request, v1::Batch& batch);
+  std::unique_ptr<grpc::ClientReader<v1::BatchEvent>> watch_batch(grpc::ClientContext& context,
+                                                                  const std::string& id);
   // --timeout, if given.
   std::optional<std::chrono::milliseconds> timeout() const { return timeout_; }
 
@@ -72,6 +80,7 @@ class DaemonClient {
   std::optional<std::chrono::milliseconds> timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::StopService::Stub> stub_;
+  std::unique_ptr<v1::BatchService::Stub> batch_stub_;
 };
 
 }  // namespace stopd::cli

@@ -35,7 +35,8 @@ struct GlobalOptions {
 
 struct StopArguments {
   std::string type;
-  std::vector<std::string> target;  // KEY=VALUE / KEY:=JSON
+  std::vector<std::string> target;    // KEY=VALUE / KEY:=JSON
+  std::vector<std::string> selector;  // --selector KEY=VALUE: every match instead of one target
   std::optional<std::string> grace;
   bool immediate = false;
   std::optional<std::string> deadline;

@@ -1,0 +1,25 @@
+// What the journal keeps of an accepted batch so a restarted daemon runs exactly the same items:
+// the plan document, the overrides and the expanded items (selectors are not expanded again).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "stopd/core/batch_item.hpp"
+#include "stopd/core/batch_manager.hpp"
+
+namespace stopd::core {
+
+struct BatchSpec {
+  nlohmann::json plan;  // BatchPlan::document
+  std::string source;
+  BatchOverrides overrides;
+  std::vector<BatchItem> items;
+};
+
+nlohmann::json to_json(const BatchSpec& spec);
+// Throws std::invalid_argument when the journal's JSON is not a spec.
+BatchSpec batch_spec_from_json(const nlohmann::json& json);
+
+}  // namespace stopd::core

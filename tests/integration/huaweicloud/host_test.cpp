@@ -1,0 +1,105 @@
+// The three built plugin libraries loaded by the real loader and driven through the dispatcher:
+// settings reach the factories, the host validates targets with the plugins' schemas, dry runs
+// use inspect, and unconfigured plugins still load.
+#include "stopd/core/host.hpp"
+
+#include <gtest/gtest.h>
+
+#include "emulator_environment.hpp"
+
+namespace stopd::hwtest {
+namespace {
+
+using namespace std::chrono_literals;
+using sdk::Code;
+
+core::HostConfig host_config(const nlohmann::json& settings) {
+  nlohmann::json document = {{"plugin_dirs", {STOPD_PLUGIN_BUILD_DIR}}};
+  if (!settings.is_null())
+    for (const char* type : {"huaweicloud.cdm.cluster", "huaweicloud.dlf.script_instance",
+                             "huaweicloud.fgs.workflow_execution"})
+      document["providers"][type] = {{"settings", settings}};
+  return core::parse_host_config(document, "");
+}
+
+class HostWithHuaweiCloudPlugins : public EmulatorTest {
+ protected:
+  core::Host host_{host_config(token_settings()), {}};
+};
+
+TEST_F(HostWithHuaweiCloudPlugins, LoadsTheThreeBuiltPlugins) {
+  EXPECT_TRUE(host_.load_report().refused.empty());
+  for (const char* type : {"huaweicloud.cdm.cluster", "huaweicloud.dlf.script_instance",
+                           "huaweicloud.fgs.workflow_execution"})
+    EXPECT_NE(host_.registry().find(type), nullptr) << type;
+  EXPECT_TRUE(host_.registry().find("huaweicloud.cdm.cluster")->info.capabilities.drain);
+}
+
+TEST_F(HostWithHuaweiCloudPlugins, StopsEachTypeThroughTheDispatcher) {
+  sdk::StopRequest dlf;
+  dlf.type = "huaweicloud.dlf.script_instance";
+  dlf.target = {
+      {"project_id", kProject}, {"script_name", kScript}, {"instance_id", running_instance(0)}};
+  const auto dlf_result = host_.dispatcher().stop(dlf);
+  EXPECT_EQ(dlf_result.outcome.code, Code::stopped) << dlf_result.outcome.message;
+
+  sdk::StopRequest fgs;
+  fgs.type = "huaweicloud.fgs.workflow_execution";
+  fgs.target = {
+      {"project_id", kProject}, {"graph_urn", kGraph}, {"execution_urn", execution_urn(0)}};
+  const auto fgs_result = host_.dispatcher().stop(fgs);
+  EXPECT_EQ(fgs_result.outcome.code, Code::stopped) << fgs_result.outcome.message;
+  EXPECT_TRUE(fgs_result.outcome.details.contains("stopped_at"));
+
+  sdk::StopRequest cdm;
+  cdm.type = "huaweicloud.cdm.cluster";
+  cdm.target = {{"project_id", kProject}, {"cluster_id", kBusyCluster}};
+  cdm.options = {{"wait", true}};
+  cdm.grace = std::nullopt;  // drain
+  const auto cdm_result = host_.dispatcher().stop(cdm);
+  EXPECT_EQ(cdm_result.outcome.code, Code::stopped) << cdm_result.outcome.message;
+  EXPECT_EQ(cdm_result.outcome.details["delay_time"], -1);
+  EXPECT_EQ(cdm_result.outcome.details["status"], 900);
+}
+
+TEST_F(HostWithHuaweiCloudPlugins, TheHostRefusesHostileIdsWithTheTargetSchema) {
+  sdk::StopRequest request;
+  request.type = "huaweicloud.cdm.cluster";
+  request.target = {{"project_id", kProject}, {"cluster_id", "../../x"}};
+  const auto result = host_.dispatcher().stop(request);
+  EXPECT_EQ(result.outcome.code, Code::invalid_argument);
+  EXPECT_NE(result.outcome.message.find("cluster_id"), std::string::npos) << result.outcome.message;
+  request.type = "huaweicloud.dlf.script_instance";
+  request.target = {{"project_id", kProject}, {"script_name", ".."}, {"instance_id", "i"}};
+  EXPECT_EQ(host_.dispatcher().stop(request).outcome.code, Code::invalid_argument);
+  request.target = {
+      {"project_id", kProject}, {"script_name", kOddScript}, {"instance_id", kOddInstance}};
+  EXPECT_EQ(host_.dispatcher().stop(request).outcome.code, Code::stopped);
+  EXPECT_EQ(emulator().requests().size(), 2u);  // only the valid one reached the service
+}
+
+TEST_F(HostWithHuaweiCloudPlugins, DryRunReadsTheClusterAndStopsNothing) {
+  sdk::StopRequest request;
+  request.type = "huaweicloud.cdm.cluster";
+  request.target = {{"project_id", kProject}, {"cluster_id", kIdleCluster}};
+  request.dry_run = true;
+  const auto result = host_.dispatcher().stop(request);
+  EXPECT_TRUE(result.dry_run);
+  EXPECT_EQ(result.outcome.code, Code::stopped) << result.outcome.message;
+  EXPECT_TRUE(emulator().requests_with("POST").empty());
+}
+
+TEST(HostWithUnconfiguredHuaweiCloudPlugins, TheyLoadAndRefuseStopsWithFailedPrecondition) {
+  core::Host host(host_config(nullptr), {});
+  EXPECT_TRUE(host.load_report().refused.empty());
+  sdk::StopRequest request;
+  request.type = "huaweicloud.fgs.workflow_execution";
+  request.target = {
+      {"project_id", kProject}, {"graph_urn", kGraph}, {"execution_urn", execution_urn(1)}};
+  const auto result = host.dispatcher().stop(request);
+  EXPECT_EQ(result.outcome.code, Code::failed_precondition);
+  EXPECT_NE(result.outcome.message.find("is not configured"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stopd::hwtest
