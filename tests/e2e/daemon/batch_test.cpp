@@ -61,6 +61,19 @@ v1::Batch wait_batch(v1::BatchService::Stub& stub, const std::string& id,
   }
 }
 
+// Polls GetBatch until `count` items run at once (at most 10 s).
+bool wait_running(v1::BatchService::Stub& stub, const std::string& id, int count) {
+  return test::wait_until(
+      [&] {
+        auto context = call_context();
+        v1::GetBatchRequest request;
+        request.set_id(id);
+        v1::Batch batch;
+        return stub.GetBatch(context.get(), request, &batch).ok() && batch.running_size() == count;
+      },
+      10s);
+}
+
 // Item records by item id.
 std::map<std::string, json> records_of(const v1::Batch& batch) {
   std::map<std::string, json> records;
@@ -161,15 +174,7 @@ TEST(DaemonBatch, CancelStopsWhatRunsAndSkipsTheRest) {
        {step("stubborn", stubborn.pid(), "one", 60.0), step("untouched", untouched.pid(), "two")}}};
   const v1::Batch accepted = submit(*stub, plan);
   // Let the first item reach the provider (it then waits out its 60 s grace).
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        auto context = call_context();
-        v1::GetBatchRequest request;
-        request.set_id(accepted.id());
-        v1::Batch batch;
-        return stub->GetBatch(context.get(), request, &batch).ok() && batch.running_size() == 1;
-      },
-      10s));
+  ASSERT_TRUE(wait_running(*stub, accepted.id(), 1));
   {
     auto context = call_context();
     v1::CancelBatchRequest request;
@@ -202,15 +207,7 @@ TEST(DaemonBatchTiming, KillNineMidBatchThenRestartFinishesItStoppingNothingTwic
        {step("slow-a", slow_a.pid(), "one", 2.0), step("slow-b", slow_b.pid(), "one", 2.0),
         step("quick-a", quick_a.pid(), "two"), step("quick-b", quick_b.pid(), "two")}}};
   const v1::Batch accepted = submit(*stub, plan);
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        auto context = call_context();
-        v1::GetBatchRequest request;
-        request.set_id(accepted.id());
-        v1::Batch batch;
-        return stub->GetBatch(context.get(), request, &batch).ok() && batch.running_size() == 2;
-      },
-      10s));
+  ASSERT_TRUE(wait_running(*stub, accepted.id(), 2));
   daemon.kill9();
   EXPECT_TRUE(slow_a.running());
   EXPECT_TRUE(quick_a.running());
@@ -251,15 +248,7 @@ TEST(DaemonBatchTiming, SigtermDrainsTheRunningItemAndLeavesTheRestForTheNextSta
       {"waves", {"one", "two"}},
       {"steps", {step("stubborn", stubborn.pid(), "one", 1.0), step("next", next.pid(), "two")}}};
   const v1::Batch accepted = submit(*stub, plan);
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        auto context = call_context();
-        v1::GetBatchRequest request;
-        request.set_id(accepted.id());
-        v1::Batch batch;
-        return stub->GetBatch(context.get(), request, &batch).ok() && batch.running_size() == 1;
-      },
-      10s));
+  ASSERT_TRUE(wait_running(*stub, accepted.id(), 1));
   // The drain lets the running item end (its grace is 1 s) but starts nothing new.
   ASSERT_EQ(daemon.terminate(30s), 0);
   EXPECT_FALSE(stubborn.running());
