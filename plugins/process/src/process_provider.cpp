@@ -3,7 +3,6 @@
 #include <csignal>
 #include <stdexcept>
 
-#include "blocking_stop.hpp"
 #include "fd_limit.hpp"
 #include "process_selector.hpp"
 #include "process_target.hpp"
@@ -12,6 +11,7 @@
 #include "stop_engine.hpp"
 #include "stop_job.hpp"
 #include "stop_report.hpp"
+#include "stopd/sdk/blocking_stop.hpp"
 #include "target_spec.hpp"
 
 namespace stopd::process {
@@ -138,7 +138,7 @@ void ProcessProvider::start(const sdk::StopRequest& request,
 }
 
 sdk::StopOutcome ProcessProvider::stop(const sdk::StopRequest& request, sdk::StopContext& context) {
-  return run_blocking(
+  return sdk::run_blocking(
       context, [&](std::shared_ptr<sdk::StopContext> relay) { start(request, std::move(relay)); });
 }
 

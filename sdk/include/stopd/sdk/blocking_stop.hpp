@@ -1,20 +1,34 @@
-#include "blocking_stop.hpp"
+// stop() on top of start() for an asynchronous provider: the provider writes start() once and
+// answers a caller that wants to block (a test, a host without an event loop) with
+//
+//   sdk::StopOutcome stop(const sdk::StopRequest& request, sdk::StopContext& context) override {
+//     return sdk::run_blocking(context, [&](std::shared_ptr<sdk::StopContext> relay) {
+//       start(request, std::move(relay));
+//     });
+//   }
+#pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 
-namespace stopd::process {
-namespace {
+#include "stopd/sdk/context.hpp"
+#include "stopd/sdk/outcome.hpp"
 
-// Forwards to the caller's context while the caller waits. A job never touches its context after
-// complete(), and the caller waits for complete(), so `outer` outlives every forwarded call; the
-// pointer is still cleared so a stray late call finds nothing rather than a dead object. No lock is
-// held while calling the outer context: its own locks stay out of any order with ours.
-class RelayContext final : public sdk::StopContext {
+namespace stopd::sdk {
+namespace detail {
+
+// Relays to the caller's context while the caller waits. The caller waits for complete(), so
+// `outer` outlives every relayed call made before it; the pointer is cleared afterwards so that a
+// late call (a change callback racing the completion) finds nothing rather than a dead object.
+// No lock is held while calling the outer context, so its locks stay out of any order with ours.
+class RelayContext final : public StopContext {
  public:
-  explicit RelayContext(sdk::StopContext& outer)
+  explicit RelayContext(StopContext& outer)
       : outer_(&outer), stop_id_(outer.stop_id()), attempt_(outer.attempt()) {}
 
   std::string_view stop_id() const override { return stop_id_; }
@@ -38,10 +52,10 @@ class RelayContext final : public sdk::StopContext {
   void progress(std::string_view phase, const nlohmann::json& facts) override {
     if (auto* outer = outer_.load()) outer->progress(phase, facts);
   }
-  void log(sdk::LogLevel level, std::string_view message) override {
+  void log(LogLevel level, std::string_view message) override {
     if (auto* outer = outer_.load()) outer->log(level, message);
   }
-  void complete(sdk::StopOutcome outcome) override {
+  void complete(StopOutcome outcome) override {
     {
       std::lock_guard lock(mutex_);
       if (outcome_) return;
@@ -60,7 +74,7 @@ class RelayContext final : public sdk::StopContext {
     if (callback) callback();
   }
 
-  sdk::StopOutcome wait_and_detach() {
+  StopOutcome wait_and_detach() {
     std::unique_lock lock(mutex_);
     done_.wait(lock, [&] { return outcome_.has_value(); });
     outer_.store(nullptr);
@@ -68,21 +82,22 @@ class RelayContext final : public sdk::StopContext {
   }
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable done_;
-  std::atomic<sdk::StopContext*> outer_;
+  std::atomic<StopContext*> outer_;
   const std::string stop_id_;
   const unsigned attempt_;
   std::function<void()> callback_;
-  std::optional<sdk::StopOutcome> outcome_;
+  std::optional<StopOutcome> outcome_;
 };
 
-}  // namespace
+}  // namespace detail
 
-sdk::StopOutcome run_blocking(sdk::StopContext& outer,
-                              const std::function<void(std::shared_ptr<sdk::StopContext>)>& start) {
-  auto relay = std::make_shared<RelayContext>(outer);
-  outer.on_change([weak = std::weak_ptr<RelayContext>(relay)] {
+// Calls `start` with a context that relays to `outer`, and blocks until it completes.
+inline StopOutcome run_blocking(StopContext& outer,
+                                const std::function<void(std::shared_ptr<StopContext>)>& start) {
+  auto relay = std::make_shared<detail::RelayContext>(outer);
+  outer.on_change([weak = std::weak_ptr<detail::RelayContext>(relay)] {
     if (auto alive = weak.lock()) alive->changed();
   });
   start(relay);
@@ -91,4 +106,4 @@ sdk::StopOutcome run_blocking(sdk::StopContext& outer,
   return outcome;
 }
 
-}  // namespace stopd::process
+}  // namespace stopd::sdk
