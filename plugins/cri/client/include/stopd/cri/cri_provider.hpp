@@ -1,0 +1,53 @@
+// What cri.container and cri.pod_sandbox share: one CriClient built from the plugin settings, the
+// target's id checked before anything reaches the runtime, dry runs left to inspect(), stop() on
+// top of the asynchronous start(), and the NotFound answer of inspect().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "stopd/sdk/provider.hpp"
+#include "stopd/sdk/provider_config.hpp"
+
+namespace stopd::cri {
+
+class CriClient;
+
+class CriProvider : public sdk::IStopProvider {
+ public:
+  ~CriProvider() override;
+
+  void start(const sdk::StopRequest& request, std::shared_ptr<sdk::StopContext> context) final;
+  sdk::StopOutcome stop(const sdk::StopRequest& request, sdk::StopContext& context) final;
+
+  const CriClient& client() const { return *client_; }
+
+ protected:
+  // `id_key`: the target's id field ("container_id"); `kind`: how messages name the resource.
+  // Throws std::invalid_argument for settings the schema cannot check (the endpoint's form).
+  CriProvider(const sdk::ProviderConfig& config, std::string_view id_key, std::string_view kind);
+
+  // Begins the stop of `id` (already validated); completes `context` exactly once.
+  virtual void start_stop(std::string id, std::shared_ptr<sdk::StopContext> context) = 0;
+
+  // The target's id; a StopError (invalid_argument) naming the field when it is not a CRI id.
+  // The host validated the target against the schema, but a direct caller may not have, and an id
+  // that is not one must never reach the runtime.
+  std::string id_of(const nlohmann::json& target) const;
+
+  // name, version, description and the capabilities every CRI provider has.
+  static sdk::ProviderInfo common_info(std::string_view name, std::string_view version,
+                                       std::string_view description);
+
+  // What inspect() reports for an id the runtime does not know.
+  sdk::Inspection absent(const std::string& id) const;
+
+  std::shared_ptr<const CriClient> client_;
+
+ private:
+  std::string id_key_;
+  std::string kind_;
+};
+
+}  // namespace stopd::cri
