@@ -46,10 +46,13 @@ core::BatchResult result_of(const v1::Batch& batch) {
   result.summary.halt_reason = summary.value("halt_reason", std::string());
   result.summary.cancelled = summary.value("cancelled", false);
   result.summary.dry_run = summary.value("dry_run", false);
-  // Only the duration is shown: it is what the daemon measured.
+  // The daemon's clock: when it accepted the batch and when the batch ended.
+  result.summary.started = api::from_timestamp(batch.created());
   result.summary.finished =
-      result.summary.started +
-      std::chrono::milliseconds(static_cast<long>(summary.value("duration_ms", 0.0)));
+      batch.has_finished_at()
+          ? api::from_timestamp(batch.finished_at())
+          : result.summary.started +
+                std::chrono::milliseconds(static_cast<long>(summary.value("duration_ms", 0.0)));
   return result;
 }
 
@@ -113,6 +116,11 @@ int run_batch_in_daemon(const GlobalOptions& global, const BatchArguments& args,
   std::optional<v1::Batch> finished;
   v1::BatchEvent event;
   while (reader->Read(&event)) {
+    // Items that ended before the watch began come in the snapshot, the rest one by one.
+    if (event.kind() == "snapshot")
+      for (const auto& item : event.batch().items())
+        view.on_item_finished(record_of(api::from_struct(item)),
+                              progress_of(api::from_struct(event.progress())));
     if (event.kind() == "item_finished")
       view.on_item_finished(record_of(api::from_struct(event.record())),
                             progress_of(api::from_struct(event.progress())));

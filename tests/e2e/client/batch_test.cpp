@@ -43,11 +43,17 @@ TEST(ClientBatch, RunsThePlanInTheDaemonAndWritesTheReport) {
   EXPECT_FALSE(second.running());
 
   const auto lines = report_lines(report);
-  ASSERT_EQ(lines.size(), 3u);  // two items, then the summary
+  ASSERT_EQ(lines.size(), 3u) << nlohmann::json(lines).dump() << "\n"
+                              << result;  // two items, then the summary
   EXPECT_EQ(lines[0].value("item", ""), "first#0");
   EXPECT_EQ(lines[1].value("item", ""), "second#0");
   EXPECT_TRUE(lines[1].value("forced", false)) << lines[1].dump();
-  EXPECT_EQ(lines[2]["summary"].value("succeeded", 0), 2) << lines[2].dump();
+  const auto& summary = lines[2]["summary"];
+  EXPECT_EQ(summary.value("succeeded", 0), 2) << lines[2].dump();
+  // The batch's times are the daemon's, around its items' (RFC 3339 UTC strings sort as times).
+  EXPECT_LE(summary.value("started", ""), lines[0].value("started", "")) << lines[2].dump();
+  EXPECT_GE(summary.value("finished", ""), lines[1].value("finished", "")) << lines[2].dump();
+  EXPECT_GT(summary.value("started", ""), "2020") << lines[2].dump();
 }
 
 TEST(ClientBatch, ADryRunChangesNothingAndAnInvalidPlanRunsNothing) {
