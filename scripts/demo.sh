@@ -20,9 +20,13 @@ job journal in a temp dir) and stops real processes through `stopctl`, printing 
   4. a dry run on a daemon known by its pidfile  -> says what it would do, changes nothing
   5. the same daemon for real, JSON output       -> stopped, by pidfile
   6. the first process again                     -> already_stopped (success, nothing sent)
-  7. kill -9 of stopd while a 3 s stop runs      -> the restarted daemon resumes the job and
+  7. a batch plan in two waves                   -> dry run (the order, nothing sent), then the
+                                                    batch: a web process, then every process
+                                                    named demo-worker (a selector) and, once they
+                                                    are gone, a queue by pidfile; a JSON report
+  8. kill -9 of stopd while a 3 s stop runs      -> the restarted daemon resumes the job and
                                                     finishes it (nothing acknowledged is lost)
-  8. the jobs the daemon recorded, then SIGTERM  -> it drains and exits 0
+  9. the jobs the daemon recorded, then SIGTERM  -> it drains and exits 0
 
 Options:
   --no-install  do not run scripts/install-deps.sh
@@ -113,6 +117,18 @@ echo "$daemon" >"$work/daemon.pid"
 setsid bash -c 'trap "" TERM; exec sleep 600' &
 survivor=$!
 started+=("$polite" "$stubborn" "$group" "$daemon" "$survivor")
+# The batch's processes: a web server, three workers the plan finds by name, a queue.
+cp "$(command -v sleep)" "$work/demo-worker"
+setsid sleep 600 &
+web=$!
+setsid sleep 600 &
+queue=$!
+echo "$queue" >"$work/queue.pid"
+started+=("$web" "$queue")
+for _ in 1 2 3; do
+  setsid "$work/demo-worker" 600 &
+  started+=("$!")
+done
 # Out of the shell's job table: bash would otherwise announce "Killed" for the forced ones.
 disown -a
 sleep 0.3 # let the shells install their traps and fork their children
@@ -142,7 +158,34 @@ run "5. The daemon by its pidfile, JSON for scripts" \
   "$bin/stopctl" stop local.process "pidfile=$work/daemon.pid" --wait -o json
 run "6. The first process again" "$bin/stopctl" stop local.process "pid=$polite" --wait
 
-step "7. Crash safety: a stop with a 3 s grace is accepted, then stopd gets SIGKILL" \
+cat >"$work/plan.yaml" <<EOF
+version: 1
+waves: [frontends, workers]
+defaults: {mode: graceful, grace: 5}
+steps:
+  - name: web
+    wave: frontends
+    type: local.process
+    target: {pid: $web}
+  - name: workers                 # every process named demo-worker, one item each
+    wave: workers
+    type: local.process
+    selector: {comm: demo-worker}
+  - name: queue
+    wave: workers
+    type: local.process
+    needs: [workers]              # only once every worker is gone
+    target: {pidfile: $work/queue.pid}
+EOF
+step "7. A batch plan: two waves, a selector, a dependency" cat "$work/plan.yaml"
+cat "$work/plan.yaml"
+run "   Its dry run: the order and what each item would do; nothing is signalled" \
+  "$bin/stopctl" batch "$work/plan.yaml" --dry-run
+run "   The batch itself, with a JSON-lines report" \
+  "$bin/stopctl" batch "$work/plan.yaml" --report "$work/report.jsonl"
+run "   The report's last line: the summary" tail -n 1 "$work/report.jsonl"
+
+step "8. Crash safety: a stop with a 3 s grace is accepted, then stopd gets SIGKILL" \
   "$bin/stopctl" stop local.process "pid=$survivor" --grace 3
 job="$(submit local.process "pid=$survivor" --grace 3)"
 printf 'accepted: job %s\n' "$job"
@@ -156,7 +199,7 @@ start_daemon
 run "   The resumed job runs to its end" "$bin/stopctl" jobs watch "$job"
 run "   Its record says it was resumed" "$bin/stopctl" jobs show "$job"
 
-run "8. Every job the daemon recorded" "$bin/stopctl" jobs list
+run "9. Every job the daemon recorded" "$bin/stopctl" jobs list
 step "   SIGTERM: stopd drains and exits" kill -TERM "$daemon_pid"
 kill -TERM "$daemon_pid"
 status=0
