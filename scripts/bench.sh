@@ -16,7 +16,8 @@ Usage: scripts/bench.sh [--no-build] [--help]
   memory       the daemon's resident memory with 10,000 jobs in flight (long graces)
   batch        a plan of 10,000 processes in 4 waves, --parallel 256, vs xargs -P 256 kill -9;
                the batch engine's own cost per item
-  huaweicloud  DLF stops against the emulator over pooled connections vs a new one per request
+  huaweicloud  DLF stops against the emulator over pooled connections vs a new one per request,
+               over HTTPS (the test certificates), then plain HTTP
   cri          50 containers on a private containerd, immediate: stopd vs a direct CRI
                StopContainer (needs root, containerd, runc and the CNI plugins)
 
@@ -62,7 +63,9 @@ printf '\n== daemon memory: 10,000 jobs in flight\n'
 "$bin/stopd_bench_daemon_memory" --jobs 10000
 printf '\n== batch: 10,000 processes in 4 waves, --parallel 256, vs xargs -P 256 kill -9\n'
 "$bin/stopd_bench_batch" --processes 10000 --rounds 3 --noop-items 100000
-printf '\n== Huawei Cloud: pooled connections vs a new connection per request (emulator)\n'
+printf '\n== Huawei Cloud: pooled connections vs a new connection per request (emulator, HTTPS)\n'
+"$bin/stopd_bench_hwcloud_stop" --tls
+printf '\n== the same over plain HTTP (loopback: a new connection costs little)\n'
 "$bin/stopd_bench_hwcloud_stop"
 printf '\n== CRI: 50 containers, immediate, through stopd vs a direct StopContainer (root)\n'
 "$bin/stopd_bench_cri_stop" --containers 50

@@ -32,11 +32,12 @@ readonly BUILD_PACKAGES=(
 # The daemon (gRPC, SQLite journal, metrics), batch plans in YAML (yaml-cpp), the Huawei Cloud
 # clients and their emulator (libcurl, cpp-httplib), and the CRI integration tests against a real,
 # private containerd (containerd, runc, CNI plugins, busybox for a test image; gcc, in
-# build-essential, builds the static pause binary).
+# build-essential, builds the static pause binary), and openssl to make the test certificates
+# the emulator serves HTTPS with.
 readonly RUNTIME_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev
-  containerd runc containernetworking-plugins busybox-static
+  containerd runc containernetworking-plugins busybox-static openssl
 )
 
 log() { printf 'install-deps: %s\n' "$*"; }

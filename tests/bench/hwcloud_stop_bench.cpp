@@ -5,7 +5,12 @@
 // the throughput with DLF's documented rate limit of 30 requests/s.
 // Targets (issue 5): ≥ 3× the baseline's throughput, ≤ 32 connections opened.
 //
-//   stopd_bench_hwcloud_stop [--stops 1000] [--concurrency 32] [--rounds 3] [--rate-stops 60]
+// --tls serves HTTPS with the test certificates (as the real endpoints do; the client verifies
+// them against the test CA), where a new connection costs a TLS handshake; without it, plain
+// HTTP on loopback, where a new connection costs little more than a SYN.
+//
+//   stopd_bench_hwcloud_stop [--tls] [--stops 1000] [--concurrency 32] [--rounds 3]
+//                            [--rate-stops 60]
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -150,6 +155,12 @@ void print(const char* name, const RoundResult& r) {
             << std::setw(5) << r.connections << "  failures " << r.failures << "\n";
 }
 
+bool has_flag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return true;
+  return false;
+}
+
 std::size_t flag(int argc, char** argv, const char* name, std::size_t fallback) {
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], name) == 0) return std::stoul(argv[i + 1]);
@@ -163,13 +174,17 @@ int main(int argc, char** argv) {
   const std::size_t concurrency = flag(argc, argv, "--concurrency", 32);
   const std::size_t rounds = flag(argc, argv, "--rounds", 3);
   const std::size_t rate_stops = flag(argc, argv, "--rate-stops", 60);
+  const bool tls = has_flag(argc, argv, "--tls");
 
   const auto fixture = std::filesystem::temp_directory_path() / "stopd-hwcloud-bench-world.json";
   std::ofstream(fixture) << world(std::max(stops, rate_stops)).dump();
-  hwtest::EmulatorProcess emulator(fixture);
+  hwtest::EmulatorProcess emulator(
+      fixture, tls ? hwtest::tls_args(STOPD_TEST_TLS_DIR) : std::vector<std::string>{});
+  const std::string ca_file = hwtest::tls_ca_file(STOPD_TEST_TLS_DIR);
 
   huaweicloud::ClientSettings settings;
   settings.endpoint = emulator.url();
+  if (tls) settings.ca_file = ca_file;
   settings.credentials = huaweicloud::Credentials::parse({{"token", kToken}}, "auth");
   settings.max_connections = static_cast<unsigned>(concurrency);
   huaweicloud::ApiClient pooled(settings, "DLF", nullptr);
@@ -177,7 +192,8 @@ int main(int argc, char** argv) {
   huaweicloud::ApiClient fresh(settings, "DLF", nullptr);
 
   std::cout << stops << " DLF stops (GET + POST each) at concurrency " << concurrency
-            << " against the emulator, " << rounds << " alternating rounds\n";
+            << " against the emulator (" << (tls ? "HTTPS" : "plain HTTP") << "), " << rounds
+            << " alternating rounds\n";
   std::vector<double> pooled_rates, fresh_rates, pooled_p50, fresh_p50, pooled_p99, fresh_p99;
   std::size_t pooled_connections = 0, fresh_connections = 0;
   for (std::size_t round = 0; round < rounds; ++round) {
@@ -210,6 +226,7 @@ int main(int argc, char** argv) {
                                           {"auth", {{"token", kToken}}},
                                           {"max_connections", concurrency},
                                           {"rate_limit", {{"requests_per_second", 0}}}};
+  if (tls) provider_settings["tls"] = {{"ca_file", ca_file}};
   huaweicloud::DlfScriptInstanceProvider provider(sdk::ProviderConfig{provider_settings, nullptr});
   auto provider_stop = [](huaweicloud::DlfScriptInstanceProvider& p, std::size_t i) {
     BenchContext context;

@@ -28,6 +28,13 @@ HttpAnswer http_request(const std::string& method, const std::string& url,
                         const std::vector<std::pair<std::string, std::string>>& headers = {},
                         const std::string& body = "");
 
+// The emulator's flags to serve HTTPS with the test certificates (STOPD_TEST_TLS_DIR, made by
+// scripts/test-tls-cert.sh at build time); a client trusts it with tls_ca_file().
+std::vector<std::string> tls_args(const std::filesystem::path& tls_dir);
+inline std::string tls_ca_file(const std::filesystem::path& tls_dir) {
+  return (tls_dir / "ca.pem").string();
+}
+
 class EmulatorProcess {
  public:
   // Starts the binary (STOPD_HWCLOUD_EMULATOR_PATH) with --port 0 and waits for its
@@ -37,7 +44,7 @@ class EmulatorProcess {
   EmulatorProcess(const EmulatorProcess&) = delete;
   EmulatorProcess& operator=(const EmulatorProcess&) = delete;
 
-  const std::string& url() const { return url_; }  // http://127.0.0.1:PORT
+  const std::string& url() const { return url_; }  // http://127.0.0.1:PORT (https:// with TLS)
   pid_t pid() const { return pid_; }
 
   void reset() const;                                   // POST /_emulator/reset

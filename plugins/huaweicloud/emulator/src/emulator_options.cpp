@@ -28,7 +28,8 @@ double share(const std::string& flag, const std::string& text) {
 }  // namespace
 
 const char* usage() {
-  return R"(Usage: stopd-hwcloud-emulator [--fixture FILE] [--port N] [--host ADDR] [faults…]
+  return R"(Usage: stopd-hwcloud-emulator [--fixture FILE] [--port N] [--host ADDR]
+                             [--tls-cert PEM --tls-key PEM] [faults…]
 
 A local emulator of the three Huawei Cloud stop APIs that stopd's plugins call, with state:
   CDM            GET  /v1.1/{project_id}/clusters/{cluster_id}
@@ -43,6 +44,8 @@ Options:
                        see plugins/huaweicloud/emulator/fixtures/demo.json
   --port N             port to listen on (default 8780); 0 picks a free one
   --host ADDR          address to listen on (default 127.0.0.1)
+  --tls-cert PEM       serve HTTPS with this certificate (chain), as the real endpoints do;
+  --tls-key PEM        with this private key. Both or neither; default plain HTTP
   --latency-ms N       add N ms to every answer
   --fail-rate R        answer a share R (0..1) of requests with --fail-status
   --fail-status S      429 (APIGW.0308 throttling) or a 5xx (default 503)
@@ -51,7 +54,7 @@ Options:
   --hang-ms N          how long a hanging request hangs
   -h, --help           this text
 
-Prints "listening on http://ADDR:PORT" once ready. Control endpoints (no auth):
+Prints "listening on http://ADDR:PORT" (https:// with TLS) once ready. Control endpoints (no auth):
   GET /_emulator/health | GET /_emulator/state | GET, DELETE /_emulator/requests
   GET, PUT /_emulator/faults ({"fail_next": 3, "fail_status": 429, "retry_after_s": 1, …})
   POST /_emulator/reset
@@ -75,6 +78,10 @@ EmulatorOptions parse_options(const std::vector<std::string>& args) {
       options.port = static_cast<int>(integer(flag, value, 0, 65535));
     else if (flag == "--host")
       options.host = value;
+    else if (flag == "--tls-cert")
+      options.tls_cert = value;
+    else if (flag == "--tls-key")
+      options.tls_key = value;
     else if (flag == "--latency-ms")
       options.faults.latency = std::chrono::milliseconds(integer(flag, value, 0, 600000));
     else if (flag == "--fail-rate")
@@ -92,6 +99,9 @@ EmulatorOptions parse_options(const std::vector<std::string>& args) {
     else
       throw std::invalid_argument(flag + ": unknown option (see --help)");
   }
+  if (options.tls_cert.has_value() != options.tls_key.has_value())
+    throw std::invalid_argument(options.tls_cert ? "--tls-cert needs --tls-key (its private key)"
+                                                 : "--tls-key needs --tls-cert (its certificate)");
   return options;
 }
 

@@ -13,6 +13,9 @@ struct EmulatorOptions {
   std::string host = "127.0.0.1";
   int port = 8780;  // 0 = any free port
   std::optional<std::string> fixture;
+  // Serve HTTPS with this certificate chain and key (PEM), both or neither.
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
   FaultSettings faults;
   bool help = false;
 };

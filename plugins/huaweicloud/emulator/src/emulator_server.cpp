@@ -74,13 +74,26 @@ std::string new_request_id() {
   return text.data();
 }
 
-EmulatorServer::EmulatorServer(Fixture fixture, FaultSettings faults)
+namespace {
+
+std::unique_ptr<httplib::Server> make_server(const std::optional<EmulatorServer::TlsFiles>& tls) {
+  if (!tls) return std::make_unique<httplib::Server>();
+  auto server = std::make_unique<httplib::SSLServer>(tls->certificate.c_str(), tls->key.c_str());
+  if (!server->is_valid())
+    throw std::runtime_error("cannot load the TLS certificate " + tls->certificate +
+                             " with the key " + tls->key + " (PEM files expected)");
+  return server;
+}
+
+}  // namespace
+
+EmulatorServer::EmulatorServer(Fixture fixture, FaultSettings faults, std::optional<TlsFiles> tls)
     : fixture_(std::move(fixture)),
       initial_faults_(faults),
       state_(fixture_),
       authenticator_(fixture_),
       faults_(std::move(faults)),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(make_server(tls)) {
   router_.add(cdm_routes(state_));
   router_.add(dlf_routes(state_));
   router_.add(functiongraph_routes(state_));

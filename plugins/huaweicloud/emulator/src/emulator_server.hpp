@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "api_router.hpp"
@@ -27,7 +28,13 @@ namespace stopd::hwemu {
 
 class EmulatorServer {
  public:
-  EmulatorServer(Fixture fixture, FaultSettings faults);
+  // With `tls` (certificate and key PEM files) it serves HTTPS. Throws std::runtime_error when
+  // they cannot be loaded.
+  struct TlsFiles {
+    std::string certificate;
+    std::string key;
+  };
+  EmulatorServer(Fixture fixture, FaultSettings faults, std::optional<TlsFiles> tls = {});
   ~EmulatorServer();
   EmulatorServer(const EmulatorServer&) = delete;
   EmulatorServer& operator=(const EmulatorServer&) = delete;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "emulator_options.hpp"
@@ -38,10 +39,13 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  EmulatorServer server(std::move(fixture), options.faults);
+  std::optional<EmulatorServer::TlsFiles> tls;
+  if (options.tls_cert) tls = EmulatorServer::TlsFiles{*options.tls_cert, *options.tls_key};
+  std::optional<EmulatorServer> server;
   int port = 0;
   try {
-    port = server.bind(options.host, options.port);
+    server.emplace(std::move(fixture), options.faults, tls);
+    port = server->bind(options.host, options.port);
   } catch (const std::runtime_error& e) {
     std::cerr << "stopd-hwcloud-emulator: " << e.what() << "\n";
     return 1;
@@ -49,10 +53,11 @@ int main(int argc, char** argv) {
   std::thread waiter([&server, signals] {
     int received = 0;
     sigwait(&signals, &received);
-    server.stop();
+    server->stop();
   });
-  std::cout << "listening on http://" << options.host << ":" << port << std::endl;
-  server.serve();
+  std::cout << "listening on " << (tls ? "https://" : "http://") << options.host << ":" << port
+            << std::endl;
+  server->serve();
   // Keep-alive connections can hold server threads for seconds after stop(); nothing is left to
   // save, so leave without waiting for them.
   std::cout.flush();
