@@ -7,6 +7,7 @@
 #include "stop_mode_choice.hpp"
 #include "stopd/huaweicloud/call_scope.hpp"
 #include "stopd/huaweicloud/outcome_mapping.hpp"
+#include "stopd/huaweicloud/provider_common.hpp"
 
 namespace stopd::huaweicloud {
 namespace {
@@ -22,14 +23,7 @@ const ServiceDefaults kCdm{"CDM", "https://cdm.{region}.myhuaweicloud.com", std:
 constexpr auto kEscalationTolerance = std::chrono::milliseconds(500);
 
 ClusterRef parse_target(const nlohmann::json& target) {
-  return ClusterRef{cdm::project_id_rule().require(target), cdm::cluster_id_rule().require(target)};
-}
-
-bool wants_wait(const nlohmann::json& options) {
-  if (!options.is_object() || !options.contains("wait")) return false;
-  if (!options["wait"].is_boolean())
-    throw sdk::StopError(Code::invalid_argument, "options.wait: expected true or false");
-  return options["wait"].get<bool>();
+  return ClusterRef{project_id_rule().require(target), cdm::cluster_id_rule().require(target)};
 }
 
 // The cluster's status, or the outcome that ends the stop (not found, unauthenticated, …).
@@ -49,12 +43,8 @@ CdmClusterProvider::CdmClusterProvider(const sdk::ProviderConfig& config)
     : client_(kName, config.settings, kCdm, config.logger) {}
 
 sdk::ProviderInfo CdmClusterProvider::info() const {
-  sdk::ProviderInfo info;
-  info.name = kName;
-  info.version = kVersion;
-  info.description = kDescription;
-  info.target_schema = cdm::target_schema();
-  info.options_schema = cdm::options_schema();
+  auto info =
+      provider_info(kName, kVersion, kDescription, cdm::target_schema(), cdm::options_schema());
   info.capabilities.inspect = true;
   info.capabilities.drain = true;
   return info;
@@ -87,7 +77,7 @@ sdk::Inspection CdmClusterProvider::inspect(const nlohmann::json& target) {
 sdk::StopOutcome CdmClusterProvider::stop(const sdk::StopRequest& request,
                                           sdk::StopContext& context) {
   const ClusterRef cluster = parse_target(request.target);
-  const bool wait = wants_wait(request.options);
+  const bool wait = wait_option(request.options);
   if (request.dry_run) {
     const auto inspection = inspect(request.target);
     return StopOutcome::make(inspection.state == sdk::Inspection::State::stopped

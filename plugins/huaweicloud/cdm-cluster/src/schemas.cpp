@@ -1,10 +1,11 @@
 #include "schemas.hpp"
 
+#include "stopd/huaweicloud/provider_common.hpp"
+
 namespace stopd::huaweicloud::cdm {
 namespace {
 
 // Project and cluster ids are hex strings or UUIDs; nothing else needs to reach a path.
-constexpr char kIdPattern[] = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
 
 constexpr char kTargetSchema[] = R"json({
   "$schema": "http://json-schema.org/draft-07/schema#",
@@ -47,14 +48,8 @@ nlohmann::json options_schema() {
   return nlohmann::json::parse(kOptionsSchema);
 }
 
-const IdRule& project_id_rule() {
-  static const IdRule rule("project_id", kIdPattern,
-                           "1-64 letters, digits, '-' or '_' (a project id)", 64);
-  return rule;
-}
-
 const IdRule& cluster_id_rule() {
-  static const IdRule rule("cluster_id", kIdPattern,
+  static const IdRule rule("cluster_id", kPlainIdPattern,
                            "1-64 letters, digits, '-' or '_' (a cluster id)", 64);
   return rule;
 }

@@ -11,7 +11,6 @@ namespace stopd::huaweicloud::cdm {
 nlohmann::json target_schema();
 nlohmann::json options_schema();
 
-const IdRule& project_id_rule();
 const IdRule& cluster_id_rule();
 
 }  // namespace stopd::huaweicloud::cdm

@@ -5,6 +5,7 @@
 #include "dlf_api.hpp"
 #include "schemas.hpp"
 #include "stopd/huaweicloud/call_scope.hpp"
+#include "stopd/huaweicloud/provider_common.hpp"
 
 namespace stopd::huaweicloud {
 namespace {
@@ -17,16 +18,9 @@ using sdk::StopOutcome;
 const ServiceDefaults kDlf{"DLF", "https://dayu-dlf.{region}.myhuaweicloud.com", RateLimit{30, 30}};
 
 InstanceRef parse_target(const nlohmann::json& target) {
-  return InstanceRef{
-      dlf::project_id_rule().require(target), dlf::script_name_rule().require(target),
-      dlf::instance_id_rule().require(target), dlf::workspace_rule().optional(target)};
-}
-
-bool wants_wait(const nlohmann::json& options) {
-  if (!options.is_object() || !options.contains("wait")) return false;
-  if (!options["wait"].is_boolean())
-    throw sdk::StopError(Code::invalid_argument, "options.wait: expected true or false");
-  return options["wait"].get<bool>();
+  return InstanceRef{project_id_rule().require(target), dlf::script_name_rule().require(target),
+                     dlf::instance_id_rule().require(target),
+                     dlf::workspace_rule().optional(target)};
 }
 
 struct ReadAnswer {
@@ -52,12 +46,8 @@ DlfScriptInstanceProvider::DlfScriptInstanceProvider(const sdk::ProviderConfig& 
     : client_(kName, config.settings, kDlf, config.logger) {}
 
 sdk::ProviderInfo DlfScriptInstanceProvider::info() const {
-  sdk::ProviderInfo info;
-  info.name = kName;
-  info.version = kVersion;
-  info.description = kDescription;
-  info.target_schema = dlf::target_schema();
-  info.options_schema = dlf::options_schema();
+  auto info =
+      provider_info(kName, kVersion, kDescription, dlf::target_schema(), dlf::options_schema());
   info.capabilities.inspect = true;
   return info;
 }
@@ -86,7 +76,7 @@ sdk::Inspection DlfScriptInstanceProvider::inspect(const nlohmann::json& target)
 sdk::StopOutcome DlfScriptInstanceProvider::stop(const sdk::StopRequest& request,
                                                  sdk::StopContext& context) {
   const InstanceRef instance = parse_target(request.target);
-  const bool wait = wants_wait(request.options);
+  const bool wait = wait_option(request.options);
   if (request.dry_run) {
     const auto inspection = inspect(request.target);
     return StopOutcome::make(inspection.state == sdk::Inspection::State::stopped

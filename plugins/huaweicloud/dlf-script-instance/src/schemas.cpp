@@ -1,9 +1,10 @@
 #include "schemas.hpp"
 
+#include "stopd/huaweicloud/provider_common.hpp"
+
 namespace stopd::huaweicloud::dlf {
 namespace {
 
-constexpr char kIdPattern[] = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
 // Script names may hold Chinese and punctuation, so they are not restricted to a charset: any
 // text without control characters, percent-encoded as one path segment. "." and ".." alone are
 // refused, because servers and proxies normalise those segments away.
@@ -58,12 +59,6 @@ nlohmann::json options_schema() {
   return nlohmann::json::parse(kOptionsSchema);
 }
 
-const IdRule& project_id_rule() {
-  static const IdRule rule("project_id", kIdPattern,
-                           "1-64 letters, digits, '-' or '_' (a project id)", 64);
-  return rule;
-}
-
 const IdRule& script_name_rule() {
   // 128 characters of up to 4 UTF-8 bytes each.
   static const IdRule rule("script_name", kScriptNamePattern,
@@ -72,13 +67,13 @@ const IdRule& script_name_rule() {
 }
 
 const IdRule& instance_id_rule() {
-  static const IdRule rule("instance_id", kIdPattern,
+  static const IdRule rule("instance_id", kPlainIdPattern,
                            "1-64 letters, digits, '-' or '_' (an instance id)", 64);
   return rule;
 }
 
 const IdRule& workspace_rule() {
-  static const IdRule rule("workspace", kIdPattern,
+  static const IdRule rule("workspace", kPlainIdPattern,
                            "1-64 letters, digits, '-' or '_' (a workspace id)", 64);
   return rule;
 }

@@ -11,7 +11,6 @@ namespace stopd::huaweicloud::dlf {
 nlohmann::json target_schema();
 nlohmann::json options_schema();
 
-const IdRule& project_id_rule();
 const IdRule& script_name_rule();
 const IdRule& instance_id_rule();
 const IdRule& workspace_rule();

@@ -4,6 +4,7 @@
 #include "schemas.hpp"
 #include "stopd/huaweicloud/call_scope.hpp"
 #include "stopd/huaweicloud/outcome_mapping.hpp"
+#include "stopd/huaweicloud/provider_common.hpp"
 
 namespace stopd::huaweicloud {
 namespace {
@@ -16,7 +17,7 @@ const ServiceDefaults kFunctionGraph{
     "FunctionGraph", "https://functiongraph.{region}.myhuaweicloud.com", std::nullopt};
 
 ExecutionRef parse_target(const nlohmann::json& target) {
-  return ExecutionRef{fgs::project_id_rule().require(target), fgs::graph_urn_rule().require(target),
+  return ExecutionRef{project_id_rule().require(target), fgs::graph_urn_rule().require(target),
                       fgs::execution_urn_rule().require(target)};
 }
 
@@ -26,12 +27,8 @@ FgsWorkflowExecutionProvider::FgsWorkflowExecutionProvider(const sdk::ProviderCo
     : client_(kName, config.settings, kFunctionGraph, config.logger) {}
 
 sdk::ProviderInfo FgsWorkflowExecutionProvider::info() const {
-  sdk::ProviderInfo info;
-  info.name = kName;
-  info.version = kVersion;
-  info.description = kDescription;
-  info.target_schema = fgs::target_schema();
-  info.options_schema = fgs::options_schema();
+  auto info =
+      provider_info(kName, kVersion, kDescription, fgs::target_schema(), fgs::options_schema());
   return info;
 }
 

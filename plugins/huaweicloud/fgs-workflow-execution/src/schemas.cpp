@@ -1,9 +1,10 @@
 #include "schemas.hpp"
 
+#include "stopd/huaweicloud/provider_common.hpp"
+
 namespace stopd::huaweicloud::fgs {
 namespace {
 
-constexpr char kIdPattern[] = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
 // urn:fgs:<region>:<project>:graph:<name>…: the ':' are percent-encoded in the path.
 constexpr char kUrnPattern[] = "^urn:fgs:[A-Za-z0-9:._-]{1,248}$";
 
@@ -44,12 +45,6 @@ nlohmann::json target_schema() {
 
 nlohmann::json options_schema() {
   return nlohmann::json::parse(kOptionsSchema);
-}
-
-const IdRule& project_id_rule() {
-  static const IdRule rule("project_id", kIdPattern,
-                           "1-64 letters, digits, '-' or '_' (a project id)", 64);
-  return rule;
 }
 
 const IdRule& graph_urn_rule() {

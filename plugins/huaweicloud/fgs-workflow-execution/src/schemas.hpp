@@ -11,7 +11,6 @@ namespace stopd::huaweicloud::fgs {
 nlohmann::json target_schema();
 nlohmann::json options_schema();
 
-const IdRule& project_id_rule();
 const IdRule& graph_urn_rule();
 const IdRule& execution_urn_rule();
 
