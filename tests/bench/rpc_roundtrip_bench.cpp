@@ -1,8 +1,9 @@
 // The daemon's round trip: Stop(wait) through a real `stopd` over its unix socket with a no-op
 // provider, against a bare gRPC echo service served the same way (its own process, unix socket,
 // synchronous server) and called by the same client code, in the same run. Reports p50/p99 at
-// concurrency 1 and throughput at concurrency 64, and the journal's share of a Stop from the
-// daemon's own metrics. Target: Stop p50 ≤ 1.3× echo p50 with the journal on.
+// concurrency 1 (the two calls interleaved, so noise hits both alike) and throughput at
+// concurrency 64, the daemon's floor (its cheapest call, refused at once) and the journal's
+// write time from the daemon's own metrics. Target: Stop p50 ≤ 1.3× echo p50, journal on.
 //
 //   stopd_bench_rpc [--calls 2000] [--concurrency 64] [--seconds 5] [--sync full|normal]
 #include <grpcpp/grpcpp.h>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -90,26 +92,35 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-struct Figures {
+struct Latency {
   double p50_us = 0;
   double p99_us = 0;
-  double throughput = 0;  // calls per second at the given concurrency
 };
 
-// Runs `call` `calls` times one after another, then from `concurrency` threads for `seconds`.
-template <class Call>
-Figures measure(Call&& call, std::size_t calls, std::size_t concurrency, double seconds) {
-  for (std::size_t i = 0; i < 100; ++i) call(i);  // warm-up: connection, allocator, caches
-  std::vector<double> latencies;
-  latencies.reserve(calls);
-  for (std::size_t i = 0; i < calls; ++i) {
-    const auto start = Clock::now();
-    call(1'000'000 + i);
-    latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+// Calls each of `calls` `count` times, interleaved (a, b, c, a, b, c…), so a noisy neighbour
+// slows every series alike and the ratios between them hold.
+std::vector<Latency> interleaved_latencies(
+    const std::vector<std::function<void(std::size_t)>>& calls, std::size_t count) {
+  for (std::size_t i = 0; i < 100; ++i)  // warm-up: connection, allocator, caches
+    for (const auto& call : calls) call(i);
+  std::vector<std::vector<double>> samples(calls.size());
+  for (auto& each : samples) each.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    for (std::size_t k = 0; k < calls.size(); ++k) {
+      const auto start = Clock::now();
+      calls[k](1'000'000 + i);
+      samples[k].push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    }
   }
-  Figures figures;
-  figures.p50_us = stopd::bench::percentile(latencies, 50);
-  figures.p99_us = stopd::bench::percentile(latencies, 99);
+  std::vector<Latency> out;
+  for (auto& each : samples)
+    out.push_back({stopd::bench::percentile(each, 50), stopd::bench::percentile(each, 99)});
+  return out;
+}
+
+// Calls per second from `concurrency` threads calling `call` for `seconds`.
+template <class Call>
+double throughput(Call&& call, std::size_t concurrency, double seconds) {
   std::atomic<std::size_t> done{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
@@ -125,9 +136,8 @@ Figures measure(Call&& call, std::size_t calls, std::size_t concurrency, double 
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& thread : threads) thread.join();
-  figures.throughput = static_cast<double>(done.load()) /
-                       std::chrono::duration<double>(Clock::now() - start).count();
-  return figures;
+  return static_cast<double>(done.load()) /
+         std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 template <class Probe>
@@ -205,9 +215,6 @@ int main(int argc, char** argv) {
     std::cerr << "the echo server did not come up\n";
     return 1;
   }
-  const Figures echo_figures = measure(echo_call, calls, concurrency, seconds);
-  stop_process(echo);
-
   // stopd with the no-op provider and its journal on.
   const std::string socket = (dir / "stopd.sock").string();
   const int metrics_port = free_port();
@@ -242,27 +249,56 @@ int main(int argc, char** argv) {
   if (!up) {
     std::cerr << "stopd did not come up (config " << (dir / "stopd.json") << ")\n";
     stop_process(daemon);
+    stop_process(echo);
     return 1;
   }
+  // The daemon's cheapest call, refused before any work: its gRPC server, auth and error path.
+  const auto floor_call = [&](std::size_t) {
+    grpc::ClientContext context;
+    stopd::v1::GetJobRequest request;  // no id: INVALID_ARGUMENT
+    stopd::v1::Job job;
+    if (stub->GetJob(&context, request, &job).error_code() != grpc::StatusCode::INVALID_ARGUMENT)
+      failures.fetch_add(1);
+  };
   const auto [sum_before, count_before] = journal_writes(metrics_port);
-  const Figures stopd_figures = measure(stop_call, calls, concurrency, seconds);
+  const std::vector<Latency> latency =
+      interleaved_latencies({echo_call, stop_call, floor_call}, calls);
+  const auto [sum_serial, count_serial] = journal_writes(metrics_port);
+  const double echo_throughput = throughput(echo_call, concurrency, seconds);
+  const double stop_throughput = throughput(stop_call, concurrency, seconds);
   const auto [sum_after, count_after] = journal_writes(metrics_port);
   stop_process(daemon);
+  stop_process(echo);
   fs::remove_all(dir);
 
-  const double journal_mean_us = count_after > count_before
-                                     ? (sum_after - sum_before) / (count_after - count_before) * 1e6
-                                     : 0;
-  std::cout << "calls=" << calls << " (concurrency 1), concurrency=" << concurrency << " for "
-            << seconds << " s, journal sync=" << sync << "\n"
-            << "echo:  p50 " << echo_figures.p50_us << " us, p99 " << echo_figures.p99_us << " us, "
-            << echo_figures.throughput << " calls/s at " << concurrency << "\n"
-            << "stopd: p50 " << stopd_figures.p50_us << " us, p99 " << stopd_figures.p99_us
-            << " us, " << stopd_figures.throughput << " stops/s at " << concurrency << "\n"
-            << "ratio p50 stopd/echo: " << stopd_figures.p50_us / echo_figures.p50_us
-            << " (target <= 1.3)\n"
-            << "journal: " << (count_after - count_before) << " writes, mean " << journal_mean_us
-            << " us each (a Stop with wait writes the job, its start and its end)\n"
-            << "failed stops: " << failures.load() << "\n";
+  const auto mean_us = [](double sum, double count) { return count > 0 ? sum / count * 1e6 : 0; };
+  const double serial_writes = count_serial - count_before;
+  const double serial_write_us = mean_us(sum_serial - sum_before, serial_writes);
+  const double loaded_writes = count_after - count_serial;
+  const double loaded_write_us = mean_us(sum_after - sum_serial, loaded_writes);
+  const auto row = [](const Latency& l) {
+    std::ostringstream out;
+    out << "p50 " << l.p50_us << " us, p99 " << l.p99_us << " us";
+    return out.str();
+  };
+  std::cout << "calls=" << calls
+            << " each, interleaved (concurrency 1); concurrency=" << concurrency << " for "
+            << seconds << " s each; journal sync=" << sync << "\n"
+            << "echo:        " << row(latency[0]) << ", " << echo_throughput << " calls/s at "
+            << concurrency << "\n"
+            << "stopd Stop:  " << row(latency[1]) << ", " << stop_throughput << " stops/s at "
+            << concurrency << "\n"
+            << "stopd floor: " << row(latency[2])
+            << " (GetJob refused at once: gRPC server, auth, error path)\n"
+            << "ratio p50 Stop/echo: " << latency[1].p50_us / latency[0].p50_us
+            << " (target <= 1.3); floor/echo: " << latency[2].p50_us / latency[0].p50_us << "\n"
+            << "journal at concurrency 1: " << serial_writes << " writes for " << calls + 100
+            << " Stops, mean " << serial_write_us << " us each (share of the Stop p50: "
+            << serial_write_us * serial_writes / static_cast<double>(calls + 100) /
+                   latency[1].p50_us
+            << ")\n"
+            << "journal at concurrency " << concurrency << ": " << loaded_writes
+            << " writes (group commits), mean " << loaded_write_us << " us each\n"
+            << "failed calls: " << failures.load() << "\n";
   return failures.load() == 0 ? 0 : 1;
 }

@@ -84,8 +84,10 @@ core::Job StopService::wait_for_job(const core::Job& accepted, grpc::ServerConte
       if (left <= chrono::milliseconds(0)) break;
       slice = std::min(slice, left);
     }
-    job = jobs_.wait(job.id, slice);
+    job = jobs_.wait(job, slice);
   }
+  // Ended early (client gone, shutdown, deadline): the job as it is, and journaled.
+  if (!job.is_finished()) job = jobs_.wait(job, chrono::milliseconds(0));
   return job;
 }
 
@@ -98,6 +100,7 @@ grpc::Status StopService::Stop(grpc::ServerContext* context, const v1::StopReque
                 authenticator_.check(principal, submission.request.type, submission.request.target))
           throw StopError(Code::permission_denied, *why);
         submission.requester = principal.name;
+        submission.wait = request->wait();
         core::Job job = jobs_.submit(std::move(submission));
         if (job.requester != principal.name)  // an earlier job of someone else
           return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,

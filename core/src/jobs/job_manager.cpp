@@ -31,6 +31,8 @@ constexpr std::chrono::seconds kJournalRetry{1};
 constexpr std::size_t kEarlyStarts = 256;
 // A job's start is journaled at most this late (ends at once).
 constexpr std::chrono::milliseconds kStartDelay{10};
+// The journal thread ticks (every kStartDelay) for this long after the last queued write.
+constexpr std::chrono::seconds kTicking{1};
 // Job changes per journal transaction.
 constexpr std::size_t kFlushChunk = 512;
 
@@ -67,6 +69,12 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
   std::vector<TrackedJob*> writes;  // for the journal thread
   Steady::time_point oldest_write;  // when `writes` last became non-empty
   bool urgent_write = false;        // an end is queued
+  bool flushing = false;            // a flush() runs (one at a time, on any thread)
+  Steady::time_point retry_after;   // after a failed write: no flush before then
+  // When the journal thread wakes next (it may wake earlier); while it ticks, a delayed write
+  // needs no notification.
+  Steady::time_point journal_wakes_at = Steady::time_point::min();
+  Steady::time_point last_write_queued;
   std::deque<std::pair<std::string, unsigned>> early_starts;
   int resume_readers = 0;  // resume_unfinished() calls between reading the journal and memory
   std::vector<std::string> forgotten_while_resuming;  // ids ended meanwhile (see there)
@@ -130,6 +138,9 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     if (!submission.request_id.empty())
       if (auto existing = by_request_id(submission.request_id)) return *existing;
 
+    // Journaled with its end (see JobSubmission::wait). Not with a request_id: the journal's
+    // unique index is what settles two submits with one key at once.
+    const bool deferred = submission.wait && submission.request_id.empty();
     const Job::Time now = job_clock_now();
     const Steady::time_point steady_now = Steady::now();
     const std::chrono::milliseconds budget =
@@ -148,18 +159,19 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     tracked->deadline_ms = to_ms(job.deadline);
     tracked->force_at_ms = job.force_at ? to_ms(*job.force_at) : kNoTime;
     tracked->grace_ms = grace_ms_of(job.request);
+    if (deferred) tracked->unjournaled = std::make_unique<Job>(job);
     TrackedJob* const t = track(std::move(tracked));
 
-    try {
-      store.insert(job);
-    } catch (const JournalError& e) {
-      untrack(t);
-      // Two submits with one request_id at once: the second insert fails; the first job wins.
-      if (!job.request_id.empty())
-        if (auto existing = by_request_id(job.request_id)) return *existing;
-      host_logger()->error("job={} not accepted: {}", job.id, e.what());
-      throw StopError(Code::unavailable, std::string("journal: ") + e.what());
-    }
+    if (!deferred) try {
+        store.insert(job);
+      } catch (const JournalError& e) {
+        untrack(t);
+        // Two submits with one request_id at once: the second insert fails; the first job wins.
+        if (!job.request_id.empty())
+          if (auto existing = by_request_id(job.request_id)) return *existing;
+        host_logger()->error("job={} not accepted: {}", job.id, e.what());
+        throw StopError(Code::unavailable, std::string("journal: ") + e.what());
+      }
     host_logger()->debug("job={} accepted type={} requester={}", job.id, job.request.type,
                          job.requester);
 
@@ -182,6 +194,10 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     TrackedJob* raw = job.get();
     jobs.emplace(raw->id, std::move(job));
     ++unfinished;
+    if (raw->unjournaled) {
+      raw->awaited = true;  // its submitter waits next
+      queue_write(*raw);    // journaled within kStartDelay unless its end comes first
+    }
     return raw;
   }
 
@@ -426,7 +442,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       if (t->stop_id.empty()) t->stop_id = result.stop_id;  // not indexed: it has ended
       t->outcome = std::make_unique<sdk::StopOutcome>(result.outcome);
     }
-    queue_write(*t, true);
+    queue_write(*t, !t->awaited);
     settled.notify_all();
   }
 
@@ -441,9 +457,12 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     if (t.write_queued) return;
     t.write_queued = true;
     writes.push_back(&t);
+    last_write_queued = Steady::now();
     if (writes.size() == 1) {
       oldest_write = Steady::now();
-      work.notify_one();
+      // Waking the journal thread costs a context switch per job on a busy daemon; while it
+      // ticks (see run_journal()) it comes by in time anyway.
+      if (oldest_write + kStartDelay < journal_wakes_at) work.notify_one();
     }
   }
 
@@ -456,29 +475,43 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     std::unique_lock lock(mutex);
     for (;;) {
       const auto now = Steady::now();
-      if (!writes.empty() && (urgent_write || stopping || now >= oldest_write + kStartDelay)) {
-        urgent_write = false;
+      const bool may_flush = !writes.empty() && !flushing && now >= retry_after;
+      if (may_flush && (urgent_write || stopping || now >= oldest_write + kStartDelay)) {
         flush(lock);
         continue;
       }
-      if (stopping) break;
-      if (now >= next_prune) {
+      if (stopping && !flushing && (writes.empty() || now < retry_after)) break;
+      if (now >= next_prune && !stopping) {
         lock.unlock();
         prune();
         lock.lock();
         next_prune = Steady::now() + interval;
         continue;
       }
-      work.wait_until(
-          lock, writes.empty() ? next_prune : std::min(next_prune, oldest_write + kStartDelay));
+      Steady::time_point wake = next_prune;
+      if (!writes.empty() && !flushing)
+        wake = std::min(
+            wake,
+            std::max(retry_after, urgent_write || stopping ? now : oldest_write + kStartDelay));
+      // Busy: tick every kStartDelay, so queueing a delayed write never has to wake this thread.
+      if (now < last_write_queued + kTicking) wake = std::min(wake, now + kStartDelay);
+      journal_wakes_at = wake;
+      work.wait_until(lock, wake);  // a flush elsewhere notifies `work` when it is done
+      journal_wakes_at = Steady::time_point::min();
     }
   }
 
   // Writes every queued change in one transaction (group commit), then lets go of the jobs
-  // whose end it journaled: waiters wake, watchers get `finished`.
+  // whose end it journaled: waiters wake, watchers get `finished`. Runs on the journal thread or
+  // on a waiter's (see wait_journaled()); `flushing` keeps it to one at a time, so the changes of
+  // one job reach the journal in order.
   void flush(std::unique_lock<std::mutex>& lock) {
+    flushing = true;
+    urgent_write = false;
     std::vector<TrackedJob*> batch;
     batch.swap(writes);
+    std::vector<Job> inserts;  // jobs not in the journal yet (JobSubmission::wait)
+    std::vector<TrackedJob*> inserted;
     std::vector<Job> rows;
     rows.reserve(batch.size());
     std::vector<bool> ended(batch.size(), false);
@@ -486,6 +519,13 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       TrackedJob& t = *batch[i];
       t.write_queued = false;
       ended[i] = t.abandoned || t.state == JobState::finished;
+      if (t.unjournaled) {  // abandoned too: it stays unfinished in the journal for a resume
+        Job row = *t.unjournaled;
+        t.fill(row, true);
+        inserts.push_back(std::move(row));
+        inserted.push_back(&t);
+        continue;
+      }
       if (t.abandoned) continue;
       Job row;
       row.id = t.id;
@@ -494,26 +534,40 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     }
     lock.unlock();
     bool journaled = true;
+    std::size_t inserts_written = 0;
     try {
       // In chunks: a burst of thousands of ends never holds up a new job's insert for long.
+      std::vector<Job> new_chunk;
       std::vector<Job> chunk;
-      for (std::size_t i = 0; i < rows.size(); i += kFlushChunk) {
-        const std::size_t end = std::min(rows.size(), i + kFlushChunk);
-        chunk.assign(std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(i)),
-                     std::make_move_iterator(rows.begin() + static_cast<std::ptrdiff_t>(end)));
-        store.update_many(chunk);
+      const auto take = [](std::vector<Job>& from, std::size_t& at, std::size_t count,
+                           std::vector<Job>& into) {
+        into.assign(
+            std::make_move_iterator(from.begin() + static_cast<std::ptrdiff_t>(at)),
+            std::make_move_iterator(from.begin() + static_cast<std::ptrdiff_t>(at + count)));
+        at += count;
+      };
+      std::size_t next_insert = 0;
+      std::size_t next_update = 0;
+      while (next_insert < inserts.size() || next_update < rows.size()) {
+        const std::size_t new_count = std::min(kFlushChunk, inserts.size() - next_insert);
+        const std::size_t count = std::min(kFlushChunk - new_count, rows.size() - next_update);
+        take(inserts, next_insert, new_count, new_chunk);
+        take(rows, next_update, count, chunk);
+        store.write_many(new_chunk, chunk);
+        inserts_written += new_count;
       }
     } catch (const std::exception& e) {
       journaled = false;
-      host_logger()->error("journal: {} job change(s) not written ({}); retrying", rows.size(),
-                           e.what());
+      host_logger()->error("journal: {} job change(s) not written ({}); retrying",
+                           inserts.size() + rows.size(), e.what());
     }
     lock.lock();
 
+    for (std::size_t i = 0; i < inserts_written; ++i) inserted[i]->unjournaled.reset();
     std::vector<std::shared_ptr<WatchChannel>> to_drain;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       TrackedJob& t = *batch[i];
-      if (!t.abandoned && !journaled) {
+      if (!journaled && (!t.abandoned || t.unjournaled)) {
         if (!stopping) queue_write(t, ended[i]);  // stopping: given up; the next start resumes it
         continue;
       }
@@ -530,8 +584,10 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       if (resume_readers > 0 && !t.abandoned) forgotten_while_resuming.push_back(t.id);
       forget(t);
     }
+    if (!journaled) retry_after = Steady::now() + kJournalRetry;
+    flushing = false;
+    if (!writes.empty()) work.notify_one();
     settled.notify_all();
-    if (!journaled && !stopping) work.wait_for(lock, kJournalRetry, [this] { return stopping; });
     if (to_drain.empty()) return;
     lock.unlock();
     for (const auto& channel : to_drain) channel->drain();
@@ -561,24 +617,87 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     return true;
   }
 
+  // A job in flight that is not in the journal yet (JobSubmission::wait), as it is now.
+  std::optional<Job> unjournaled(const std::string& id) const {
+    std::lock_guard lock(mutex);
+    auto it = jobs.find(std::string_view(id));
+    if (it == jobs.end() || !it->second->unjournaled) return std::nullopt;
+    Job job = *it->second->unjournaled;
+    it->second->fill(job, false);
+    return job;
+  }
+
   std::optional<Job> get(const std::string& id) const {
-    auto job = store.get(id);
+    if (auto job = store.get(id)) {
+      overlay(*job);
+      return job;
+    }
+    if (auto job = unjournaled(id)) return job;
+    auto job = store.get(id);  // journaled between the two looks
     if (job) overlay(*job);
     return job;
   }
 
-  // Until `id` is no longer in flight (its end journaled) or `timeout`.
-  void wait_settled(const std::string& id, std::chrono::milliseconds timeout) {
+  // Until `id` is no longer in flight (its end journaled) or `timeout`. A waiter that finds an
+  // end queued and no flush running journals it itself: the stop's end goes from the thread
+  // that saw it to the journal without waking the journal thread. Returns true if it saw the
+  // job finished and then journaled, with `*latest` (if given) filled from that end.
+  bool wait_journaled(const std::string& id, std::chrono::milliseconds timeout, Job* latest) {
     std::unique_lock lock(mutex);
-    settled.wait_for(lock, timeout,
-                     [&] { return closed || jobs.find(std::string_view(id)) == jobs.end(); });
+    const Steady::time_point until = Steady::now() + timeout;
+    bool saw_end = false;
+    bool tried_journal = false;
+    for (;;) {
+      if (closed) return false;
+      auto it = jobs.find(std::string_view(id));
+      if (it == jobs.end()) return saw_end;
+      TrackedJob& t = *it->second;
+      const bool ended = t.abandoned || t.state == JobState::finished;
+      if (latest != nullptr && t.state == JobState::finished && !t.abandoned) {
+        t.fill(*latest, true);
+        saw_end = true;
+      }
+      const auto now = Steady::now();
+      if (ended && t.write_queued && !flushing && now >= retry_after) {
+        flush(lock);
+        continue;
+      }
+      if (now >= until) {
+        // Whatever wait() returns is journaled, at least as accepted: the caller may hand it out.
+        if (t.unjournaled) {
+          if (flushing) {
+            settled.wait(lock);
+          } else if (!tried_journal) {
+            tried_journal = true;
+            flush(lock);
+          } else {
+            throw StopError(Code::unavailable, "journal: job " + id + " could not be written");
+          }
+          continue;
+        }
+        t.awaited = false;
+        if (ended && t.write_queued) {  // giving up: the journal thread writes it now
+          urgent_write = true;
+          work.notify_one();
+        }
+        return false;
+      }
+      t.awaited = true;
+      settled.wait_until(lock, retry_after > now ? std::min(until, retry_after) : until);
+    }
   }
 
   Job wait(const std::string& id, std::chrono::milliseconds timeout) {
-    wait_settled(id, timeout);
+    wait_journaled(id, timeout, nullptr);
     auto job = get(id);
     if (!job) throw StopError(Code::not_found, "no job " + id);
     return *job;
+  }
+
+  Job wait(const Job& job, std::chrono::milliseconds timeout) {
+    Job latest = job;
+    if (wait_journaled(job.id, timeout, &latest)) return latest;
+    return wait(job.id, std::chrono::milliseconds(0));
   }
 
   Job cancel(const std::string& id) {
@@ -598,7 +717,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     }
     if (ticket) ticket->cancel();
     if (in_flight) {
-      wait_settled(id, kCancelWait);
+      wait_journaled(id, kCancelWait, nullptr);
       auto job = get(id);
       if (!job) throw StopError(Code::not_found, "no job " + id);
       return *job;
@@ -628,6 +747,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     // Held until the snapshot is delivered: events queued meanwhile wait for it.
     std::unique_lock delivery(watcher->delivery());
     std::optional<Job> job = store.get(id);
+    if (!job) job = unjournaled(id);
     JobEvent snapshot;
     snapshot.kind = "snapshot";
     snapshot.at = std::chrono::system_clock::now();
@@ -708,6 +828,10 @@ Job JobManager::submit(JobSubmission submission) {
 
 Job JobManager::wait(const std::string& id, std::chrono::milliseconds timeout) {
   return state_->wait(id, timeout);
+}
+
+Job JobManager::wait(const Job& job, std::chrono::milliseconds timeout) {
+  return state_->wait(job, timeout);
 }
 
 std::optional<Job> JobManager::get(const std::string& id) const {

@@ -460,6 +460,38 @@ void JobStore::update(const Job& job) {
   if (!found) throw JournalError("journal " + impl_->name + ": update: no job " + job.id);
 }
 
+std::size_t JobStore::write_many(const std::vector<Job>& inserts, const std::vector<Job>& updates) {
+  if (inserts.empty()) return update_many(updates);
+  std::vector<InsertRow> new_rows;
+  new_rows.reserve(inserts.size());
+  for (const Job& job : inserts) {
+    if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: a job has no id");
+    new_rows.push_back(InsertRow{
+        job, dump(job.request.target),
+        dump(job.request.options.is_null() ? nlohmann::json::object() : job.request.options),
+        details_of(job)});
+  }
+  std::vector<UpdateRow> changed_rows;
+  changed_rows.reserve(updates.size());
+  for (const Job& job : updates) changed_rows.push_back(UpdateRow{job, details_of(job)});
+  std::size_t found = 0;
+  try {
+    impl_->write([&] {
+      found = 0;  // a retried savepoint starts over
+      for (const InsertRow& row : new_rows) impl_->bind_insert(row);
+      for (const UpdateRow& row : changed_rows)
+        if (impl_->bind_update(row)) ++found;
+    });
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_CONSTRAINT)
+      impl_->fail("insert " + std::to_string(inserts.size()) +
+                      " job(s): a job with one of their ids or request_ids exists already",
+                  e);
+    impl_->fail("write " + std::to_string(inserts.size() + updates.size()) + " job(s)", e);
+  }
+  return found;
+}
+
 std::size_t JobStore::update_many(const std::vector<Job>& jobs) {
   if (jobs.empty()) return 0;
   std::vector<UpdateRow> rows;

@@ -1,6 +1,7 @@
 // What the job manager keeps in memory for one job in flight — only what changes while it runs
 // and what maps dispatcher events to it. The request, requester and the rest live in the
-// journal; a watched job also has a WatchChannel with a full copy. A few hundred bytes each.
+// journal (a job waited for is held whole until its first write); a watched job also has a
+// WatchChannel with a full copy. A few hundred bytes each.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@ struct TrackedJob {
   std::shared_ptr<StopTicket> ticket;
   std::unique_ptr<sdk::StopOutcome> outcome;  // once finished, until journaled
   std::shared_ptr<WatchChannel> channel;      // only while watched
+  std::unique_ptr<Job> unjournaled;           // a waited-for job not yet in the journal at all
 
   std::int64_t started_ms = kNoTime;
   std::int64_t finished_ms = kNoTime;
@@ -37,6 +39,7 @@ struct TrackedJob {
   bool cancel_requested = false;  // cancel() asked: its end is journaled even while draining
   bool write_queued = false;      // in the journal thread's queue
   bool abandoned = false;         // ended while draining; stays unfinished in the journal
+  bool awaited = false;           // a caller in wait() journals its end: no need to hurry
 
   // The fields that change after insert, into `job`. Unless `with_end`, a finished job that is
   // not journaled yet shows as it was before (running, or pending if it never started).

@@ -31,6 +31,12 @@ struct JobSubmission {
   std::optional<std::chrono::milliseconds> deadline;  // from now; nullopt: the dispatcher's default
   std::string requester;
   std::string request_id;  // idempotency key; empty: none
+  // The caller waits for the job's end before it tells anyone the id (Stop with wait). Without a
+  // request_id, the job then goes to the dispatcher at once and is journaled together with its
+  // end when it ends within a few milliseconds (one durable write instead of two), or alone
+  // that much after acceptance when it takes longer, so a crash after that resumes it. The
+  // caller must not acknowledge it before wait() returned it finished.
+  bool wait = false;
 };
 
 class JobManager {
@@ -51,15 +57,21 @@ class JobManager {
   JobManager& operator=(const JobManager&) = delete;
 
   // Validates (sdk::StopError invalid_argument, nothing journaled; also for a deadline <= 0),
-  // journals the job durably, then hands it to the dispatcher and returns it as accepted
+  // journals the job durably (but see JobSubmission::wait), then hands it to the dispatcher and
+  // returns it as accepted
   // (pending, or running if the provider started it at once). A request_id seen before returns
   // the existing job instead (whatever its state). Throws sdk::StopError(unavailable) while
   // draining ("stopd is shutting down") or when the journal write fails ("journal: …").
   Job submit(JobSubmission submission);
 
   // Blocks until the job finished (and that is journaled) or `timeout` passed; returns the job
-  // as it is then. Throws sdk::StopError(not_found) for an unknown id.
+  // as it is then, always journaled (at least as accepted). Throws sdk::StopError(not_found) for
+  // an unknown id, sdk::StopError(unavailable) if the journal cannot take the job.
   Job wait(const std::string& id, std::chrono::milliseconds timeout);
+  // The same for a job the caller holds (the one submit() returned, or an earlier wait()'s). A
+  // caller that finds the end queued journals it itself rather than waiting for the journal
+  // thread, and gets the job from memory, without reading the journal back.
+  Job wait(const Job& job, std::chrono::milliseconds timeout);
 
   // The journal's record, with the latest in-memory progress (state running, attempts) of a
   // job in flight; a job shows as finished only once that is journaled.

@@ -75,6 +75,10 @@ class JobStore {
   // update() for many jobs in one transaction (all or none); unknown ids are skipped. Returns how
   // many rows were updated. Throws JournalError.
   std::size_t update_many(const std::vector<Job>& jobs);
+  // insert() of `inserts` and update_many() of `updates` in one transaction (all or none), so a
+  // job first journaled together with its end costs one durable write. Returns how many of
+  // `updates` were found. Throws JournalError (also for a duplicate id or request_id).
+  std::size_t write_many(const std::vector<Job>& inserts, const std::vector<Job>& updates);
 
   std::optional<Job> get(std::string_view id) const;
   std::optional<Job> find_by_request_id(std::string_view request_id) const;  // empty: nullopt
