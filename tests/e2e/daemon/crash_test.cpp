@@ -87,6 +87,36 @@ TEST(DaemonCrashTiming, KillNineMidFlightThenRestartFinishesEveryAcknowledgedJob
     }
 }
 
+// A Stop with wait is answered only at the end, so nothing about it is acknowledged before the
+// kill; still, a stop that runs longer than an instant is journaled while it runs and resumed.
+TEST(DaemonCrashTiming, KillNineDuringAStopWithWaitResumesIt) {
+  TestDaemon daemon;
+  daemon.start();
+  auto stub = daemon.stub();
+  auto child = spawn_child({"--ignore-term"});
+  std::thread client([&] {
+    v1::Job job;
+    auto context = call_context();
+    // Fails when the daemon dies under it.
+    (void)stub->Stop(context.get(), stop_pid(child.pid(), 3.0, true), &job);
+  });
+  ASSERT_TRUE(stopd::test::wait_until([&] { return all_jobs(*stub).size() == 1; }, 20s))
+      << "the waited-for job never appeared in the journal";
+  daemon.kill9();
+  client.join();
+  ASSERT_TRUE(child.running()) << "the process ended before its grace: the test proves nothing";
+
+  daemon.start();
+  stub = daemon.stub();
+  const std::vector<v1::Job> jobs = all_jobs(*stub);
+  ASSERT_EQ(jobs.size(), 1u);
+  const v1::Job job = wait_finished(*stub, jobs[0].id(), 60s);
+  EXPECT_EQ(job.state(), v1::JOB_STATE_FINISHED) << job.DebugString();
+  EXPECT_EQ(job.outcome().code(), "stopped") << job.DebugString();
+  EXPECT_GE(job.resumed(), 1u) << job.DebugString();
+  EXPECT_TRUE(child.wait_exit(10s).has_value()) << "pid " << child.pid() << " still runs";
+}
+
 // Jobs acknowledged an instant before the kill: a burst of stops with the daemon killed while
 // the answers are still coming. Whatever was acknowledged ends finished after the restart.
 TEST(DaemonCrashTiming, KillNineDuringABurstLosesNothingAcknowledged) {
