@@ -13,6 +13,7 @@
 
 #include "backoff.hpp"
 #include "blocking_pool.hpp"
+#include "deadline_queue.hpp"
 #include "request_validation.hpp"
 #include "stop_flight.hpp"
 #include "stopd/core/logging.hpp"
@@ -46,11 +47,15 @@ StopResult result_of(std::string stop_id, sdk::StopOutcome outcome, unsigned att
 
 }  // namespace
 
-struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Dispatcher::State> {
+struct Dispatcher::State final : FlightEvents,
+                                 TicketOwner,
+                                 std::enable_shared_from_this<Dispatcher::State> {
   State(const ProviderRegistry& registry_, DispatcherOptions options_)
       : registry(registry_),
         options(options_),
         work(boost::asio::make_work_guard(io)),
+        // Runs on the event loop, which shutdown() stops and joins before `this` can go.
+        deadlines(io, [this] { expire_due(); }),
         pool(std::make_unique<BlockingPool>(options_.max_worker_threads)),
         prefix(id_prefix()) {
     timer_thread = std::thread([this] { io.run(); });
@@ -60,6 +65,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
   const DispatcherOptions options;
   boost::asio::io_context io;  // every timer of every stop runs here
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  DeadlineQueue deadlines;  // every waiting caller's deadline; guarded by `mutex`
   std::thread timer_thread;
   std::unique_ptr<BlockingPool> pool;
   const std::string prefix;
@@ -119,7 +125,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
   // A request refused before it has a schedule: answered at once, never armed.
   std::shared_ptr<StopTicket> refuse(const sdk::StopRequest& request, Code code,
                                      std::string message) {
-    auto ticket = std::make_shared<TicketImpl>(nullptr, Clock::now(), false);
+    auto ticket = std::make_shared<TicketImpl>(std::weak_ptr<TicketOwner>(), Clock::now(), false);
     return finish_alone(ticket, request, sdk::StopOutcome::make(code, std::move(message)));
   }
 
@@ -166,7 +172,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
     const Schedule schedule = schedule_for(request, submit_options, options, now);
     if (schedule.deadline <= now)
       return refuse(request, Code::deadline_exceeded, "deadline: already passed when submitted");
-    auto ticket = std::make_shared<TicketImpl>(cancel_handler(), schedule.deadline, false);
+    auto ticket = std::make_shared<TicketImpl>(weak_from_this(), schedule.deadline, false);
     if (request.dry_run) return dry_run(*provider, std::move(request), ticket, schedule);
 
     const unsigned max_attempts = submit_options.max_attempts.value_or(
@@ -195,6 +201,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
         ticket->set_stop_id(flight->id);
         ticket->flight = flight;
         flight->tickets.push_back(ticket);
+        deadlines.add(*ticket);
         if (to_ticks(schedule.force_at) < flight->joined_force_at.load())
           flight->joined_force_at.store(to_ticks(schedule.force_at));
         if (to_ticks(schedule.force_at) < flight->force_at.load()) {
@@ -211,6 +218,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
         flight->force_at.store(to_ticks(schedule.force_at));
         flight->deadline.store(to_ticks(schedule.deadline));
         flight->tickets.push_back(ticket);
+        deadlines.add(*ticket);
         ticket->set_stop_id(flight->id);
         ticket->flight = flight;
         // Erase first: the map's key views the flight's own string, so a replaced (cancelled)
@@ -239,69 +247,90 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
     } else {
       notify(StopEvent(StopEventKind::queued, flight->id, flight_request));
     }
-    // Most stops by asynchronous providers that finish at once never need a timer.
-    if (!ticket->done()) arm_deadline(ticket, flight);
     return ticket;
   }
 
-  std::function<void(TicketImpl&)> cancel_handler() {
-    return [weak = weak_from_this()](TicketImpl& ticket) {
-      if (auto self = weak.lock())
-        self->withdraw(ticket, Code::cancelled, "cancelled by the caller");
-    };
+  void cancel(TicketImpl& ticket) override {
+    Withdrawal withdrawal;
+    {
+      std::lock_guard lock(mutex);
+      withdrawal = detach(ticket);
+    }
+    withdraw(ticket, withdrawal, Code::cancelled, "cancelled by the caller");
   }
 
-  void arm_deadline(const std::shared_ptr<TicketImpl>& ticket,
-                    const std::shared_ptr<Flight>& flight) {
-    ticket->arm_deadline(
-        io, [weak = weak_from_this(), weak_ticket = std::weak_ptr<TicketImpl>(ticket),
-             weak_flight = std::weak_ptr<Flight>(flight)] {
-          auto self = weak.lock();
-          auto expired = weak_ticket.lock();
-          if (!self || !expired) return;
-          std::string message = "deadline exceeded";
-          if (auto running = weak_flight.lock()) {
-            message += running->phase == Flight::Phase::queued
-                           ? ": still queued behind other stops of " + running->request.type +
-                                 " (concurrency limit " +
-                                 std::to_string(running->provider.concurrency) + ")"
-                           : " before " + running->request.type + " confirmed the stop (attempt " +
-                                 std::to_string(running->attempt) + ")";
-          }
-          self->withdraw(*expired, Code::deadline_exceeded, message);
-        });
+  // The deadline queue's timer fired: every caller whose deadline passed leaves.
+  void expire_due() {
+    std::vector<std::pair<Withdrawal, std::string>> expired;
+    {
+      std::lock_guard lock(mutex);
+      deadlines.take_due(Clock::now(), [&](TicketImpl& ticket) {
+        Withdrawal withdrawal = detach(ticket);
+        if (!withdrawal.ticket) return;  // not waiting for a flight: nothing keeps it alive
+        std::string message = "deadline exceeded";
+        if (const Flight* running = withdrawal.owner.get()) {
+          message += running->phase == Flight::Phase::queued
+                         ? ": still queued behind other stops of " + running->request.type +
+                               " (concurrency limit " +
+                               std::to_string(running->provider.concurrency) + ")"
+                         : " before " + running->request.type + " confirmed the stop (attempt " +
+                               std::to_string(running->attempt) + ")";
+        }
+        expired.emplace_back(std::move(withdrawal), std::move(message));
+      });
+    }
+    for (auto& [withdrawal, message] : expired) {
+      TicketImpl& ticket = *withdrawal.ticket;
+      withdraw(ticket, withdrawal, Code::deadline_exceeded, message);
+    }
+  }
+
+  // A caller leaving its flight, taken apart under the lock and finished after it.
+  struct Withdrawal {
+    std::shared_ptr<TicketImpl> ticket;  // the flight's reference, now the caller's to drop
+    std::shared_ptr<Flight> owner;
+    unsigned attempt = 0;
+    bool orphaned = false;
+    bool was_queued = false;
+  };
+
+  // Under the lock.
+  Withdrawal detach(TicketImpl& ticket) {
+    Withdrawal withdrawal;
+    deadlines.remove(ticket);
+    withdrawal.owner = ticket.flight.lock();
+    Flight* owner = withdrawal.owner.get();
+    if (!owner) return withdrawal;
+    withdrawal.attempt = owner->attempt;
+    auto& tickets = owner->tickets;
+    auto it = std::find_if(tickets.begin(), tickets.end(),
+                           [&](const auto& t) { return t.get() == &ticket; });
+    if (it != tickets.end()) {
+      withdrawal.ticket = std::move(*it);
+      tickets.erase(it);
+    }
+    if (tickets.empty() && owner->phase != Flight::Phase::done) {
+      owner->cancelled.store(true);
+      withdrawal.orphaned = true;
+      auto& waiting = limiters[&owner->provider].waiting;
+      if (auto queued = std::find(waiting.begin(), waiting.end(), withdrawal.owner);
+          queued != waiting.end()) {
+        waiting.erase(queued);
+        withdrawal.was_queued = true;
+      }
+    }
+    return withdrawal;
   }
 
   // A caller leaves (deadline or cancel). The stop itself goes on while anyone still waits.
-  void withdraw(TicketImpl& ticket, Code code, const std::string& message) {
-    std::shared_ptr<Flight> owner;
-    bool orphaned = false;
-    bool was_queued = false;
-    {
-      std::lock_guard lock(mutex);
-      owner = ticket.flight.lock();
-      if (owner) {
-        auto& tickets = owner->tickets;
-        auto it = std::find_if(tickets.begin(), tickets.end(),
-                               [&](const auto& t) { return t.get() == &ticket; });
-        if (it != tickets.end()) tickets.erase(it);
-        if (tickets.empty() && owner->phase != Flight::Phase::done) {
-          owner->cancelled.store(true);
-          orphaned = true;
-          auto& waiting = limiters[&owner->provider].waiting;
-          if (auto queued = std::find(waiting.begin(), waiting.end(), owner);
-              queued != waiting.end()) {
-            waiting.erase(queued);
-            was_queued = true;
-          }
-        }
-      }
-    }
+  void withdraw(TicketImpl& ticket, const Withdrawal& withdrawal, Code code,
+                const std::string& message) {
+    const auto& owner = withdrawal.owner;
     ticket.finish(result_of(owner ? owner->id : next_id(), sdk::StopOutcome::make(code, message),
-                            owner ? owner->attempt : 0));
-    if (!orphaned) return;
+                            withdrawal.attempt));
+    if (!withdrawal.orphaned) return;
     // Nobody waits any more: a queued stop never starts; a running one is told to wind down.
-    if (was_queued)
+    if (withdrawal.was_queued)
       finalize(owner, sdk::StopOutcome::make(code, message + " (never started)"));
     else
       notify_provider(owner);
@@ -427,6 +456,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
       flight->current.reset();
       flight->retry_timer.reset();
       tickets.swap(flight->tickets);
+      for (const auto& ticket : tickets) deadlines.remove(*ticket);
       if (auto it = flights.find(flight->key); it != flights.end() && it->second == flight)
         flights.erase(it);
       if (held_slot) {
@@ -548,6 +578,7 @@ struct Dispatcher::State final : FlightEvents, std::enable_shared_from_this<Disp
         abandoned.insert(abandoned.end(), flight->tickets.begin(), flight->tickets.end());
         flight->tickets.clear();
       }
+      deadlines.clear();
     }
     for (const auto& ticket : abandoned)
       ticket->finish(result_of(

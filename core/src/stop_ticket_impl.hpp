@@ -1,29 +1,42 @@
 // The caller's side of a stop: one per submit(), finished exactly once (by the stop's end, the
 // caller's own deadline, or cancel()).
+//
+// Thousands of these wait at once (one per job in flight), so a ticket keeps only what a waiting
+// caller needs: no timer of its own (the dispatcher's DeadlineQueue links it by its hook), no
+// mutex or condition variable of its own (a small shared pool serves every ticket), and the
+// result only once there is one.
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
-#include <condition_variable>
+#include <boost/intrusive/set_hook.hpp>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <vector>
+#include <string>
 
 #include "stopd/core/dispatcher.hpp"
+#include "stopd/sdk/outcome.hpp"
 
 namespace stopd::core {
 
 struct Flight;
+class TicketImpl;
+
+// Whoever issued a ticket and takes it back when its caller cancels: the dispatcher.
+class TicketOwner {
+ public:
+  virtual ~TicketOwner() = default;
+  virtual void cancel(TicketImpl& ticket) = 0;
+};
 
 class TicketImpl final : public StopTicket {
  public:
   using Clock = std::chrono::steady_clock;
 
-  TicketImpl(std::function<void(TicketImpl&)> on_cancel, Clock::time_point deadline, bool joined)
-      : on_cancel_(std::move(on_cancel)),
+  // A null `owner` makes cancel() a no-op (a ticket answered at once).
+  TicketImpl(std::weak_ptr<TicketOwner> owner, Clock::time_point deadline, bool joined)
+      : owner_(std::move(owner)),
         deadline_(deadline),
-        joined_(joined),
-        started_(std::chrono::system_clock::now()) {}
+        started_(std::chrono::system_clock::now()),
+        joined_(joined) {}
 
   bool done() const override;
   std::string stop_id() const override;
@@ -36,9 +49,6 @@ class TicketImpl final : public StopTicket {
   // Returns false when the ticket was already finished (the first result wins).
   bool finish(StopResult result);
 
-  // Arms the caller's deadline on `io`; `expire` runs there when it passes first.
-  void arm_deadline(boost::asio::io_context& io, std::function<void()> expire);
-
   Clock::time_point deadline() const { return deadline_; }
   bool joined() const { return joined_; }
   void set_joined(bool joined) { joined_ = joined; }
@@ -47,18 +57,20 @@ class TicketImpl final : public StopTicket {
   // The stop this caller waits for; set by the dispatcher under its lock.
   std::weak_ptr<Flight> flight;
 
- private:
-  std::function<void(TicketImpl&)> on_cancel_;
-  const Clock::time_point deadline_;
-  bool joined_;
-  const std::chrono::system_clock::time_point started_;
+  // Links the ticket into the dispatcher's DeadlineQueue while it waits; guarded by the
+  // dispatcher's lock. optimize_size packs the colour into a pointer: three words.
+  boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>> deadline_hook;
 
-  mutable std::mutex mutex_;
-  std::condition_variable finished_;
+ private:
+  std::weak_ptr<TicketOwner> owner_;
+  const Clock::time_point deadline_;
+  const std::chrono::system_clock::time_point started_;
+  bool joined_;  // set by the dispatcher before the ticket is handed out
+  // Guarded by this ticket's mutex in the shared pool (stop_ticket_impl.cpp).
   bool done_ = false;
-  StopResult result_;
-  std::vector<std::function<void(const StopResult&)>> callbacks_;
-  std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::unique_ptr<StopResult> result_;  // set once, with done_; immutable after
+  // Usually one (the job manager's); further ones are chained into it.
+  std::function<void(const StopResult&)> callback_;
   std::string stop_id_;
 };
 

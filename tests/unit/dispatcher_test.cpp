@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 #include "test_providers.hpp"
@@ -219,6 +220,55 @@ TEST(Dispatcher, JoinedCallerWithAnEarlierDeadlineLeavesWhileTheStopGoesOn) {
   EXPECT_EQ(impatient.outcome.code, Code::deadline_exceeded);
   release.open();
   EXPECT_EQ(patient->wait().outcome.code, Code::stopped);
+}
+
+// Every caller's deadline shares one timer: a later submit with an earlier deadline must re-arm
+// it, callers that finish early must leave it (and may be freed), and each caller expires on its
+// own deadline, not its neighbour's.
+TEST(Dispatcher, CallerDeadlinesShareOneTimerAndEachExpiresOnItsOwn) {
+  ProviderRegistry registry;
+  std::mutex mutex;
+  std::map<std::string, std::shared_ptr<sdk::StopContext>> open;
+  auto provider = std::make_shared<AsyncProvider>(
+      "t.async", [&](const sdk::StopRequest& request, std::shared_ptr<sdk::StopContext> c) {
+        std::lock_guard lock(mutex);
+        open[request.target["id"].get<std::string>()] = std::move(c);
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  const auto now = std::chrono::steady_clock::now();
+  auto submit = [&](const std::string& id, std::chrono::milliseconds in) {
+    core::SubmitOptions options;
+    options.deadline = now + in;
+    return dispatcher.submit(request_for("t.async", id), options);
+  };
+  auto patient = submit("patient", 60s);
+  auto late = submit("late", 900ms);
+  auto early = submit("early", 150ms);  // earlier than anything armed so far
+  // Finished (and dropped by their callers) long before their deadlines, which come first.
+  for (int i = 0; i < 50; ++i) submit("gone-" + std::to_string(i), 100ms + i * 1ms);
+  {
+    std::lock_guard lock(mutex);
+    for (int i = 0; i < 50; ++i) open.at("gone-" + std::to_string(i))->complete(stopped());
+  }
+
+  EXPECT_EQ(early->wait().outcome.code, Code::deadline_exceeded);
+  const auto early_at = std::chrono::steady_clock::now();
+  EXPECT_GE(early_at, now + 150ms);
+  EXPECT_LT(early_at, now + 800ms) << "expired with a later deadline, not its own";
+  EXPECT_FALSE(late->done());
+  EXPECT_EQ(late->wait().outcome.code, Code::deadline_exceeded);
+  EXPECT_GE(std::chrono::steady_clock::now(), now + 900ms);
+  EXPECT_FALSE(patient->done());
+  {
+    std::lock_guard lock(mutex);
+    open.at("patient")->complete(stopped());
+    // Their callers left; the provider winds the stops down.
+    for (const char* id : {"early", "late"})
+      open.at(id)->complete(sdk::StopOutcome::make(Code::cancelled, "nobody waits"));
+  }
+  EXPECT_EQ(patient->wait().outcome.code, Code::stopped);
+  EXPECT_EQ(dispatcher.in_flight(), 0u);
 }
 
 TEST(Dispatcher, RetriesUnavailableUntilItSucceeds) {
