@@ -1,20 +1,21 @@
 #include <spdlog/spdlog.h>
 
+#include "lock_pool.hpp"
 #include "stop_flight.hpp"
 #include "stopd/core/logging.hpp"
 
 namespace stopd::core {
 
 void AttemptContext::on_change(std::function<void()> callback) {
-  std::lock_guard lock(callback_mutex_);
-  callback_ = std::move(callback);
+  std::lock_guard lock(pooled_lock(this).mutex);
+  callback_.swap(callback);  // the replaced one is destroyed after the lock
 }
 
 void AttemptContext::notify_change() {
   if (completed_.load()) return;
   std::function<void()> callback;
   {
-    std::lock_guard lock(callback_mutex_);
+    std::lock_guard lock(pooled_lock(this).mutex);
     callback = callback_;
   }
   if (!callback) return;
@@ -45,11 +46,13 @@ void AttemptContext::complete(sdk::StopOutcome outcome) {
                         flight_->id, flight_->request.type, attempt_);
     return;
   }
+  std::function<void()> dropped;
   {
     // A completed attempt no longer hears about changes; drop the provider's callback (and
-    // whatever it captured) now rather than when the last reference goes.
-    std::lock_guard lock(callback_mutex_);
-    callback_ = nullptr;
+    // whatever it captured) now rather than when the last reference goes. Destroyed after the
+    // lock: its captures' destructors are the provider's code.
+    std::lock_guard lock(pooled_lock(this).mutex);
+    dropped.swap(callback_);
   }
   events_->attempt_completed(flight_, attempt_, std::move(outcome));
 }

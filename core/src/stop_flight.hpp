@@ -8,7 +8,6 @@
 #include <functional>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -101,8 +100,7 @@ class AttemptContext final : public sdk::StopContext {
   std::shared_ptr<Flight> flight_;
   const unsigned attempt_;
   std::atomic<bool> completed_{false};
-  std::mutex callback_mutex_;
-  std::function<void()> callback_;
+  std::function<void()> callback_;  // guarded by pooled_lock(this): one per stop in flight
 };
 
 }  // namespace stopd::core

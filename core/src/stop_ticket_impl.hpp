@@ -3,8 +3,8 @@
 //
 // Thousands of these wait at once (one per job in flight), so a ticket keeps only what a waiting
 // caller needs: no timer of its own (the dispatcher's DeadlineQueue links it by its hook), no
-// mutex or condition variable of its own (a small shared pool serves every ticket), and the
-// result only once there is one.
+// mutex or condition variable of its own (lock_pool.hpp: the daemon never blocks on a ticket, it
+// takes results through on_done()), and the result only once there is one.
 #pragma once
 
 #include <boost/intrusive/set_hook.hpp>
@@ -66,7 +66,7 @@ class TicketImpl final : public StopTicket {
   const Clock::time_point deadline_;
   const std::chrono::system_clock::time_point started_;
   bool joined_;  // set by the dispatcher before the ticket is handed out
-  // Guarded by this ticket's mutex in the shared pool (stop_ticket_impl.cpp).
+  // Guarded by pooled_lock(this).
   bool done_ = false;
   std::unique_ptr<StopResult> result_;  // set once, with done_; immutable after
   // Usually one (the job manager's); further ones are chained into it.
