@@ -14,6 +14,7 @@
 #include "backoff.hpp"
 #include "blocking_pool.hpp"
 #include "deadline_queue.hpp"
+#include "flight_index.hpp"
 #include "request_validation.hpp"
 #include "stop_flight.hpp"
 #include "stopd/core/logging.hpp"
@@ -76,7 +77,7 @@ struct Dispatcher::State final : FlightEvents,
 
   std::mutex mutex;
   std::condition_variable idle;
-  std::unordered_map<std::string_view, std::shared_ptr<Flight>> flights;  // by Flight::key
+  FlightIndex flights;  // in progress, by resource
   std::unordered_map<const RegisteredProvider*, Limiter> limiters;
   std::size_t active = 0;  // flights not yet finished
 
@@ -145,10 +146,8 @@ struct Dispatcher::State final : FlightEvents,
     }
     // The resource key doubles as the size check: the canonical (sorted) form of the target.
     if (request.target.is_object()) {
-      checked.key.reserve(request.type.size() + 64);
-      checked.key.append(request.type).push_back('\n');
       try {
-        checked.key.append(request.target.dump());
+        checked.key = resource_key(request);
       } catch (const nlohmann::json::type_error&) {
         checked.error = "target: contains a string that is not valid UTF-8";
         return checked;
@@ -168,7 +167,8 @@ struct Dispatcher::State final : FlightEvents,
     Checked checked = check(request);
     if (checked.error) return refuse(request, Code::invalid_argument, std::move(*checked.error));
     const RegisteredProvider* provider = checked.provider;
-    std::string key = std::move(checked.key);
+    const std::string key = std::move(checked.key);
+    const FlightIndex::Key index_key{key, hash_resource_key(key)};
     const Schedule schedule = schedule_for(request, submit_options, options, now);
     if (schedule.deadline <= now)
       return refuse(request, Code::deadline_exceeded, "deadline: already passed when submitted");
@@ -191,11 +191,11 @@ struct Dispatcher::State final : FlightEvents,
             ticket, request,
             sdk::StopOutcome::make(Code::unavailable, "the dispatcher is shutting down"));
       }
-      auto it = flights.find(key);
-      if (it != flights.end() && !it->second->cancelled.load()) {
+      auto running = flights.find(index_key);
+      if (running && !running->cancelled.load()) {
         // Single flight: this request rides on the stop already running; an earlier force
         // time or a later deadline changes that stop's schedule.
-        flight = it->second;
+        flight = std::move(running);
         joined = true;
         ticket->set_joined(true);
         ticket->set_stop_id(flight->id);
@@ -213,7 +213,7 @@ struct Dispatcher::State final : FlightEvents,
           changed = true;
         }
       } else {
-        flight = std::make_shared<Flight>(next_id(), std::move(key), *provider, std::move(request),
+        flight = std::make_shared<Flight>(next_id(), index_key.hash, *provider, std::move(request),
                                           max_attempts);
         flight->force_at.store(to_ticks(schedule.force_at));
         flight->deadline.store(to_ticks(schedule.deadline));
@@ -221,10 +221,10 @@ struct Dispatcher::State final : FlightEvents,
         deadlines.add(*ticket);
         ticket->set_stop_id(flight->id);
         ticket->flight = flight;
-        // Erase first: the map's key views the flight's own string, so a replaced (cancelled)
-        // flight must not leave its key behind.
-        if (it != flights.end()) flights.erase(it);
-        flights.emplace(flight->key, flight);
+        // A cancelled flight of the same resource winds down on its own; new callers get a
+        // new one.
+        if (running) flights.erase(*running);
+        flights.insert(flight);
         ++active;
         Limiter& limiter = limiters[provider];
         if (limiter.running < provider->concurrency) {
@@ -457,8 +457,7 @@ struct Dispatcher::State final : FlightEvents,
       flight->retry_timer.reset();
       tickets.swap(flight->tickets);
       for (const auto& ticket : tickets) deadlines.remove(*ticket);
-      if (auto it = flights.find(flight->key); it != flights.end() && it->second == flight)
-        flights.erase(it);
+      flights.erase(*flight);
       if (held_slot) {
         Limiter& limiter = limiters[&flight->provider];
         --limiter.running;
@@ -558,10 +557,10 @@ struct Dispatcher::State final : FlightEvents,
     {
       std::lock_guard lock(mutex);
       if (stopping.exchange(true)) return;
-      for (auto& [_, flight] : flights) {
+      flights.for_each([&](const std::shared_ptr<Flight>& flight) {
         flight->cancelled.store(true);
         (flight->phase == Flight::Phase::queued ? queued : running).push_back(flight);
-      }
+      });
       for (auto& [_, limiter] : limiters) limiter.waiting.clear();
     }
     for (const auto& flight : queued)
@@ -573,11 +572,11 @@ struct Dispatcher::State final : FlightEvents,
       // waits after that is answered now, so no caller outlives the event loop blocked.
       std::unique_lock lock(mutex);
       idle.wait_for(lock, std::chrono::seconds(10), [this] { return active == 0; });
-      for (auto& [_, flight] : flights) {
+      flights.for_each([&](const std::shared_ptr<Flight>& flight) {
         flight->retry_timer.reset();
         abandoned.insert(abandoned.end(), flight->tickets.begin(), flight->tickets.end());
         flight->tickets.clear();
-      }
+      });
       deadlines.clear();
     }
     for (const auto& ticket : abandoned)

@@ -31,17 +31,17 @@ inline std::chrono::steady_clock::time_point from_ticks(std::int64_t ticks) {
 struct Flight {
   enum class Phase { queued, running, backing_off, done };
 
-  Flight(std::string id_, std::string key_, const RegisteredProvider& provider_,
+  Flight(std::string id_, std::size_t key_hash_, const RegisteredProvider& provider_,
          sdk::StopRequest request_, unsigned max_attempts_)
       : id(std::move(id_)),
-        key(std::move(key_)),
+        key_hash(key_hash_),
         provider(provider_),
         request(std::move(request_)),
         max_attempts(max_attempts_),
         started(std::chrono::system_clock::now()) {}
 
   const std::string id;
-  const std::string key;  // type + canonical target
+  const std::size_t key_hash;  // of the resource key (flight_index.hpp)
   const RegisteredProvider& provider;
   const sdk::StopRequest request;  // the first request; joiners only tighten the schedule
   const unsigned max_attempts;
