@@ -106,6 +106,21 @@ struct Dispatcher::State final : FlightEvents,
     notify(std::move(event));
   }
 
+  // An event of a flight. Observers see its request expanded (stored_request.hpp); nothing is
+  // expanded when nobody listens.
+  template <class Fill>
+  void notify_flight(StopEventKind kind, const Flight& flight, Fill&& fill) {
+    if (observers.empty()) return;
+    const sdk::StopRequest request = flight.request.expand();
+    StopEvent event(kind, flight.id, request);
+    fill(event);
+    notify(std::move(event));
+  }
+
+  void notify_flight(StopEventKind kind, const Flight& flight) {
+    notify_flight(kind, flight, [](StopEvent&) {});
+  }
+
   // A request that never becomes a flight (invalid, dry run) still gets an id and a finished
   // event, so the audit trail sees every request.
   std::shared_ptr<StopTicket> finish_alone(const std::shared_ptr<TicketImpl>& ticket,
@@ -213,8 +228,10 @@ struct Dispatcher::State final : FlightEvents,
           changed = true;
         }
       } else {
-        flight = std::make_shared<Flight>(next_id(), index_key.hash, *provider, std::move(request),
-                                          max_attempts);
+        std::string target(target_of_key(key, request.type));
+        flight = std::make_shared<Flight>(
+            next_id(), index_key.hash, *provider,
+            StoredRequest::from(std::move(request), std::move(target)), max_attempts);
         flight->force_at.store(to_ticks(schedule.force_at));
         flight->deadline.store(to_ticks(schedule.deadline));
         flight->tickets.push_back(ticket);
@@ -237,15 +254,14 @@ struct Dispatcher::State final : FlightEvents,
       }
     }
 
-    const sdk::StopRequest& flight_request = flight->request;
     if (joined) {
-      notify(StopEvent(StopEventKind::joined, flight->id, flight_request));
-      if (escalated) notify(StopEvent(StopEventKind::escalated, flight->id, flight_request));
+      notify_flight(StopEventKind::joined, *flight);
+      if (escalated) notify_flight(StopEventKind::escalated, *flight);
       if (changed) notify_provider(flight);
     } else if (start_now) {
       start_attempt(flight);
     } else {
-      notify(StopEvent(StopEventKind::queued, flight->id, flight_request));
+      notify_flight(StopEventKind::queued, *flight);
     }
     return ticket;
   }
@@ -353,7 +369,9 @@ struct Dispatcher::State final : FlightEvents,
       if (flight->attempt == 0) {
         // The grace counts from now, when the provider first gets the stop, not from when it
         // was submitted; escalations that arrived while it waited still apply.
-        const auto own = schedule_for(flight->request, {}, options, Clock::now()).force_at;
+        const auto own =
+            schedule_for(flight->request.mode, flight->request.grace, {}, options, Clock::now())
+                .force_at;
         flight->force_at.store(std::min(to_ticks(own), flight->joined_force_at.load()));
       }
       flight->phase = Flight::Phase::running;
@@ -361,7 +379,10 @@ struct Dispatcher::State final : FlightEvents,
       context = std::make_shared<AttemptContext>(shared_from_this(), flight, ++flight->attempt);
       flight->current = context;
     }
-    notify_with(StopEvent(StopEventKind::started, flight->id, flight->request),
+    // The request as the provider sees it, for this attempt only: start() copies what it keeps;
+    // a synchronous stop() has it until it returns.
+    sdk::StopRequest request = flight->request.expand();
+    notify_with(StopEvent(StopEventKind::started, flight->id, request),
                 [&](StopEvent& e) { e.attempt = context->attempt(); });
     if (flight->cancelled.load() || stopping.load()) {
       context->complete(
@@ -370,13 +391,12 @@ struct Dispatcher::State final : FlightEvents,
     }
     sdk::IStopProvider& provider = *flight->provider.provider;
     if (flight->provider.info.capabilities.asynchronous) {
-      invoke(flight, *context, [&] { provider.start(flight->request, context); });
+      invoke(flight, *context, [&] { provider.start(request, context); });
       return;
     }
-    pool->post([flight, context] {
-      invoke(flight, *context, [&] {
-        context->complete(flight->provider.provider->stop(flight->request, *context));
-      });
+    pool->post([flight, context, request = std::move(request)] {
+      invoke(flight, *context,
+             [&] { context->complete(flight->provider.provider->stop(request, *context)); });
     });
   }
 
@@ -398,7 +418,7 @@ struct Dispatcher::State final : FlightEvents,
 
   void attempt_progress(const Flight& flight, unsigned attempt, std::string_view phase,
                         const nlohmann::json& facts) override {
-    notify_with(StopEvent(StopEventKind::progress, flight.id, flight.request), [&](StopEvent& e) {
+    notify_flight(StopEventKind::progress, flight, [&](StopEvent& e) {
       e.attempt = attempt;
       e.phase = phase;
       e.facts = &facts;
@@ -438,11 +458,10 @@ struct Dispatcher::State final : FlightEvents,
             self->start_attempt(flight);
           });
     }
-    notify_with(StopEvent(StopEventKind::retry_scheduled, flight->id, flight->request),
-                [&](StopEvent& e) {
-                  e.attempt = attempt;
-                  e.retry_in = delay;
-                });
+    notify_flight(StopEventKind::retry_scheduled, *flight, [&](StopEvent& e) {
+      e.attempt = attempt;
+      e.retry_in = delay;
+    });
   }
 
   void finalize(const std::shared_ptr<Flight>& flight, sdk::StopOutcome outcome) {
@@ -485,7 +504,7 @@ struct Dispatcher::State final : FlightEvents,
     StopResult observed = result;
     observed.started = flight->started;
     observed.finished = std::chrono::system_clock::now();
-    notify_with(StopEvent(StopEventKind::finished, flight->id, flight->request), [&](StopEvent& e) {
+    notify_flight(StopEventKind::finished, *flight, [&](StopEvent& e) {
       e.attempt = flight->attempt;
       e.result = &observed;
     });

@@ -4,7 +4,8 @@
 // A flight keeps only the hash of its resource key, not the key: with thousands of stops in
 // flight the key string (type + compact target JSON, typically 30-80 bytes on the heap) would be
 // one more allocation per stop, needed only when a request for the same resource arrives. Then
-// the key is rebuilt from the flight's own request, so a hash collision never joins two resources.
+// the key is compared with the flight's own request, so a hash collision never joins two
+// resources.
 //
 // Not thread-safe: the dispatcher's lock guards it.
 #pragma once
@@ -19,12 +20,24 @@
 
 namespace stopd::core {
 
-// What single-flight is keyed by: type + '\n' + the target's compact (sorted) JSON.
+// What single-flight is keyed by: type + '\n' + the target's compact (sorted) JSON. Throws
+// nlohmann::json::type_error for a target with a string that is not valid UTF-8.
 inline std::string resource_key(const sdk::StopRequest& request) {
   std::string key = request.type;
   key.push_back('\n');
   key.append(request.target.dump());
   return key;
+}
+
+// The target's JSON within a resource_key() of a request of `type`.
+inline std::string_view target_of_key(std::string_view key, std::string_view type) {
+  return key.substr(type.size() + 1);
+}
+
+inline bool is_key_of(std::string_view key, const StoredRequest& request) {
+  return key.size() == request.type.size() + 1 + request.target.size() &&
+         key.starts_with(request.type) && key[request.type.size()] == '\n' &&
+         key.ends_with(request.target);
 }
 
 inline std::size_t hash_resource_key(std::string_view key) {
@@ -83,7 +96,7 @@ class FlightIndex {
       return same(key, *f);
     }
     static bool same(const Key& key, const Flight& f) {
-      return key.hash == f.key_hash && resource_key(f.request) == key.text;
+      return key.hash == f.key_hash && is_key_of(key.text, f.request);
     }
   };
 

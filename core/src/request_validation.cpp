@@ -34,14 +34,15 @@ std::optional<std::string> validate_request(const RegisteredProvider& provider,
   return std::nullopt;
 }
 
-Schedule schedule_for(const sdk::StopRequest& request, const SubmitOptions& submit,
-                      const DispatcherOptions& options, std::chrono::steady_clock::time_point now) {
+Schedule schedule_for(sdk::Mode mode, std::optional<std::chrono::milliseconds> grace,
+                      const SubmitOptions& submit, const DispatcherOptions& options,
+                      std::chrono::steady_clock::time_point now) {
   Schedule schedule{};
-  if (request.mode == sdk::Mode::immediate) {
+  if (mode == sdk::Mode::immediate) {
     schedule.force_at = now;
     schedule.deadline = now + options.deadline_margin;
-  } else if (request.grace) {
-    schedule.force_at = now + *request.grace;
+  } else if (grace) {
+    schedule.force_at = now + *grace;
     schedule.deadline = schedule.force_at + options.deadline_margin;
   } else {
     schedule.force_at = std::chrono::steady_clock::time_point::max();

@@ -22,7 +22,15 @@ struct Schedule {
   std::chrono::steady_clock::time_point deadline;
 };
 
-Schedule schedule_for(const sdk::StopRequest& request, const SubmitOptions& submit,
-                      const DispatcherOptions& options, std::chrono::steady_clock::time_point now);
+// The schedule depends only on the request's mode and grace.
+Schedule schedule_for(sdk::Mode mode, std::optional<std::chrono::milliseconds> grace,
+                      const SubmitOptions& submit, const DispatcherOptions& options,
+                      std::chrono::steady_clock::time_point now);
+
+inline Schedule schedule_for(const sdk::StopRequest& request, const SubmitOptions& submit,
+                             const DispatcherOptions& options,
+                             std::chrono::steady_clock::time_point now) {
+  return schedule_for(request.mode, request.grace, submit, options, now);
+}
 
 }  // namespace stopd::core

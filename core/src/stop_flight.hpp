@@ -15,6 +15,7 @@
 #include "stopd/core/registry.hpp"
 #include "stopd/sdk/context.hpp"
 #include "stopd/sdk/request.hpp"
+#include "stored_request.hpp"
 
 namespace stopd::core {
 
@@ -32,7 +33,7 @@ struct Flight {
   enum class Phase { queued, running, backing_off, done };
 
   Flight(std::string id_, std::size_t key_hash_, const RegisteredProvider& provider_,
-         sdk::StopRequest request_, unsigned max_attempts_)
+         StoredRequest request_, unsigned max_attempts_)
       : id(std::move(id_)),
         key_hash(key_hash_),
         provider(provider_),
@@ -43,7 +44,7 @@ struct Flight {
   const std::string id;
   const std::size_t key_hash;  // of the resource key (flight_index.hpp)
   const RegisteredProvider& provider;
-  const sdk::StopRequest request;  // the first request; joiners only tighten the schedule
+  const StoredRequest request;  // the first request; joiners only tighten the schedule
   const unsigned max_attempts;
   const std::chrono::system_clock::time_point started;
 

@@ -68,7 +68,7 @@ class BOOST_SYMBOL_VISIBLE IStopProvider {
 
   // Asynchronous stop, used instead of stop() when info().capabilities.asynchronous is set:
   // begin the work, return at once, keep `context` alive and call context->complete() exactly
-  // once when done.
+  // once when done. `request` is valid only until start() returns: copy what the work needs.
   virtual void start(const StopRequest& request, std::shared_ptr<StopContext> context) {
     context->complete(stop(request, *context));
   }

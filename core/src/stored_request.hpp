@@ -1,0 +1,55 @@
+// The request a flight keeps while its stop runs, with `target` and `options` as compact JSON text
+// instead of nlohmann::json trees. A tree costs an allocation per object and per member (about
+// 220 bytes for {"pid": 4242} and empty options); the text of a small target fits a string's
+// inline buffer. It is expanded back into an sdk::StopRequest, briefly, where one is needed: for
+// each provider attempt and for each event the observers hear of.
+//
+// Both texts were dumped when the dispatcher validated the request (its size limits, the
+// single-flight key), so dumping here never throws, and parsing them back gives the same values.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "stopd/sdk/request.hpp"
+
+namespace stopd::core {
+
+struct StoredRequest {
+  std::string type;
+  std::string target;   // compact JSON (nlohmann's dump(), keys sorted)
+  std::string options;  // compact JSON
+  sdk::Mode mode = sdk::Mode::graceful;
+  std::optional<std::chrono::milliseconds> grace;
+  bool dry_run = false;
+
+  // `target_text` is request.target.dump(), already made by the caller.
+  static StoredRequest from(sdk::StopRequest request, std::string target_text) {
+    StoredRequest stored;
+    stored.type = std::move(request.type);
+    stored.target = std::move(target_text);
+    stored.options = request.options.dump();
+    stored.mode = request.mode;
+    stored.grace = request.grace;
+    stored.dry_run = request.dry_run;
+    // Exactly sized: the texts stay for as long as the stop runs.
+    stored.type.shrink_to_fit();
+    stored.target.shrink_to_fit();
+    stored.options.shrink_to_fit();
+    return stored;
+  }
+
+  sdk::StopRequest expand() const {
+    sdk::StopRequest request;
+    request.type = type;
+    request.target = nlohmann::json::parse(target);
+    request.options = nlohmann::json::parse(options);
+    request.mode = mode;
+    request.grace = grace;
+    request.dry_run = dry_run;
+    return request;
+  }
+};
+
+}  // namespace stopd::core
