@@ -23,10 +23,10 @@ void AttemptContext::notify_change() {
     callback();
   } catch (const std::exception& e) {
     host_logger()->error("stop={} type={} the provider's change callback threw: {}", flight_->id,
-                         flight_->request.type, e.what());
+                         flight_->type(), e.what());
   } catch (...) {
     host_logger()->error("stop={} type={} the provider's change callback threw", flight_->id,
-                         flight_->request.type);
+                         flight_->type());
   }
 }
 
@@ -37,13 +37,13 @@ void AttemptContext::progress(std::string_view phase, const nlohmann::json& fact
 
 void AttemptContext::log(sdk::LogLevel level, std::string_view message) {
   host_logger()->log(to_spdlog_level(level), "stop={} type={} attempt={} {}", flight_->id,
-                     flight_->request.type, attempt_, message);
+                     flight_->type(), attempt_, message);
 }
 
 void AttemptContext::complete(sdk::StopOutcome outcome) {
   if (completed_.exchange(true)) {
     host_logger()->warn("stop={} type={} the provider completed attempt {} more than once; ignored",
-                        flight_->id, flight_->request.type, attempt_);
+                        flight_->id, flight_->type(), attempt_);
     return;
   }
   std::function<void()> dropped;

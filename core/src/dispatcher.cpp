@@ -111,7 +111,7 @@ struct Dispatcher::State final : FlightEvents,
   template <class Fill>
   void notify_flight(StopEventKind kind, const Flight& flight, Fill&& fill) {
     if (observers.empty()) return;
-    const sdk::StopRequest request = flight.request.expand();
+    const sdk::StopRequest request = flight.expand_request();
     StopEvent event(kind, flight.id, request);
     fill(event);
     notify(std::move(event));
@@ -286,10 +286,10 @@ struct Dispatcher::State final : FlightEvents,
         std::string message = "deadline exceeded";
         if (const Flight* running = withdrawal.owner.get()) {
           message += running->phase == Flight::Phase::queued
-                         ? ": still queued behind other stops of " + running->request.type +
+                         ? ": still queued behind other stops of " + running->type() +
                                " (concurrency limit " +
                                std::to_string(running->provider.concurrency) + ")"
-                         : " before " + running->request.type + " confirmed the stop (attempt " +
+                         : " before " + running->type() + " confirmed the stop (attempt " +
                                std::to_string(running->attempt) + ")";
         }
         expired.emplace_back(std::move(withdrawal), std::move(message));
@@ -381,7 +381,7 @@ struct Dispatcher::State final : FlightEvents,
     }
     // The request as the provider sees it, for this attempt only: start() copies what it keeps;
     // a synchronous stop() has it until it returns.
-    sdk::StopRequest request = flight->request.expand();
+    sdk::StopRequest request = flight->expand_request();
     notify_with(StopEvent(StopEventKind::started, flight->id, request),
                 [&](StopEvent& e) { e.attempt = context->attempt(); });
     if (flight->cancelled.load() || stopping.load()) {
@@ -408,11 +408,11 @@ struct Dispatcher::State final : FlightEvents,
     } catch (const sdk::StopError& e) {
       context.complete(sdk::StopOutcome::make(e.code(), e.what()));
     } catch (const std::exception& e) {
-      context.complete(sdk::StopOutcome::make(
-          Code::internal, flight->request.type + " provider threw: " + e.what()));
+      context.complete(
+          sdk::StopOutcome::make(Code::internal, flight->type() + " provider threw: " + e.what()));
     } catch (...) {
       context.complete(sdk::StopOutcome::make(
-          Code::internal, flight->request.type + " provider threw a non-standard exception"));
+          Code::internal, flight->type() + " provider threw a non-standard exception"));
     }
   }
 
@@ -465,7 +465,7 @@ struct Dispatcher::State final : FlightEvents,
   }
 
   void finalize(const std::shared_ptr<Flight>& flight, sdk::StopOutcome outcome) {
-    std::vector<std::shared_ptr<TicketImpl>> tickets;
+    Flight::Tickets tickets;
     std::shared_ptr<Flight> next;
     {
       std::lock_guard lock(mutex);

@@ -34,10 +34,11 @@ inline std::string_view target_of_key(std::string_view key, std::string_view typ
   return key.substr(type.size() + 1);
 }
 
-inline bool is_key_of(std::string_view key, const StoredRequest& request) {
-  return key.size() == request.type.size() + 1 + request.target.size() &&
-         key.starts_with(request.type) && key[request.type.size()] == '\n' &&
-         key.ends_with(request.target);
+inline bool is_key_of(std::string_view key, const Flight& flight) {
+  const std::string& type = flight.type();
+  const std::string& target = flight.request.target;
+  return key.size() == type.size() + 1 + target.size() && key.starts_with(type) &&
+         key[type.size()] == '\n' && key.ends_with(target);
 }
 
 inline std::size_t hash_resource_key(std::string_view key) {
@@ -96,7 +97,7 @@ class FlightIndex {
       return same(key, *f);
     }
     static bool same(const Key& key, const Flight& f) {
-      return key.hash == f.key_hash && is_key_of(key.text, f.request);
+      return key.hash == f.key_hash && is_key_of(key.text, f);
     }
   };
 

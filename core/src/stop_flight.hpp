@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/container/small_vector.hpp>
 #include <chrono>
 #include <functional>
 #include <limits>
@@ -57,10 +58,16 @@ struct Flight {
   std::atomic<std::int64_t> deadline{0};
   std::atomic<bool> cancelled{false};
 
+  // The request's type: the provider's registered name.
+  const std::string& type() const { return provider.name(); }
+  sdk::StopRequest expand_request() const { return request.expand(type()); }
+
   // Guarded by the dispatcher's mutex.
   Phase phase = Phase::queued;
   unsigned attempt = 0;
-  std::vector<std::shared_ptr<TicketImpl>> tickets;  // callers still waiting
+  // Callers still waiting: almost always one, kept inline.
+  using Tickets = boost::container::small_vector<std::shared_ptr<TicketImpl>, 1>;
+  Tickets tickets;
   std::shared_ptr<AttemptContext> current;
   std::unique_ptr<boost::asio::steady_timer> retry_timer;
 };

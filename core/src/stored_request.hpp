@@ -6,6 +6,7 @@
 //
 // Both texts were dumped when the dispatcher validated the request (its size limits, the
 // single-flight key), so dumping here never throws, and parsing them back gives the same values.
+// The type is not kept either: it is the name of the provider the flight runs on.
 #pragma once
 
 #include <chrono>
@@ -17,7 +18,6 @@
 namespace stopd::core {
 
 struct StoredRequest {
-  std::string type;
   std::string target;   // compact JSON (nlohmann's dump(), keys sorted)
   std::string options;  // compact JSON
   sdk::Mode mode = sdk::Mode::graceful;
@@ -27,20 +27,18 @@ struct StoredRequest {
   // `target_text` is request.target.dump(), already made by the caller.
   static StoredRequest from(sdk::StopRequest request, std::string target_text) {
     StoredRequest stored;
-    stored.type = std::move(request.type);
     stored.target = std::move(target_text);
     stored.options = request.options.dump();
     stored.mode = request.mode;
     stored.grace = request.grace;
     stored.dry_run = request.dry_run;
     // Exactly sized: the texts stay for as long as the stop runs.
-    stored.type.shrink_to_fit();
     stored.target.shrink_to_fit();
     stored.options.shrink_to_fit();
     return stored;
   }
 
-  sdk::StopRequest expand() const {
+  sdk::StopRequest expand(const std::string& type) const {
     sdk::StopRequest request;
     request.type = type;
     request.target = nlohmann::json::parse(target);
