@@ -229,9 +229,9 @@ struct Dispatcher::State final : FlightEvents,
         }
       } else {
         std::string target(target_of_key(key, request.type));
-        flight = std::make_shared<Flight>(
-            next_id(), index_key.hash, *provider,
-            StoredRequest::from(std::move(request), std::move(target)), max_attempts);
+        flight =
+            std::make_shared<Flight>(next_id(), index_key.hash, *provider,
+                                     StoredRequest::from(request, std::move(target)), max_attempts);
         flight->force_at.store(to_ticks(schedule.force_at));
         flight->deadline.store(to_ticks(schedule.deadline));
         flight->tickets.push_back(ticket);
@@ -259,7 +259,7 @@ struct Dispatcher::State final : FlightEvents,
       if (escalated) notify_flight(StopEventKind::escalated, *flight);
       if (changed) notify_provider(flight);
     } else if (start_now) {
-      start_attempt(flight);
+      start_attempt(flight, &request);  // the flight's own request: no need to expand it
     } else {
       notify_flight(StopEventKind::queued, *flight);
     }
@@ -361,7 +361,9 @@ struct Dispatcher::State final : FlightEvents,
     if (context) context->notify_change();
   }
 
-  void start_attempt(const std::shared_ptr<Flight>& flight) {
+  // `given`: the flight's request as submitted, when its first attempt starts at submit (moved
+  // from); otherwise the stored one is expanded.
+  void start_attempt(const std::shared_ptr<Flight>& flight, sdk::StopRequest* given = nullptr) {
     std::shared_ptr<AttemptContext> context;
     {
       std::lock_guard lock(mutex);
@@ -381,7 +383,7 @@ struct Dispatcher::State final : FlightEvents,
     }
     // The request as the provider sees it, for this attempt only: start() copies what it keeps;
     // a synchronous stop() has it until it returns.
-    sdk::StopRequest request = flight->expand_request();
+    sdk::StopRequest request = given ? std::move(*given) : flight->expand_request();
     notify_with(StopEvent(StopEventKind::started, flight->id, request),
                 [&](StopEvent& e) { e.attempt = context->attempt(); });
     if (flight->cancelled.load() || stopping.load()) {

@@ -2,7 +2,8 @@
 // instead of nlohmann::json trees. A tree costs an allocation per object and per member (about
 // 220 bytes for {"pid": 4242} and empty options); the text of a small target fits a string's
 // inline buffer. It is expanded back into an sdk::StopRequest, briefly, where one is needed: for
-// each provider attempt and for each event the observers hear of.
+// an attempt that does not start at submit (queued, retried) and for each event the observers
+// hear of after submit. A stop that starts at once hands the provider the caller's request.
 //
 // Both texts were dumped when the dispatcher validated the request (its size limits, the
 // single-flight key), so dumping here never throws, and parsing them back gives the same values.
@@ -25,10 +26,11 @@ struct StoredRequest {
   bool dry_run = false;
 
   // `target_text` is request.target.dump(), already made by the caller.
-  static StoredRequest from(sdk::StopRequest request, std::string target_text) {
+  static StoredRequest from(const sdk::StopRequest& request, std::string target_text) {
     StoredRequest stored;
     stored.target = std::move(target_text);
-    stored.options = request.options.dump();
+    // Most requests have no options; skip the serializer for them.
+    stored.options = request.options.empty() ? "{}" : request.options.dump();
     stored.mode = request.mode;
     stored.grace = request.grace;
     stored.dry_run = request.dry_run;
@@ -42,7 +44,7 @@ struct StoredRequest {
     sdk::StopRequest request;
     request.type = type;
     request.target = nlohmann::json::parse(target);
-    request.options = nlohmann::json::parse(options);
+    request.options = options == "{}" ? nlohmann::json::object() : nlohmann::json::parse(options);
     request.mode = mode;
     request.grace = grace;
     request.dry_run = dry_run;
