@@ -347,6 +347,48 @@ TEST(Dispatcher, RetriesNeverOutliveTheDeadline) {
   EXPECT_LT(took, 5s);
 }
 
+// A flight keeps its request as JSON text; an attempt that does not start at submit (queued
+// behind the concurrency limit, or a retry) gets it back unchanged.
+TEST(Dispatcher, QueuedAndRetriedAttemptsSeeTheRequestAsSubmitted) {
+  ProviderRegistry registry;
+  std::mutex mutex;
+  std::vector<sdk::StopRequest> seen;
+  Gate release;
+  auto provider = std::make_shared<SyncProvider>(
+      "t.sync",
+      [&](const sdk::StopRequest& r, sdk::StopContext& c) {
+        {
+          std::lock_guard lock(mutex);
+          seen.push_back(r);
+        }
+        if (r.target["id"] == "first") release.wait();
+        // The second stop's first attempt is unavailable: its retry expands the request again.
+        if (r.target["id"] == "second" && c.attempt() == 1)
+          return sdk::StopOutcome::make(Code::unavailable, "try again");
+        return stopped();
+      },
+      /*concurrency=*/1);
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry, fast_retries());
+  auto first = dispatcher.submit(request_for("t.sync", "first"));
+  sdk::StopRequest second_request = request_for("t.sync", "second", 2.5);
+  second_request.options = {{"note", "ünïcode \"quoted\""}};
+  auto second = dispatcher.submit(second_request);  // queued behind the first
+  release.open();
+  EXPECT_EQ(first->wait().outcome.code, Code::stopped);
+  EXPECT_EQ(second->wait().outcome.code, Code::stopped);
+  EXPECT_EQ(second->wait().attempts, 2u);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(seen.size(), 3u);
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(seen[i].type, "t.sync");
+    EXPECT_EQ(seen[i].target, second_request.target);
+    EXPECT_EQ(seen[i].options, second_request.options);
+    EXPECT_EQ(seen[i].grace, second_request.grace);
+    EXPECT_EQ(seen[i].mode, second_request.mode);
+  }
+}
+
 TEST(Dispatcher, NothingAProviderThrowsEscapes) {
   ProviderRegistry registry;
   registry.add(std::make_shared<SyncProvider>(
