@@ -47,6 +47,13 @@ std::string details_of(const Job& job) {
   return job.outcome ? dump(job.outcome->details) : std::string();
 }
 
+InsertRow insert_row_of(const Job& job) {
+  return InsertRow{
+      job, dump(job.request.target),
+      dump(job.request.options.is_null() ? nlohmann::json::object() : job.request.options),
+      details_of(job)};
+}
+
 // One caller's write, applied by whichever thread leads the group commit it joins.
 struct WriteOp {
   std::function<void()> apply;
@@ -436,10 +443,7 @@ const std::filesystem::path& JobStore::file() const {
 
 void JobStore::insert(const Job& job) {
   if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: the job has no id");
-  InsertRow row{
-      job, dump(job.request.target),
-      dump(job.request.options.is_null() ? nlohmann::json::object() : job.request.options),
-      details_of(job)};
+  const InsertRow row = insert_row_of(job);
   try {
     impl_->write([&] { impl_->bind_insert(row); });
   } catch (const SqliteError& e) {
@@ -461,15 +465,12 @@ void JobStore::update(const Job& job) {
 }
 
 std::size_t JobStore::write_many(const std::vector<Job>& inserts, const std::vector<Job>& updates) {
-  if (inserts.empty()) return update_many(updates);
+  if (inserts.empty() && updates.empty()) return 0;
   std::vector<InsertRow> new_rows;
   new_rows.reserve(inserts.size());
   for (const Job& job : inserts) {
     if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: a job has no id");
-    new_rows.push_back(InsertRow{
-        job, dump(job.request.target),
-        dump(job.request.options.is_null() ? nlohmann::json::object() : job.request.options),
-        details_of(job)});
+    new_rows.push_back(insert_row_of(job));
   }
   std::vector<UpdateRow> changed_rows;
   changed_rows.reserve(updates.size());
@@ -487,27 +488,16 @@ std::size_t JobStore::write_many(const std::vector<Job>& inserts, const std::vec
       impl_->fail("insert " + std::to_string(inserts.size()) +
                       " job(s): a job with one of their ids or request_ids exists already",
                   e);
-    impl_->fail("write " + std::to_string(inserts.size() + updates.size()) + " job(s)", e);
+    impl_->fail(inserts.empty()
+                    ? "update " + std::to_string(updates.size()) + " jobs"
+                    : "write " + std::to_string(inserts.size() + updates.size()) + " job(s)",
+                e);
   }
   return found;
 }
 
 std::size_t JobStore::update_many(const std::vector<Job>& jobs) {
-  if (jobs.empty()) return 0;
-  std::vector<UpdateRow> rows;
-  rows.reserve(jobs.size());
-  for (const Job& job : jobs) rows.push_back(UpdateRow{job, details_of(job)});
-  std::size_t found = 0;
-  try {
-    impl_->write([&] {
-      found = 0;  // a retried savepoint starts over
-      for (const UpdateRow& row : rows)
-        if (impl_->bind_update(row)) ++found;
-    });
-  } catch (const SqliteError& e) {
-    impl_->fail("update " + std::to_string(jobs.size()) + " jobs", e);
-  }
-  return found;
+  return write_many({}, jobs);
 }
 
 std::optional<Job> JobStore::get(std::string_view id) const {
