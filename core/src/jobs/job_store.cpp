@@ -150,9 +150,11 @@ struct JobStore::Impl {
         "force_at_ms = ?6, attempts = ?7, resumed = ?8, stop_id = ?9, joined = ?10, "
         "outcome_code = ?11, outcome_message = ?12, outcome_forced = ?13, outcome_details = ?14 "
         "WHERE id = ?1");
+    // Through the time index (journal_schema.cpp): a job finished before the cutoff was created
+    // before it too.
     prune_chunk = Statement(w,
-                            "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE state = "
-                            "'finished' AND finished_ms < ?1 LIMIT " +
+                            "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE created_ms "
+                            "< ?1 AND state = 'finished' AND finished_ms < ?1 LIMIT " +
                                 std::to_string(kPruneChunk) + ")");
     incremental_vacuum = Statement(w, "PRAGMA incremental_vacuum");
     insert_batch = Statement(w,
@@ -549,6 +551,10 @@ JobPage JobStore::list(const JobFilter& filter) const {
       sql += " AND state IN (";
       for (std::size_t i = 0; i < states.size(); ++i) sql += (i > 0 ? ", " : "") + next();
       sql += ")";
+      // Only unfinished states: the literal term that lets SQLite use the partial index of
+      // unfinished jobs instead of scanning every finished one.
+      if (std::find(states.begin(), states.end(), to_string(JobState::finished)) == states.end())
+        sql += " AND state IN ('pending', 'running')";
     }
     if (!filter.type.empty()) sql += " AND type = " + next();
     if (filter.created_after) sql += " AND created_ms > " + next();

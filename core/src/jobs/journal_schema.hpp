@@ -1,6 +1,6 @@
 // The journal's schema, and the checks that a file is a journal this stopd may write.
 //
-//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "2", "opened" = …
+//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "3", "opened" = …
 //   jobs(…)            one row per job: every field of core::Job (see job_store.cpp)
 //   batches(…)         one row per batch: its plan, options, items and result (batch_store.cpp)
 //
@@ -14,7 +14,7 @@
 
 namespace stopd::core {
 
-inline constexpr int kJournalSchemaVersion = 2;  // 1: jobs; 2: + batches
+inline constexpr int kJournalSchemaVersion = 3;  // 1: jobs; 2: + batches; 3: leaner indexes
 inline constexpr int kJournalApplicationId = 0x73747064;
 
 // On the writing connection: refuses a file that is not a stopd journal or has a newer schema,
@@ -22,6 +22,10 @@ inline constexpr int kJournalApplicationId = 0x73747064;
 // and records the open (a write, so a read-only file fails now rather than at the first job).
 // Throws JournalError naming `file`.
 void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full);
+
+// The schema's steps as shipped, oldest first: step N makes a version N-1 journal version N. A
+// test builds an older journal from them.
+extern const char* const kJournalSchemaSteps[kJournalSchemaVersion];
 
 // The columns of a job row in the order read_job() (job_store.cpp) expects.
 extern const char* const kJobColumns;

@@ -13,6 +13,7 @@
 #include "job_id.hpp"
 #include "job_time.hpp"
 #include "jobs_test_support.hpp"
+#include "journal_schema.hpp"
 #include "stopd/sdk/outcome.hpp"
 
 namespace stopd::test {
@@ -123,7 +124,7 @@ TEST(JobStore, StoresTimesAsMillisecondsAndTheRequestAsJsonText) {
   EXPECT_EQ(sql_value(dir.journal(), "SELECT outcome_code || '/' || state FROM jobs"),
             "stopped/finished");
   EXPECT_EQ(sql_value(dir.journal(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
 }
 
 TEST(JobStore, UpdateChangesWhatMayChangeAndNothingElse) {
@@ -403,9 +404,9 @@ TEST(JobStore, RefusesAnotherApplicationsDatabase) {
 TEST(JobStore, RefusesAJournalOfANewerSchema) {
   TempDir dir;
   { JobStore store(dir.journal()); }
-  sql_value(dir.journal(), "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+  sql_value(dir.journal(), "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
   const std::string message = error_of([&] { JobStore store(dir.journal()); });
-  EXPECT_NE(message.find("newer stopd (schema version 3"), std::string::npos) << message;
+  EXPECT_NE(message.find("newer stopd (schema version 4"), std::string::npos) << message;
 }
 
 TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
@@ -421,9 +422,78 @@ TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
     JobStore store(dir.journal());
     EXPECT_TRUE(store.get("j-old").has_value());
   }
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
   EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM sqlite_schema WHERE name = 'batches'"),
             "1");
+}
+
+TEST(JobStore, UpgradesAVersion2JournalToLeanerIndexesAndKeepsItsJobs) {
+  TempDir dir;
+  {  // What a stopd of schema version 2 wrote, built from its own schema steps.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.journal().c_str(), &db), SQLITE_OK);
+    std::string script = "PRAGMA journal_mode = WAL; PRAGMA application_id = " +
+                         std::to_string(core::kJournalApplicationId) + ";";
+    script += core::kJournalSchemaSteps[0];
+    script += core::kJournalSchemaSteps[1];
+    script +=
+        "INSERT INTO meta (key, value) VALUES ('application', 'stopd-journal'), "
+        "('schema_version', '2');"
+        "INSERT INTO jobs (id, state, type, target, options, mode, grace_ms, dry_run, requester, "
+        "request_id, created_ms, finished_ms, deadline_ms, outcome_code, outcome_message) VALUES "
+        "('j-done', 'finished', 'local.process', '{\"pid\":1}', '{}', 'graceful', 10000, 0, "
+        "'alice', 'key-1', 1700000000000, 1700000000500, 1700000060000, 'stopped', 'gone'), "
+        "('j-open', 'running', 'local.process', '{\"pid\":2}', '{}', 'graceful', 10000, 0, "
+        "'alice', NULL, 1700000001000, NULL, 1700000061000, NULL, NULL);";
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, script.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_close(db);
+  }
+  const auto seq_of = [&](const std::string& id) {
+    return sql_value(dir.journal(), "SELECT seq FROM jobs WHERE id = '" + id + "'");
+  };
+  const std::string done_seq = seq_of("j-done");
+  const std::string open_seq = seq_of("j-open");
+  {
+    JobStore store(dir.journal());
+    const auto done = store.get("j-done");
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->state, JobState::finished);
+    EXPECT_EQ(done->request.target, nlohmann::json({{"pid", 1}}));
+    ASSERT_TRUE(done->outcome);
+    EXPECT_EQ(done->outcome->message, "gone");
+    const auto by_key = store.find_by_request_id("key-1");
+    ASSERT_TRUE(by_key);
+    EXPECT_EQ(by_key->id, "j-done");
+    const auto unfinished = store.unfinished();
+    ASSERT_EQ(unfinished.size(), 1u);
+    EXPECT_EQ(unfinished[0].id, "j-open");
+    JobFilter running;
+    running.states = {JobState::running};
+    const auto page = store.list(running);
+    ASSERT_EQ(page.jobs.size(), 1u);
+    EXPECT_EQ(page.jobs[0].id, "j-open");
+
+    // A request_id is still unique; jobs without one do not collide.
+    Job again = pending_job("j-again", 1'700'000'002'000);
+    again.request_id = "key-1";
+    EXPECT_THROW(store.insert(again), JournalError);
+    store.insert(pending_job("j-new-1", 1'700'000'003'000));
+    store.insert(pending_job("j-new-2", 1'700'000'004'000));
+
+    // The prune still finds finished jobs (now through the time index), and only those.
+    EXPECT_EQ(store.prune_finished_before(at_ms(1'800'000'000'000)), 1u);
+    EXPECT_FALSE(store.get("j-done"));
+    EXPECT_TRUE(store.get("j-open"));
+  }
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(seq_of("j-open"), open_seq);
+  EXPECT_NE(done_seq, open_seq);
+  EXPECT_EQ(sql_value(dir.journal(),
+                      "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE "
+                      "type = 'index' AND tbl_name = 'jobs' ORDER BY name)"),
+            "jobs_by_created jobs_by_request_id jobs_by_type jobs_unfinished "
+            "sqlite_autoindex_jobs_1");
 }
 
 TEST(JobStore, RefusesACorruptJournal) {
