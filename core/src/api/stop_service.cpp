@@ -75,8 +75,11 @@ core::Job StopService::wait_for_job(const core::Job& accepted, grpc::ServerConte
     give_up = deadline - wait_margin(remaining);
   }
   core::Job job = accepted;
-  // In slices, so a client that went away or a shutdown ends the wait within one slice.
-  while (!job.is_finished() && !waits_ended_.load() && !context.IsCancelled()) {
+  // In slices, so a client that went away or a shutdown ends the wait within one slice. Whether
+  // the client went away is asked only after a slice: on the synchronous server IsCancelled()
+  // polls the call's completion queue, which cost a quarter of a no-op Stop's handler.
+  for (bool first = true; !job.is_finished() && !waits_ended_.load(); first = false) {
+    if (!first && context.IsCancelled()) break;
     chrono::milliseconds slice = kWaitSlice;
     if (bounded) {
       const auto left =
