@@ -138,9 +138,11 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     if (!submission.request_id.empty())
       if (auto existing = by_request_id(submission.request_id)) return *existing;
 
-    // Journaled with its end (see JobSubmission::wait). Not with a request_id: the journal's
-    // unique index is what settles two submits with one key at once.
-    const bool deferred = submission.wait && submission.request_id.empty();
+    // Dispatched first, journaled once with its end if it ends at once (see JobSubmission::wait).
+    // Not with a request_id: the journal's unique index is what settles two submits with one key
+    // at once.
+    const bool deferred = submission.request_id.empty();
+    const bool caller_waits = submission.wait;
     const Job::Time now = job_clock_now();
     const Steady::time_point steady_now = Steady::now();
     const std::chrono::milliseconds budget =
@@ -176,6 +178,8 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
                          job.requester);
 
     dispatch(t, job.request, steady_now + budget);
+    // Not acknowledged before it is journaled: now, by this thread, with its end if it has one.
+    if (deferred && !caller_waits) return wait(job, std::chrono::milliseconds(0));
     // `t` may be gone already (ended and journaled): the job as the manager knows it now.
     if (!overlay(job))
       if (auto journaled = store.get(job.id)) job = std::move(*journaled);

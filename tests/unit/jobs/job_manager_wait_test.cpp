@@ -1,6 +1,6 @@
-// JobSubmission::wait: a job whose caller waits for its end (Stop with wait) is journaled with
-// that end in one write when it ends at once, is journaled alone when it runs longer, and is
-// never handed back by wait() before it is in the journal.
+// JobSubmission::wait: a job without a request_id is journaled with its end in one write when it
+// ends at once; one whose caller waits for its end (Stop with wait) is journaled alone when it
+// runs longer, and is never handed back by wait() before it is in the journal.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -53,8 +53,28 @@ TEST_F(WaitedJobTest, AJobThatEndsAtOnceIsJournaledWithItsEndInOneWrite) {
     ASSERT_TRUE(journaled);
     EXPECT_EQ(core::to_json(*journaled), core::to_json(done));
   }
-  // One write per job; a job submitted the ordinary way costs two (insert, then its end). A
-  // machine that stalls the test for kStartDelay between submit and wait adds one here or there.
+  // One write per job; a job with a request_id costs two (insert, then its end). A machine that
+  // stalls the test for kStartDelay between submit and wait adds one here or there.
+  EXPECT_LE(writes.load(), kJobs + kJobs / 4);
+  EXPECT_EQ(manager->in_flight(), 0u);
+}
+
+TEST_F(WaitedJobTest, WithoutWaitAJobThatEndsAtOnceIsJournaledWithItsEndBeforeSubmitReturns) {
+  registry.add(std::make_shared<AsyncProvider>(
+                   "t.instant",
+                   [](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext> context) {
+                     context->complete(stopped("at once"));
+                   }),
+               {});
+  start_counting_writes();
+  constexpr int kJobs = 20;
+  for (int i = 0; i < kJobs; ++i) {
+    const Job accepted = manager->submit(submission("n" + std::to_string(i), 10, "t.instant"));
+    ASSERT_TRUE(accepted.is_finished());
+    const auto journaled = store->get(accepted.id);
+    ASSERT_TRUE(journaled);
+    EXPECT_EQ(core::to_json(*journaled), core::to_json(accepted));
+  }
   EXPECT_LE(writes.load(), kJobs + kJobs / 4);
   EXPECT_EQ(manager->in_flight(), 0u);
 }

@@ -31,11 +31,12 @@ struct JobSubmission {
   std::optional<std::chrono::milliseconds> deadline;  // from now; nullopt: the dispatcher's default
   std::string requester;
   std::string request_id;  // idempotency key; empty: none
-  // The caller waits for the job's end before it tells anyone the id (Stop with wait). Without a
-  // request_id, the job then goes to the dispatcher at once and is journaled together with its
-  // end when it ends within a few milliseconds (one durable write instead of two), or alone
-  // that much after acceptance when it takes longer, so a crash after that resumes it. The
-  // caller must not acknowledge it before wait() returned it finished.
+  // A job without a request_id goes to the dispatcher first and is journaled once, together
+  // with its end when that comes at once (one durable write instead of two). Without `wait`,
+  // submit() journals it before it returns. With `wait` (Stop with wait), the caller waits for
+  // the end next, before it tells anyone the id: the job is journaled with its end when it ends
+  // within a few milliseconds, or alone that much after acceptance when it takes longer, so a
+  // crash after that resumes it; the caller must not acknowledge it before wait() returned it.
   bool wait = false;
 };
 
@@ -57,9 +58,9 @@ class JobManager {
   JobManager& operator=(const JobManager&) = delete;
 
   // Validates (sdk::StopError invalid_argument, nothing journaled; also for a deadline <= 0),
-  // journals the job durably (but see JobSubmission::wait), then hands it to the dispatcher and
-  // returns it as accepted
-  // (pending, or running if the provider started it at once). A request_id seen before returns
+  // hands the job to the dispatcher and journals it durably (with a request_id before the
+  // dispatcher gets it; see JobSubmission::wait), and returns it as accepted (pending, running,
+  // or finished if it ended at once and that is journaled). A request_id seen before returns
   // the existing job instead (whatever its state). Throws sdk::StopError(unavailable) while
   // draining ("stopd is shutting down") or when the journal write fails ("journal: …").
   Job submit(JobSubmission submission);
