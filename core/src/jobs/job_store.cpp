@@ -12,6 +12,7 @@
 #include "journal_schema.hpp"
 #include "sqlite.hpp"
 #include "stopd/sdk/outcome.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace stopd::core {
 namespace {
@@ -82,6 +83,11 @@ struct JobStore::Impl {
     } catch (const SqliteError& e) {
       fail("cannot prepare its statements", e);
     }
+    try {
+      checkpointer = std::make_unique<WalCheckpointer>(name, options.sync_full, *writer);
+    } catch (const SqliteError& e) {
+      fail("cannot open its checkpoint connection", e);
+    }
   }
 
   const fs::path file;
@@ -108,6 +114,9 @@ struct JobStore::Impl {
   mutable Statement get_job, by_request_id, unfinished_jobs, created_of;
   mutable Statement get_batch, batch_by_request_id, unfinished_batches, recent_batches;
   mutable std::map<std::string, Statement, std::less<>> list_statements;
+
+  // Last: gone (its thread stopped, its hook removed) before the connections close.
+  std::unique_ptr<WalCheckpointer> checkpointer;
 
   static const fs::path& checked_directory(const fs::path& file) {
     const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");

@@ -1,0 +1,68 @@
+#include "wal_checkpointer.hpp"
+
+namespace stopd::core {
+namespace {
+
+// A checkpoint that cannot finish (a reader still uses old frames) is not retried on every
+// commit: at most this often.
+constexpr std::chrono::milliseconds kMinInterval{50};
+
+}  // namespace
+
+WalCheckpointer::WalCheckpointer(const std::string& file, bool sync_full,
+                                 sqlite::Connection& writer)
+    : writer_(writer), connection_(file, SQLITE_OPEN_READWRITE) {
+  connection_.exec("PRAGMA busy_timeout = 5000");
+  connection_.exec(sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  thread_ = std::thread([this] { run(); });
+  sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  // No commit may call into this object any more: the writer is idle while its owner is
+  // destroyed, and SQLite checkpoints once more when the last connection closes.
+  sqlite3_wal_hook(writer_.handle(), nullptr, nullptr);
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wanted_cv_.notify_one();
+  thread_.join();
+}
+
+unsigned long WalCheckpointer::completed() const {
+  std::lock_guard lock(mutex_);
+  return completed_;
+}
+
+int WalCheckpointer::on_commit(void* self, sqlite3*, const char*, int wal_pages) {
+  if (wal_pages < kThresholdPages) return SQLITE_OK;
+  auto& checkpointer = *static_cast<WalCheckpointer*>(self);
+  {
+    std::lock_guard lock(checkpointer.mutex_);
+    if (checkpointer.wanted_) return SQLITE_OK;
+    checkpointer.wanted_ = true;
+  }
+  checkpointer.wanted_cv_.notify_one();
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wanted_cv_.wait(lock, [&] { return wanted_ || stopping_; });
+    if (stopping_) return;
+    lock.unlock();
+    // Passive: copies what no reader still needs, never waits for the writer. An error (busy,
+    // I/O) leaves the frames in the WAL, where they are as durable; the next commit asks again.
+    const int rc = sqlite3_wal_checkpoint_v2(connection_.handle(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+    if (rc == SQLITE_OK) ++completed_;
+    wanted_ = false;
+    wanted_cv_.wait_for(lock, kMinInterval, [&] { return stopping_; });
+    if (stopping_) return;
+  }
+}
+
+}  // namespace stopd::core

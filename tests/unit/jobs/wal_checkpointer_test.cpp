@@ -1,0 +1,64 @@
+// WalCheckpointer: the journal's WAL is copied back into the database file by a thread of its
+// own once the WAL passes the threshold.
+#include "wal_checkpointer.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "jobs_test_support.hpp"
+#include "stopd/core/job_store.hpp"
+
+namespace stopd::test {
+namespace {
+
+using core::WalCheckpointer;
+using namespace std::chrono_literals;
+
+std::uintmax_t size_of(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  return ec ? 0 : size;
+}
+
+// A small row per commit: each commit adds one page to the WAL (two when a leaf splits).
+void write_pages(core::sqlite::Connection& db, int commits) {
+  for (int i = 0; i < commits; ++i) db.exec("INSERT INTO t (v) VALUES (randomblob(100))");
+}
+
+TEST(WalCheckpointer, CheckpointsOnItsOwnThreadOnceTheWalPassesTheThreshold) {
+  TempDir dir;
+  const std::string file = dir.journal().string();
+  core::sqlite::Connection writer(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  writer.exec("PRAGMA journal_mode = WAL");
+  writer.exec("CREATE TABLE t (v BLOB)");
+  WalCheckpointer checkpointer(file, false, writer);
+  const auto db_before = size_of(file);
+
+  write_pages(writer, WalCheckpointer::kThresholdPages * 2 / 5);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(checkpointer.completed(), 0u) << "below the threshold";
+  EXPECT_EQ(size_of(file), db_before);
+
+  write_pages(writer, WalCheckpointer::kThresholdPages);
+  ASSERT_TRUE(eventually([&] { return checkpointer.completed() >= 1; }));
+  // The rows are in the database file now, not only in the WAL.
+  EXPECT_GT(size_of(file), db_before + 1000u * 100u);
+}
+
+TEST(WalCheckpointer, TheJournalIsCheckpointedWhileItIsOpen) {
+  TempDir dir;
+  core::JobStore store(dir.journal());
+  const auto db_before = size_of(dir.journal());
+  // Enough single-job commits to pass the threshold several times over.
+  for (int i = 0; i < 1500; ++i)
+    store.insert(pending_job("j-" + std::to_string(i), 1'700'000'000'000 + i));
+  EXPECT_TRUE(eventually([&] { return size_of(dir.journal()) > db_before; }));
+  for (int i = 0; i < 1500; i += 250) EXPECT_TRUE(store.get("j-" + std::to_string(i)));
+}
+
+}  // namespace
+}  // namespace stopd::test
