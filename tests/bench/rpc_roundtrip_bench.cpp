@@ -1,7 +1,7 @@
 // The daemon's round trip: Stop(wait) through a real `stopd` over its unix socket with a no-op
 // provider, against a bare gRPC echo service served the same way (its own process, unix socket,
-// synchronous server) and called by the same client code, in the same run. Reports p50/p99 at
-// concurrency 1 (the calls interleaved, so noise hits them alike) and throughput at
+// synchronous server) and called by the same client code, in the same run. Reports p50, p99 and
+// p99.9 at concurrency 1 (the calls interleaved, so noise hits them alike) and throughput at
 // concurrency 64, a Stop without wait (answered once the job is journaled as accepted), the
 // daemon's floor (its cheapest call, refused at once, against the echo refusing the same way) and
 // the journal's write time from the daemon's own metrics. Target: Stop p50 ≤ 1.3× echo p50,
@@ -103,6 +103,7 @@ int free_port() {
 struct Latency {
   double p50_us = 0;
   double p99_us = 0;
+  double p999_us = 0;
 };
 
 // Calls each of `calls` `count` times, interleaved (a, b, c, a, b, c…), so a noisy neighbour
@@ -122,7 +123,8 @@ std::vector<Latency> interleaved_latencies(
   }
   std::vector<Latency> out;
   for (auto& each : samples)
-    out.push_back({stopd::bench::percentile(each, 50), stopd::bench::percentile(each, 99)});
+    out.push_back({stopd::bench::percentile(each, 50), stopd::bench::percentile(each, 99),
+                   stopd::bench::percentile(each, 99.9)});
   return out;
 }
 
@@ -308,7 +310,7 @@ int main(int argc, char** argv) {
   const double loaded_write_us = mean_us(sum_after - sum_serial, loaded_writes);
   const auto row = [](const Latency& l) {
     std::ostringstream out;
-    out << "p50 " << l.p50_us << " us, p99 " << l.p99_us << " us";
+    out << "p50 " << l.p50_us << " us, p99 " << l.p99_us << " us, p99.9 " << l.p999_us << " us";
     return out.str();
   };
   std::cout << "calls=" << calls
