@@ -4,6 +4,7 @@
 
 #include "job_time.hpp"
 #include "stopd/core/job_store.hpp"
+#include "stopd/core/logging.hpp"
 
 namespace stopd::core {
 namespace {
@@ -215,7 +216,12 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
                        "); run that stopd or point journal.file elsewhere");
     if (number < 1) refuse(file, "not a stopd journal (schema version " + version + ")");
     if (number < 2) migrate(db, kSchemaV2, 2);  // a stopd without batches: add them
-    if (number < 3) migrate(db, kSchemaV3, 3);  // the jobs' indexes of version 2: fewer now
+    if (number < 3) {                           // the jobs' indexes of version 2: fewer now
+      // Rebuilds the jobs table: seconds for a journal of a million jobs.
+      host_logger()->info("journal {}: upgrading schema {} to 3 ({} jobs)", file, number,
+                          db.integer_query("SELECT count(*) FROM jobs"));
+      migrate(db, kSchemaV3, 3);
+    }
 
     // A write now: a read-only file or file system fails here, not at the first accepted job.
     sqlite::Statement opened(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened', ?1)");

@@ -1,5 +1,7 @@
 #include "wal_checkpointer.hpp"
 
+#include "stopd/core/logging.hpp"
+
 namespace stopd::core {
 namespace {
 
@@ -11,7 +13,7 @@ constexpr std::chrono::milliseconds kMinInterval{50};
 
 WalCheckpointer::WalCheckpointer(const std::string& file, bool sync_full,
                                  sqlite::Connection& writer)
-    : writer_(writer), connection_(file, SQLITE_OPEN_READWRITE) {
+    : file_(file), writer_(writer), connection_(file, SQLITE_OPEN_READWRITE) {
   connection_.exec("PRAGMA busy_timeout = 5000");
   connection_.exec(sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   thread_ = std::thread([this] { run(); });
@@ -48,6 +50,7 @@ int WalCheckpointer::on_commit(void* self, sqlite3*, const char*, int wal_pages)
 }
 
 void WalCheckpointer::run() {
+  bool failing = false;
   std::unique_lock lock(mutex_);
   for (;;) {
     wanted_cv_.wait(lock, [&] { return wanted_ || stopping_; });
@@ -57,6 +60,14 @@ void WalCheckpointer::run() {
     // I/O) leaves the frames in the WAL, where they are as durable; the next commit asks again.
     const int rc = sqlite3_wal_checkpoint_v2(connection_.handle(), nullptr,
                                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+      if (failing) host_logger()->info("journal {}: checkpoints work again", file_);
+      failing = false;
+    } else if (rc != SQLITE_BUSY && !failing) {  // once per run of failures: the WAL grows
+      failing = true;
+      host_logger()->warn("journal {}: checkpoint failed ({}); the WAL grows until one succeeds",
+                          file_, sqlite3_errstr(rc));
+    }
     lock.lock();
     if (rc == SQLITE_OK) ++completed_;
     wanted_ = false;

@@ -38,6 +38,7 @@ class WalCheckpointer {
   static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
   void run();
 
+  const std::string file_;
   sqlite::Connection& writer_;
   sqlite::Connection connection_;
   mutable std::mutex mutex_;
