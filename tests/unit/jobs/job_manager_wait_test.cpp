@@ -17,7 +17,15 @@ using namespace std::chrono_literals;
 
 class WaitedJobTest : public ManagerTest {
  protected:
-  void start_counting_writes() {
+  // "t.instant" completes inside start(), i.e. inside submit(): the end is known before anything
+  // is written.
+  void start_counting_writes_with_an_instant_provider() {
+    registry.add(std::make_shared<AsyncProvider>(
+                     "t.instant",
+                     [](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext> context) {
+                       context->complete(stopped("at once"));
+                     }),
+                 {});
     core::JournalOptions journal;
     journal.on_write = [this](std::chrono::nanoseconds) { writes.fetch_add(1); };
     start(fast_options(), {}, std::move(journal));
@@ -33,14 +41,7 @@ class WaitedJobTest : public ManagerTest {
 };
 
 TEST_F(WaitedJobTest, AJobThatEndsAtOnceIsJournaledWithItsEndInOneWrite) {
-  // Completes inside start(), i.e. inside submit(): the end is known before anything is written.
-  registry.add(std::make_shared<AsyncProvider>(
-                   "t.instant",
-                   [](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext> context) {
-                     context->complete(stopped("at once"));
-                   }),
-               {});
-  start_counting_writes();
+  start_counting_writes_with_an_instant_provider();
   constexpr int kJobs = 20;
   for (int i = 0; i < kJobs; ++i) {
     const Job accepted = manager->submit(waited("r" + std::to_string(i), "t.instant"));
@@ -60,13 +61,7 @@ TEST_F(WaitedJobTest, AJobThatEndsAtOnceIsJournaledWithItsEndInOneWrite) {
 }
 
 TEST_F(WaitedJobTest, WithoutWaitAJobThatEndsAtOnceIsJournaledWithItsEndBeforeSubmitReturns) {
-  registry.add(std::make_shared<AsyncProvider>(
-                   "t.instant",
-                   [](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext> context) {
-                     context->complete(stopped("at once"));
-                   }),
-               {});
-  start_counting_writes();
+  start_counting_writes_with_an_instant_provider();
   constexpr int kJobs = 20;
   for (int i = 0; i < kJobs; ++i) {
     const Job accepted = manager->submit(submission("n" + std::to_string(i), 10, "t.instant"));
