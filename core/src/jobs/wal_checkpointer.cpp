@@ -37,9 +37,18 @@ unsigned long WalCheckpointer::completed() const {
   return completed_;
 }
 
-int WalCheckpointer::on_commit(void* self, sqlite3*, const char*, int wal_pages) {
-  if (wal_pages < kThresholdPages) return SQLITE_OK;
+unsigned long WalCheckpointer::caught_up() const {
+  return caught_up_.load();
+}
+
+int WalCheckpointer::on_commit(void* self, sqlite3* db, const char*, int wal_pages) {
   auto& checkpointer = *static_cast<WalCheckpointer*>(self);
+  const int copied = checkpointer.copied_.load(std::memory_order_acquire);
+  if ((copied != kNone && wal_pages - copied <= kCatchUpPages) || wal_pages >= kLimitPages) {
+    checkpointer.catch_up(db);
+    return SQLITE_OK;
+  }
+  if (wal_pages < kThresholdPages) return SQLITE_OK;
   {
     std::lock_guard lock(checkpointer.mutex_);
     if (checkpointer.wanted_) return SQLITE_OK;
@@ -47,6 +56,18 @@ int WalCheckpointer::on_commit(void* self, sqlite3*, const char*, int wal_pages)
   }
   checkpointer.wanted_cv_.notify_one();
   return SQLITE_OK;
+}
+
+void WalCheckpointer::catch_up(sqlite3* db) {
+  int frames = 0;
+  int copied = 0;
+  // Passive: if the background pass still runs this is busy at once, and the next commit tries.
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+  if (rc == SQLITE_OK && copied == frames) {
+    copied_.store(kNone, std::memory_order_release);
+    caught_up_.fetch_add(1);
+  }
 }
 
 void WalCheckpointer::run() {
@@ -58,9 +79,14 @@ void WalCheckpointer::run() {
     lock.unlock();
     // Passive: copies what no reader still needs, never waits for the writer. An error (busy,
     // I/O) leaves the frames in the WAL, where they are as durable; the next commit asks again.
+    int frames = 0;
+    int copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(connection_.handle(), nullptr,
-                                             SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+                                             SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
     if (rc == SQLITE_OK) {
+      // `frames` is the WAL as this pass began; commits went on meanwhile. One of them copies
+      // the rest once it is small (see the header).
+      copied_.store(copied, std::memory_order_release);
       if (failing) host_logger()->info("journal {}: checkpoints work again", file_);
       failing = false;
     } else if (rc != SQLITE_BUSY && !failing) {  // once per run of failures: the WAL grows

@@ -1,5 +1,5 @@
 // WalCheckpointer: the journal's WAL is copied back into the database file by a thread of its
-// own once the WAL passes the threshold.
+// own once the WAL passes the threshold, and started over by the writer once that is done.
 #include "wal_checkpointer.hpp"
 
 #include <gtest/gtest.h>
@@ -29,12 +29,20 @@ void write_pages(core::sqlite::Connection& db, int commits) {
   for (int i = 0; i < commits; ++i) db.exec("INSERT INTO t (v) VALUES (randomblob(100))");
 }
 
+// A journal's writing connection, as JobStore sets it up, with one table of blobs.
+struct WalWriter : core::sqlite::Connection {
+  explicit WalWriter(const std::string& file)
+      : Connection(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA synchronous = NORMAL");
+    exec("CREATE TABLE t (v BLOB)");
+  }
+};
+
 TEST(WalCheckpointer, CheckpointsOnItsOwnThreadOnceTheWalPassesTheThreshold) {
   TempDir dir;
   const std::string file = dir.journal().string();
-  core::sqlite::Connection writer(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  writer.exec("PRAGMA journal_mode = WAL");
-  writer.exec("CREATE TABLE t (v BLOB)");
+  WalWriter writer(file);
   WalCheckpointer checkpointer(file, false, writer);
   const auto db_before = size_of(file);
 
@@ -47,6 +55,37 @@ TEST(WalCheckpointer, CheckpointsOnItsOwnThreadOnceTheWalPassesTheThreshold) {
   ASSERT_TRUE(eventually([&] { return checkpointer.completed() >= 1; }));
   // The rows are in the database file now, not only in the WAL.
   EXPECT_GT(size_of(file), db_before + 1000u * 100u);
+}
+
+// After a background pass, the commit that finds the rest of the WAL small copies it, so the next
+// write starts the WAL over instead of appending to it.
+TEST(WalCheckpointer, ACommitCopiesWhatThePassLeftAndTheWalStartsOver) {
+  TempDir dir;
+  const std::string file = dir.journal().string();
+  WalWriter writer(file);
+  WalCheckpointer checkpointer(file, false, writer);
+  write_pages(writer, WalCheckpointer::kThresholdPages + 10);
+  ASSERT_TRUE(eventually([&] { return checkpointer.completed() >= 1; }));
+  write_pages(writer, 1);
+  EXPECT_GE(checkpointer.caught_up(), 1u);
+
+  const auto wal = size_of(file + "-wal");
+  write_pages(writer, WalCheckpointer::kThresholdPages / 2);
+  EXPECT_EQ(size_of(file + "-wal"), wal) << "the WAL grew: it was not started over";
+}
+
+// Commits back to back, faster than a background pass copies: the WAL still stops growing.
+TEST(WalCheckpointer, TheWalStaysBoundedUnderCommitsBackToBack) {
+  TempDir dir;
+  const std::string file = dir.journal().string();
+  WalWriter writer(file);
+  WalCheckpointer checkpointer(file, false, writer);
+  write_pages(writer, 2 * WalCheckpointer::kLimitPages);
+  // A frame is a page and its 24-byte header; a leaf split can add a page to a commit.
+  const std::uintmax_t bound =
+      std::uintmax_t{WalCheckpointer::kLimitPages + WalCheckpointer::kThresholdPages} * (4096 + 24);
+  EXPECT_LE(size_of(file + "-wal"), bound);
+  EXPECT_GE(checkpointer.caught_up(), 1u);
 }
 
 TEST(WalCheckpointer, TheJournalIsCheckpointedWhileItIsOpen) {
