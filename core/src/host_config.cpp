@@ -67,6 +67,12 @@ const char* const kSchemaText = R"json({
           "pattern": "^(\\[[0-9A-Fa-f:.]+\\]|[^\\s\\[\\]:/]+):[0-9]{1,5}$"
         },
         "insecure": {"type": "boolean"},
+        "max_threads": {
+          "description": "threads serving calls at once (a Stop that waits and each open watch hold one); calls beyond it get RESOURCE_EXHAUSTED",
+          "type": "integer",
+          "minimum": 8,
+          "maximum": 65536
+        },
         "tls": {
           "type": "object",
           "additionalProperties": false,

@@ -5,7 +5,8 @@
 // concurrency 64, a Stop without wait (answered once the job is journaled as accepted), the
 // daemon's floor (its cheapest call, refused at once, against the echo refusing the same way) and
 // the journal's write time from the daemon's own metrics. Target: Stop p50 ≤ 1.3× echo p50,
-// journal on.
+// journal on. One more echo has gRPC's health service (a callback-API service) beside it: what a
+// single callback method costs every synchronous call of a server (core/src/api/job_watch.hpp).
 //
 //   stopd_bench_rpc [--calls 2000] [--concurrency 64] [--seconds 5] [--sync full|normal]
 #include <grpcpp/grpcpp.h>
@@ -50,8 +51,10 @@ class EchoService final : public stopd::bench::Echo::Service {
   }
 };
 
-[[noreturn]] void serve_echo(const std::string& socket) {
+// `with_callback_method`: gRPC's default health service beside it, which uses the callback API.
+[[noreturn]] void serve_echo(const std::string& socket, bool with_callback_method) {
   EchoService service;
+  grpc::EnableDefaultHealthCheckService(with_callback_method);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
@@ -196,7 +199,9 @@ std::pair<double, double> journal_writes(int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::string(argv[1]) == "--serve-echo") serve_echo(argv[2]);
+  if (argc == 3 && std::string(argv[1]) == "--serve-echo") serve_echo(argv[2], false);
+  if (argc == 3 && std::string(argv[1]) == "--serve-echo-with-callback-method")
+    serve_echo(argv[2], true);
   const auto calls = static_cast<std::size_t>(std::stoul(arg(argc, argv, "--calls", "2000")));
   const auto concurrency =
       static_cast<std::size_t>(std::stoul(arg(argc, argv, "--concurrency", "64")));
@@ -214,14 +219,20 @@ int main(int argc, char** argv) {
   auto echo_channel =
       grpc::CreateChannel("unix:" + echo_socket, grpc::InsecureChannelCredentials());
   auto echo_stub = stopd::bench::Echo::NewStub(echo_channel);
-  const auto echo_call = [&](std::size_t i) {
+  const auto echo_call_to = [&](stopd::bench::Echo::Stub& stub, std::size_t i) {
     grpc::ClientContext context;
     stopd::bench::EchoMessage request;
     stopd::bench::EchoMessage reply;
     request.set_payload("resource-" + std::to_string(i));
-    if (!echo_stub->Call(&context, request, &reply).ok())
-      throw std::runtime_error("echo call failed");
+    if (!stub.Call(&context, request, &reply).ok()) throw std::runtime_error("echo call failed");
   };
+  const auto echo_call = [&](std::size_t i) { echo_call_to(*echo_stub, i); };
+  const std::string mixed_echo_socket = (dir / "echo-with-callback-method.sock").string();
+  const pid_t mixed_echo = spawn({self, "--serve-echo-with-callback-method", mixed_echo_socket});
+  wait_for_socket(mixed_echo_socket);
+  auto mixed_echo_stub = stopd::bench::Echo::NewStub(
+      grpc::CreateChannel("unix:" + mixed_echo_socket, grpc::InsecureChannelCredentials()));
+  const auto mixed_echo_call = [&](std::size_t i) { echo_call_to(*mixed_echo_stub, i); };
   const auto echo_refused_call = [&](std::size_t) {
     grpc::ClientContext context;
     stopd::bench::EchoMessage request;
@@ -234,6 +245,7 @@ int main(int argc, char** argv) {
   if (!wait_until_serving([&] {
         try {
           echo_call(0);
+          mixed_echo_call(0);
           return true;
         } catch (...) {
           return false;
@@ -282,6 +294,7 @@ int main(int argc, char** argv) {
     std::cerr << "stopd did not come up (config " << (dir / "stopd.json") << ")\n";
     stop_process(daemon);
     stop_process(echo);
+    stop_process(mixed_echo);
     return 1;
   }
   // The daemon's cheapest call, refused before any work: its gRPC server, auth and error path.
@@ -294,13 +307,14 @@ int main(int argc, char** argv) {
   };
   const auto [sum_before, count_before] = journal_writes(metrics_port);
   const std::vector<Latency> latency = interleaved_latencies(
-      {echo_call, stop_call, floor_call, echo_refused_call, accept_call}, calls);
+      {echo_call, stop_call, floor_call, echo_refused_call, accept_call, mixed_echo_call}, calls);
   const auto [sum_serial, count_serial] = journal_writes(metrics_port);
   const double echo_throughput = throughput(echo_call, concurrency, seconds);
   const double stop_throughput = throughput(stop_call, concurrency, seconds);
   const auto [sum_after, count_after] = journal_writes(metrics_port);
   stop_process(daemon);
   stop_process(echo);
+  stop_process(mixed_echo);
   fs::remove_all(dir);
 
   const auto mean_us = [](double sum, double count) { return count > 0 ? sum / count * 1e6 : 0; };
@@ -325,9 +339,12 @@ int main(int argc, char** argv) {
             << "stopd floor: " << row(latency[2])
             << " (GetJob refused at once: gRPC server, auth, error path)\n"
             << "echo refused: " << row(latency[3]) << " (the same refusal from the echo)\n"
+            << "echo + callback method: " << row(latency[5])
+            << " (the echo with gRPC's callback-API health service beside it)\n"
             << "ratio p50 Stop(wait)/echo: " << latency[1].p50_us / latency[0].p50_us
             << " (target <= 1.3); Stop without wait/echo: " << latency[4].p50_us / latency[0].p50_us
-            << "; floor/echo refused: " << latency[2].p50_us / latency[3].p50_us << "\n"
+            << "; floor/echo refused: " << latency[2].p50_us / latency[3].p50_us
+            << "; echo + callback method/echo: " << latency[5].p50_us / latency[0].p50_us << "\n"
             << "journal at concurrency 1: " << serial_writes << " writes for " << 2 * (calls + 100)
             << " Stops (half of them with wait), mean " << serial_write_us << " us each\n"
             << "journal at concurrency " << concurrency << ": " << loaded_writes

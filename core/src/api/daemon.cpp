@@ -7,6 +7,7 @@
 
 #include "batch_service.hpp"
 #include "grpc_server.hpp"
+#include "health_service.hpp"
 #include "stop_service.hpp"
 #include "stopd/core/auth.hpp"
 #include "stopd/core/batch_manager.hpp"
@@ -45,6 +46,7 @@ struct Daemon::Impl {
   std::unique_ptr<BatchManager> batches;
   std::unique_ptr<api::StopService> service;
   std::unique_ptr<api::BatchService> batch_service;
+  std::unique_ptr<api::HealthService> health;
   std::unique_ptr<grpc::Server> server;
   std::optional<int> tcp_port;
   std::size_t resumed = 0;
@@ -110,11 +112,13 @@ void Daemon::Impl::start(const DaemonOptions& options) {
 
   service = std::make_unique<api::StopService>(*jobs, *host, *authenticator);
   batch_service = std::make_unique<api::BatchService>(*batches, *authenticator);
-  api::RunningServer running = api::start_server(config.listen, std::move(credentials),
-                                                 {service.get(), batch_service.get()});
+  health = std::make_unique<api::HealthService>(std::vector<std::string>{
+      v1::StopService::service_full_name(), v1::BatchService::service_full_name()});
+  api::RunningServer running = api::start_server(
+      config.listen, std::move(credentials), {service.get(), batch_service.get(), health.get()});
   server = std::move(running.server);
   tcp_port = running.tcp_port;
-  api::set_serving(*server, true);
+  health->set_serving(true);
   if (tcp_port)
     logger->info("serving unix={} tcp={} port={} types={}", config.listen.unix_socket.string(),
                  *config.listen.tcp, *tcp_port, host->registry().names());
@@ -125,7 +129,7 @@ void Daemon::Impl::start(const DaemonOptions& options) {
 
 std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   const auto logger = host_logger();
-  if (server) api::set_serving(*server, false);
+  if (health) health->set_serving(false);
   if (service) service->stop_accepting();
   if (batch_service) batch_service->stop_accepting();
   if (batches) batches->stop_accepting();  // starts no more items: the rest wait for the next start
@@ -137,6 +141,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   }
   if (service) service->end_waits();
   if (batch_service) batch_service->end_waits();
+  if (health) health->end_watches();
   if (server) {
     server->Shutdown(std::chrono::system_clock::now() + kServerShutdownGrace);
     server->Wait();
@@ -147,6 +152,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
     if (::lstat(config.listen.unix_socket.c_str(), &info) == 0 && S_ISSOCK(info.st_mode))
       ::unlink(config.listen.unix_socket.c_str());
   }
+  health.reset();
   batch_service.reset();
   service.reset();
   batches.reset();  // before the jobs its items are: unfinished batches stay so in the journal

@@ -1,7 +1,7 @@
 #include "grpc_server.hpp"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <sys/stat.h>
@@ -13,7 +13,6 @@
 
 #include "stopd/core/daemon.hpp"
 #include "stopd/core/logging.hpp"
-#include "stopd/v1/stopd.grpc.pb.h"
 #include "unix_socket.hpp"
 
 namespace stopd::api {
@@ -71,11 +70,15 @@ RunningServer start_server(const core::ListenConfig& listen,
   // connection made between its bind and its start without an answer for seconds.
   const StagedSocket staged = stage_unix_socket(listen.unix_socket);
 
-  grpc::EnableDefaultHealthCheckService(true);
+  // The health service is one of `services` (health_service.hpp says why not gRPC's own).
+  grpc::EnableDefaultHealthCheckService(false);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  grpc::ResourceQuota quota("stopd");
+  quota.SetMaxThreads(listen.max_threads);
+  builder.SetResourceQuota(quota);
   const std::string unix_address = "unix:" + staged.bind_path.string();
   builder.AddListeningPort(unix_address, grpc::InsecureServerCredentials());
   int tcp_port = 0;
@@ -106,16 +109,7 @@ RunningServer start_server(const core::ListenConfig& listen,
     if (staged.bind_path != listen.unix_socket) ::unlink(staged.bind_path.c_str());
     throw;
   }
-  set_serving(*running.server, false);
   return running;
-}
-
-void set_serving(grpc::Server& server, bool serving) {
-  grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
-  if (health == nullptr) return;
-  health->SetServingStatus(serving);
-  health->SetServingStatus(v1::StopService::service_full_name(), serving);
-  health->SetServingStatus(v1::BatchService::service_full_name(), serving);
 }
 
 }  // namespace stopd::api

@@ -1,6 +1,6 @@
 // The gRPC server of the daemon: the unix socket (always) and TCP with TLS (optional), the
-// StopService and BatchService, the standard health service and server reflection, and a cap on
-// message sizes.
+// services it is given (StopService, BatchService, the standard health service), server
+// reflection, and a cap on message sizes.
 #pragma once
 
 #include <grpcpp/security/server_credentials.h>
@@ -30,13 +30,10 @@ struct RunningServer {
 };
 
 // Binds and starts serving `services` (the unix socket gets listen.socket_mode; it is created
-// with no permissions for others, so it is never reachable more widely than configured).
-// Health starts NOT_SERVING; the caller sets SERVING when it is ready. Throws core::StartupError.
+// with no permissions for others, so it is never reachable more widely than configured), the
+// health service among them. Throws core::StartupError.
 RunningServer start_server(const core::ListenConfig& listen,
                            std::shared_ptr<grpc::ServerCredentials> tcp_credentials,
                            const std::vector<grpc::Service*>& services);
-
-// Health of every service ("", stopd.v1.StopService and stopd.v1.BatchService).
-void set_serving(grpc::Server& server, bool serving);
 
 }  // namespace stopd::api

@@ -188,16 +188,16 @@ grpc::Status StopService::ListJobs(grpc::ServerContext* context, const v1::ListJ
       });
 }
 
-grpc::ServerWriteReactor<v1::JobEvent>* StopService::WatchJob(grpc::CallbackServerContext* context,
-                                                              const v1::WatchJobRequest* request) {
-  if (!accepting_.load()) return new RefusedWatch(shutting_down_status());
+grpc::Status StopService::WatchJob(grpc::ServerContext* context, const v1::WatchJobRequest* request,
+                                   grpc::ServerWriter<v1::JobEvent>* writer) {
+  if (!accepting_.load()) return shutting_down_status();
   try {
     const core::Principal principal = authenticate(authenticator_, *context);
     visible_job(principal, request->id());
   } catch (...) {
-    return new RefusedWatch(refusal("WatchJob", *context));
+    return refusal("WatchJob", *context);
   }
-  return JobWatch::start(jobs_, request->id(), watches_);
+  return stream_job_events(jobs_, request->id(), watches_, *context, *writer);
 }
 
 grpc::Status StopService::CancelJob(grpc::ServerContext* context,

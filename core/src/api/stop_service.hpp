@@ -18,12 +18,9 @@
 
 namespace stopd::api {
 
-using StopServiceBase = v1::StopService::WithCallbackMethod_WatchJob<v1::StopService::Service>;
-
-class StopService final : public StopServiceBase {
+// Every method synchronous, WatchJob too: see job_watch.hpp for why.
+class StopService final : public v1::StopService::Service {
  public:
-  using StopServiceBase::WatchJob;  // the synchronous overload stays disabled (it aborts)
-
   StopService(core::JobManager& jobs, const core::Host& host,
               const core::Authenticator& authenticator);
   ~StopService() override;
@@ -40,8 +37,8 @@ class StopService final : public StopServiceBase {
                       v1::Job* response) override;
   grpc::Status ListJobs(grpc::ServerContext* context, const v1::ListJobsRequest* request,
                         v1::ListJobsResponse* response) override;
-  grpc::ServerWriteReactor<v1::JobEvent>* WatchJob(grpc::CallbackServerContext* context,
-                                                   const v1::WatchJobRequest* request) override;
+  grpc::Status WatchJob(grpc::ServerContext* context, const v1::WatchJobRequest* request,
+                        grpc::ServerWriter<v1::JobEvent>* writer) override;
   grpc::Status CancelJob(grpc::ServerContext* context, const v1::CancelJobRequest* request,
                          v1::Job* response) override;
   grpc::Status ListProviders(grpc::ServerContext* context, const v1::ListProvidersRequest* request,

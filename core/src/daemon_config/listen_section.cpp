@@ -72,6 +72,8 @@ ListenConfig parse_listen(const json* section, const fs::path& base_dir) {
     port_of(*listen.tcp, "config.listen.tcp");
   }
   if (auto it = section->find("insecure"); it != section->end()) listen.insecure = it->get<bool>();
+  if (auto it = section->find("max_threads"); it != section->end())
+    listen.max_threads = it->get<int>();  // its range: the config's schema (host_config.cpp)
   if (auto it = section->find("tls"); it != section->end()) listen.tls = parse_tls(*it, base_dir);
 
   if (listen.tls && !listen.tcp)

@@ -1,7 +1,11 @@
 // Health, reflection, ListProviders and DescribeProvider through the daemon.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
 
 #include "daemon_harness.hpp"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
 namespace stopd::e2e {
@@ -12,6 +16,64 @@ TEST(DaemonProviders, HealthIsServingForTheServerAndTheStopService) {
   daemon.start();
   EXPECT_EQ(health_of(daemon.channel(), ""), Health::serving);
   EXPECT_EQ(health_of(daemon.channel(), "stopd.v1.StopService"), Health::serving);
+}
+
+TEST(DaemonProviders, HealthKnowsEachServiceAndRefusesOthersByName) {
+  TestDaemon daemon;
+  daemon.start();
+  EXPECT_EQ(health_of(daemon.channel(), "stopd.v1.BatchService"), Health::serving);
+  auto stub = grpc::health::v1::Health::NewStub(daemon.channel());
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("no.such.Service");
+  grpc::health::v1::HealthCheckResponse response;
+  auto context = call_context();
+  const grpc::Status status = stub->Check(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << describe(status);
+  EXPECT_TRUE(contains(status.error_message(), "'no.such.Service'")) << describe(status);
+  EXPECT_TRUE(contains(status.error_message(), "stopd.v1.StopService")) << describe(status);
+}
+
+// A health checker that watches sees SERVING, then NOT_SERVING when the daemon drains, and its
+// stream does not hold up the exit.
+TEST(DaemonProviders, HealthWatchSeesTheDrainAndEndsWithTheDaemon) {
+  TestDaemon daemon(json{{"drain_timeout_seconds", 1}});
+  daemon.start();
+  auto stub = grpc::health::v1::Health::NewStub(daemon.channel());
+  auto context = call_context(std::chrono::seconds(30));
+  grpc::health::v1::HealthCheckRequest request;
+  auto stream = stub->Watch(context.get(), request);
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  daemon.process().send(SIGTERM);
+  ASSERT_TRUE(stream->Read(&response)) << daemon.log();
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(stream->Read(&response));
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << describe(status);
+  const auto code = daemon.process().wait_exit(std::chrono::seconds(15));
+  ASSERT_TRUE(code.has_value()) << "stopd did not exit after SIGTERM\n" << daemon.log();
+  EXPECT_EQ(*code, 0) << daemon.log();
+}
+
+// Every method is served synchronously (core/src/api/job_watch.hpp): one callback-API method
+// makes gRPC start polling threads of its own ("nexting_thread") that hand each unary call to
+// another thread, a wake-up on every Stop.
+TEST(DaemonProviders, ServesWithoutTheCallbackApisPollingThreads) {
+  TestDaemon daemon;
+  daemon.start();
+  std::vector<std::string> threads;
+  for (const auto& task :
+       fs::directory_iterator("/proc/" + std::to_string(daemon.process().pid()) + "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    threads.push_back(name);
+  }
+  ASSERT_FALSE(threads.empty());
+  EXPECT_EQ(std::count(threads.begin(), threads.end(), "nexting_thread"), 0)
+      << "threads: " << testing::PrintToString(threads);
 }
 
 TEST(DaemonProviders, ReflectionListsTheStopService) {

@@ -21,6 +21,18 @@ v1::Job stop(v1::StopService::Stub& stub, const v1::StopRequest& request) {
   return job;
 }
 
+// A job that stays in flight while a test watches it: a TERM-ignoring process, a 60 s grace.
+struct LongJob {
+  stopd::test::ChildProcess child;
+  v1::WatchJobRequest watch;
+};
+
+LongJob start_long_job(TestDaemon& daemon) {
+  LongJob long_job{spawn_child({"--ignore-term"}), {}};
+  long_job.watch.set_id(stop(*daemon.stub(), stop_pid(long_job.child.pid(), 60.0)).id());
+  return long_job;
+}
+
 std::string kinds_of(const std::vector<v1::JobEvent>& events) {
   std::string text;
   for (const auto& event : events) {
@@ -123,11 +135,8 @@ TEST(DaemonWatchTiming, ClientsGoingAwayAndShutdownEndTheStreams) {
   TestDaemon daemon(json{{"drain_timeout_seconds", 1}});
   daemon.start();
   auto stub = daemon.stub();
-  auto child = spawn_child({"--ignore-term"});
-  const v1::Job job = stop(*stub, stop_pid(child.pid(), 60.0));
-
-  v1::WatchJobRequest request;
-  request.set_id(job.id());
+  const LongJob long_job = start_long_job(daemon);
+  const v1::WatchJobRequest& request = long_job.watch;
   // Ten watchers that read the snapshot and leave.
   for (int i = 0; i < 10; ++i) {
     grpc::ClientContext context;
@@ -158,6 +167,56 @@ TEST(DaemonWatchTiming, ClientsGoingAwayAndShutdownEndTheStreams) {
   ASSERT_TRUE(code.has_value()) << daemon.log();
   EXPECT_EQ(*code, 0) << daemon.log();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+}
+
+// Each open watch holds one of the server's threads (listen.max_threads): past the limit a call
+// is answered RESOURCE_EXHAUSTED instead of adding threads, and closing watches frees them.
+TEST(DaemonWatch, OpenWatchesBeyondTheThreadLimitAreRefusedNotQueued) {
+  TestDaemon daemon;
+  daemon.config()["listen"]["max_threads"] = 8;
+  daemon.start();
+  auto stub = daemon.stub();
+  const LongJob long_job = start_long_job(daemon);
+  const v1::WatchJobRequest& request = long_job.watch;
+
+  struct Open {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader;
+  };
+  std::vector<Open> open;
+  grpc::Status refused;
+  for (int i = 0; i < 16 && refused.ok(); ++i) {
+    Open watch{call_context(30s), nullptr};
+    watch.reader = stub->WatchJob(watch.context.get(), request);
+    v1::JobEvent event;
+    if (watch.reader->Read(&event)) {
+      EXPECT_EQ(event.kind(), "snapshot");
+      open.push_back(std::move(watch));
+    } else {
+      refused = watch.reader->Finish();
+    }
+  }
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << describe(refused);
+  EXPECT_LT(open.size(), 8u);
+
+  for (auto& watch : open) watch.context->TryCancel();
+  for (auto& watch : open) {
+    v1::JobEvent event;
+    while (watch.reader->Read(&event)) {
+    }
+    watch.reader->Finish();
+  }
+  // The threads are back within a cancel check (250 ms): calls are served again.
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    v1::Job got;
+    v1::GetJobRequest get;
+    get.set_id(request.id());
+    auto context = call_context(5s);
+    served = stub->GetJob(context.get(), get, &got).ok();
+    if (!served) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(served) << daemon.log();
 }
 
 }  // namespace

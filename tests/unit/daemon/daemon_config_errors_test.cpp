@@ -34,8 +34,12 @@ class DaemonConfigErrors : public ::testing::Test {
 
 TEST_F(DaemonConfigErrors, SchemaMistakesNameTheKey) {
   EXPECT_EQ(error_of({{"listen", {{"unix_sock", "x"}}}}),
-            "config.listen: unknown key 'unix_sock' (expected insecure, socket_mode, tcp, tls or "
-            "unix_socket)");
+            "config.listen: unknown key 'unix_sock' (expected insecure, max_threads, socket_mode, "
+            "tcp, tls or unix_socket)");
+  EXPECT_EQ(error_of({{"listen", {{"max_threads", 2}}}}),
+            "config.listen.max_threads: expected a number >= 8, got 2");
+  EXPECT_EQ(error_of({{"listen", {{"max_threads", 1.5}}}}),
+            "config.listen.max_threads: expected integer, got number 1.5");
   EXPECT_EQ(error_of({{"listen", {{"socket_mode", "0999"}}}}),
             "config.listen.socket_mode: expected an octal mode such as \"0660\" (or the mode as an "
             "integer), got \"0999\"");

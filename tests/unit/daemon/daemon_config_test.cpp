@@ -31,6 +31,7 @@ TEST(DaemonConfig, ParsesEveryKey) {
       {"listen",
        {{"unix_socket", "stopd.sock"},
         {"socket_mode", "0640"},
+        {"max_threads", 64},
         {"tcp", "0.0.0.0:7443"},
         {"tls",
          {{"cert", "tls/server.crt"},
@@ -65,6 +66,7 @@ TEST(DaemonConfig, ParsesEveryKey) {
 
   EXPECT_EQ(config.listen.unix_socket, dir / "stopd.sock");
   EXPECT_EQ(config.listen.socket_mode, 0640u);
+  EXPECT_EQ(config.listen.max_threads, 64);
   EXPECT_EQ(config.listen.tcp, "0.0.0.0:7443");
   EXPECT_FALSE(config.listen.insecure);
   ASSERT_TRUE(config.listen.tls.has_value());
@@ -110,6 +112,7 @@ TEST(DaemonConfig, EmptyConfigMeansDefaults) {
   const DaemonConfig config = core::parse_daemon_config(json::object(), "/etc/stopd");
   EXPECT_EQ(config.listen.unix_socket, fs::path("/run/stopd/stopd.sock"));
   EXPECT_EQ(config.listen.socket_mode, 0660u);
+  EXPECT_EQ(config.listen.max_threads, 1024);
   EXPECT_FALSE(config.listen.tcp.has_value());
   EXPECT_FALSE(config.listen.tls.has_value());
   EXPECT_EQ(config.auth.unix_socket, AuthConfig::UnixSocket::trusted);

@@ -62,6 +62,9 @@ struct ListenConfig {
   std::optional<std::string> tcp;  // host:port ("0.0.0.0:7443", "[::]:7443"; port 0: any)
   std::optional<TlsConfig> tls;    // set whenever tcp is, unless insecure
   bool insecure = false;           // tcp without TLS, explicitly allowed ("insecure": true)
+  // Threads serving calls at once: every method is synchronous, and a Stop that waits or an
+  // open watch holds its thread. Beyond it, gRPC answers RESOURCE_EXHAUSTED.
+  int max_threads = 1024;
 };
 
 struct TokenScope {

@@ -1,0 +1,99 @@
+#include "health_service.hpp"
+
+#include <chrono>
+
+namespace stopd::api {
+namespace {
+
+using grpc::health::v1::HealthCheckResponse;
+
+// How often a Watch that has nothing to send asks whether its client went away.
+constexpr std::chrono::milliseconds kCancelCheck{250};
+// A service name is a gRPC service's full name; anything longer is not one we know.
+constexpr std::size_t kMaxServiceName = 256;
+
+}  // namespace
+
+HealthService::HealthService(const std::vector<std::string>& services) {
+  serving_.emplace("", false);
+  for (const auto& service : services) serving_.emplace(service, false);
+}
+
+void HealthService::set_serving(bool serving) {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [name, state] : serving_) state = serving;
+  }
+  changed_.notify_all();
+}
+
+void HealthService::end_watches() {
+  {
+    std::lock_guard lock(mutex_);
+    watches_ended_ = true;
+  }
+  changed_.notify_all();
+}
+
+HealthService::Status HealthService::status_of(const std::string& service) const {
+  const auto it = serving_.find(service);
+  if (it == serving_.end()) return HealthCheckResponse::SERVICE_UNKNOWN;
+  return it->second ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
+}
+
+grpc::Status HealthService::Check(grpc::ServerContext*,
+                                  const grpc::health::v1::HealthCheckRequest* request,
+                                  HealthCheckResponse* response) {
+  std::lock_guard lock(mutex_);
+  const Status status = status_of(request->service());
+  if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
+    const std::string& name = request->service();
+    std::string known;
+    for (const auto& [each, serving] : serving_)
+      known += (known.empty() ? "'" : ", '") + each + "'";
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        "service: unknown service '" +
+            (name.size() > kMaxServiceName ? name.substr(0, kMaxServiceName) + "…" : name) +
+            "' (known: " + known + ")");
+  }
+  response->set_status(status);
+  return grpc::Status::OK;
+}
+
+grpc::Status HealthService::Watch(grpc::ServerContext* context,
+                                  const grpc::health::v1::HealthCheckRequest* request,
+                                  grpc::ServerWriter<HealthCheckResponse>* writer) {
+  // As the standard asks: the current status at once (SERVICE_UNKNOWN too, without ending the
+  // call), then each change.
+  std::unique_lock lock(mutex_);
+  bool first = true;
+  Status sent = HealthCheckResponse::UNKNOWN;
+  for (;;) {
+    // A change before the end is sent first: a watcher of a draining daemon sees NOT_SERVING.
+    const Status now = status_of(request->service());
+    if (first || now != sent) {
+      first = false;
+      sent = now;
+      HealthCheckResponse response;
+      response.set_status(now);
+      lock.unlock();
+      const bool written = writer->Write(response);
+      lock.lock();
+      if (!written) return grpc::Status(grpc::StatusCode::CANCELLED, "the stream was broken");
+      continue;
+    }
+    if (watches_ended_)
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stopd is shutting down");
+    if (!changed_.wait_for(lock, kCancelCheck, [&] {
+          return watches_ended_ || status_of(request->service()) != sent;
+        })) {
+      lock.unlock();
+      const bool cancelled = context->IsCancelled();
+      lock.lock();
+      if (cancelled) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    }
+  }
+}
+
+}  // namespace stopd::api

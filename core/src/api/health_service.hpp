@@ -1,0 +1,47 @@
+// The standard gRPC health service (grpc.health.v1.Health), served synchronously like every other
+// method of the daemon: gRPC's built-in one is a callback service, and one callback method on the
+// server slows every unary call (job_watch.hpp says why). Needs no token, as health checkers
+// expect.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace stopd::api {
+
+class HealthService final : public grpc::health::v1::Health::Service {
+ public:
+  // `services`: the names a checker may ask about besides "" (the server as a whole). All start
+  // NOT_SERVING.
+  explicit HealthService(const std::vector<std::string>& services);
+
+  // Every known service at once.
+  void set_serving(bool serving);
+  // Open Watch streams end with UNAVAILABLE, and new ones are refused: call before the server's
+  // Shutdown, which waits for its handlers.
+  void end_watches();
+
+  grpc::Status Check(grpc::ServerContext* context,
+                     const grpc::health::v1::HealthCheckRequest* request,
+                     grpc::health::v1::HealthCheckResponse* response) override;
+  grpc::Status Watch(grpc::ServerContext* context,
+                     const grpc::health::v1::HealthCheckRequest* request,
+                     grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>* writer) override;
+
+ private:
+  using Status = grpc::health::v1::HealthCheckResponse::ServingStatus;
+  // Under mutex_.
+  Status status_of(const std::string& service) const;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, bool, std::less<>> serving_;
+  bool watches_ended_ = false;
+};
+
+}  // namespace stopd::api
