@@ -13,7 +13,6 @@ using sdk::Code;
 using sdk::StopError;
 
 constexpr std::uint32_t kDefaultListLimit = 100;
-constexpr std::chrono::milliseconds kWatchSlice{250};
 // A plan is text a person wrote; a megabyte of it is a mistake, not a plan.
 constexpr std::size_t kMaxPlanBytes = 512 * 1024;
 
@@ -152,7 +151,7 @@ grpc::Status BatchService::WatchBatch(grpc::ServerContext* context,
         });
         for (;;) {
           std::unique_lock lock(waits_mutex_);
-          waits_changed_.wait_for(lock, kWatchSlice,
+          waits_changed_.wait_for(lock, kCancelCheckInterval,
                                   [&] { return !queue.empty() || waits_ended_; });
           if (waits_ended_)
             return grpc::Status(grpc::StatusCode::UNAVAILABLE,

@@ -1,16 +1,11 @@
 #include "health_service.hpp"
 
-#include <chrono>
+#include "rpc_call.hpp"
 
 namespace stopd::api {
 namespace {
 
 using grpc::health::v1::HealthCheckResponse;
-
-// How often a Watch that has nothing to send asks whether its client went away.
-constexpr std::chrono::milliseconds kCancelCheck{250};
-// A service name is a gRPC service's full name; anything longer is not one we know.
-constexpr std::size_t kMaxServiceName = 256;
 
 }  // namespace
 
@@ -47,15 +42,12 @@ grpc::Status HealthService::Check(grpc::ServerContext*,
   std::lock_guard lock(mutex_);
   const Status status = status_of(request->service());
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
-    const std::string& name = request->service();
     std::string known;
     for (const auto& [each, serving] : serving_)
       known += (known.empty() ? "'" : ", '") + each + "'";
     return grpc::Status(
         grpc::StatusCode::NOT_FOUND,
-        "service: unknown service '" +
-            (name.size() > kMaxServiceName ? name.substr(0, kMaxServiceName) + "…" : name) +
-            "' (known: " + known + ")");
+        "service: unknown service " + echo(request->service()) + " (known: " + known + ")");
   }
   response->set_status(status);
   return grpc::Status::OK;
@@ -85,7 +77,7 @@ grpc::Status HealthService::Watch(grpc::ServerContext* context,
     }
     if (watches_ended_)
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stopd is shutting down");
-    if (!changed_.wait_for(lock, kCancelCheck, [&] {
+    if (!changed_.wait_for(lock, kCancelCheckInterval, [&] {
           return watches_ended_ || status_of(request->service()) != sent;
         })) {
       lock.unlock();

@@ -1,17 +1,11 @@
 #include "job_watch.hpp"
 
 #include "convert.hpp"
+#include "rpc_call.hpp"
 #include "rpc_status.hpp"
 #include "stopd/core/logging.hpp"
 
 namespace stopd::api {
-namespace {
-
-// How often a waiting handler asks whether its client went away (the synchronous server tells
-// no one): a closed `stopctl jobs watch` frees its thread within this.
-constexpr std::chrono::milliseconds kCancelCheck{250};
-
-}  // namespace
 
 void WatchQueue::push(v1::JobEvent event, bool last) {
   {
@@ -111,7 +105,7 @@ grpc::Status stream_job_events(core::JobManager& jobs, const std::string& id,
     return status_of_current_exception("WatchJob");
   }
   for (;;) {
-    WatchQueue::Next next = queue->next(kCancelCheck);
+    WatchQueue::Next next = queue->next(kCancelCheckInterval);
     if (next.end) return *next.end;
     if (next.event) {
       if (!writer.Write(*next.event))

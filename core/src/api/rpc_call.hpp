@@ -5,6 +5,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,11 @@
 #include "stopd/core/auth.hpp"
 
 namespace stopd::api {
+
+// How often a handler that sleeps (a Stop that waits, an open watch) asks whether its client
+// went away or the daemon is shutting down: the synchronous server tells no one, so a closed
+// client frees its thread within this.
+inline constexpr std::chrono::milliseconds kCancelCheckInterval{250};
 
 // UNAVAILABLE "stopd is shutting down".
 const grpc::Status& shutting_down_status();

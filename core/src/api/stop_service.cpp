@@ -21,7 +21,6 @@ constexpr std::uint32_t kDefaultPageSize = 100;
 constexpr std::uint32_t kMaxPageSize = 1000;
 // ListJobs reads at most this many journal pages to fill one page of jobs a caller may see.
 constexpr int kMaxListRounds = 10;
-constexpr chrono::milliseconds kWaitSlice{250};
 
 void require_id(const std::string& id) {
   if (id.empty()) throw StopError(Code::invalid_argument, "id: required (a job id such as j-…)");
@@ -80,7 +79,7 @@ core::Job StopService::wait_for_job(const core::Job& accepted, grpc::ServerConte
   // polls the call's completion queue, which cost a quarter of a no-op Stop's handler.
   for (bool first = true; !job.is_finished() && !waits_ended_.load(); first = false) {
     if (!first && context.IsCancelled()) break;
-    chrono::milliseconds slice = kWaitSlice;
+    chrono::milliseconds slice = kCancelCheckInterval;
     if (bounded) {
       const auto left =
           chrono::duration_cast<chrono::milliseconds>(give_up - chrono::system_clock::now());
