@@ -5,12 +5,16 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <thread>
 
+#include "intent_log.hpp"
+#include "intent_record.hpp"
 #include "job_id.hpp"
 #include "job_time.hpp"
 #include "journal_lock.hpp"
 #include "journal_schema.hpp"
 #include "sqlite.hpp"
+#include "stopd/core/logging.hpp"
 #include "stopd/sdk/outcome.hpp"
 #include "wal_checkpointer.hpp"
 
@@ -64,6 +68,13 @@ struct WriteOp {
 
 constexpr std::size_t kPruneChunk = 1000;
 
+// More pending than this (the applier cannot keep up, or the tables cannot be written): the
+// appending thread applies them itself, so memory and the file stay bounded.
+constexpr std::size_t kMaxPendingIntents = 4096;
+constexpr std::uint64_t kMaxIntentLogBytes = 16u << 20;
+// After the applier failed (a full disk, …), it tries again this much later.
+constexpr std::chrono::seconds kApplyRetry{1};
+
 }  // namespace
 
 struct JobStore::Impl {
@@ -83,10 +94,28 @@ struct JobStore::Impl {
     } catch (const SqliteError& e) {
       fail("cannot prepare its statements", e);
     }
+    replay_intents();
     try {
       checkpointer = std::make_unique<WalCheckpointer>(name, options.sync_full, *writer);
     } catch (const SqliteError& e) {
       fail("cannot open its checkpoint connection", e);
+    }
+    if (intents) applier = std::thread([this] { run_applier(); });
+  }
+
+  ~Impl() {
+    if (!intents) return;
+    {
+      std::lock_guard guard(intent_mutex);
+      applier_stopping = true;
+    }
+    applier_cv.notify_all();
+    applier.join();
+    try {
+      settle();  // what is left: into the tables now, and the file starts over
+    } catch (const std::exception& e) {
+      host_logger()->error("journal {}: {} intent record(s) left for the next start: {}", name,
+                           pending_count(), e.what());
     }
   }
 
@@ -107,6 +136,20 @@ struct JobStore::Impl {
   std::condition_variable queue_cv;
   std::vector<WriteOp*> queue;
   bool leading = false;
+
+  // The intent log (synchronous=NORMAL only): appended records wait in `pending` until a commit
+  // takes them (applier thread, a reader's settle(), or any direct write, which applies them
+  // first so the tables see every change in the order it was acknowledged).
+  std::unique_ptr<IntentLog> intents;
+  Statement note_applied;
+  std::mutex intent_mutex;
+  std::vector<IntentLog::Record> pending;
+  std::uint64_t appended = 0;  // the last record's number (numbers never repeat in one journal)
+  std::uint64_t applied = 0;   // the last one committed to the tables
+  std::condition_variable applier_cv;
+  bool applier_idle = false;  // waits for the next append, which wakes it
+  bool applier_stopping = false;
+  std::thread applier;
 
   // The reading connection (WAL: never blocked by the writer) and its statements.
   mutable std::mutex read_mutex;
@@ -173,6 +216,8 @@ struct JobStore::Impl {
         w, "UPDATE batches SET state = 'finished', finished_ms = ?2, result = ?3 WHERE id = ?1");
     prune_batches =
         Statement(w, "DELETE FROM batches WHERE state = 'finished' AND finished_ms < ?1");
+    note_applied =
+        Statement(w, "INSERT OR REPLACE INTO meta (key, value) VALUES ('intents_applied', ?1)");
 
     auto& r = *reader;
     const std::string select = std::string("SELECT ") + kJobColumns + " FROM jobs ";
@@ -194,8 +239,10 @@ struct JobStore::Impl {
   // ---- writing -------------------------------------------------------------------------------
 
   // Applies `apply` inside a transaction shared with whoever writes at the same time; returns
-  // when that transaction is durable. Throws what `apply` threw, or the commit's error.
-  void write(std::function<void()> apply) {
+  // when that transaction is durable. Throws what `apply` threw, or the commit's error. Reported
+  // to on_write unless it only applies intent records (`report` false): the metric is the
+  // latency callers see.
+  void write(std::function<void()> apply, bool report = true) {
     const auto begun = std::chrono::steady_clock::now();
     WriteOp op{std::move(apply), nullptr, false};
     {
@@ -217,13 +264,16 @@ struct JobStore::Impl {
         queue_cv.notify_all();
       }
     }
-    if (options.on_write) {
-      try {
-        options.on_write(std::chrono::steady_clock::now() - begun);
-      } catch (...) {  // metrics must never fail a write
-      }
-    }
+    if (report) reported(begun);
     if (op.error) std::rethrow_exception(op.error);
+  }
+
+  void reported(std::chrono::steady_clock::time_point begun) const {
+    if (!options.on_write) return;
+    try {
+      options.on_write(std::chrono::steady_clock::now() - begun);
+    } catch (...) {  // metrics must never fail a write
+    }
   }
 
   static void step(Statement& statement) {
@@ -233,13 +283,30 @@ struct JobStore::Impl {
   }
 
   void run_batch(const std::vector<WriteOp*>& batch) {
+    std::vector<IntentLog::Record> taken;
+    if (intents) {
+      std::lock_guard guard(intent_mutex);
+      taken.swap(pending);
+    }
+    const auto fail_all = [&](const std::exception_ptr& error) {
+      for (WriteOp* op : batch)
+        if (!op->error) op->error = error;
+      give_back(taken);
+    };
     try {
       step(begin);
     } catch (...) {
-      for (WriteOp* op : batch) op->error = std::current_exception();
+      fail_all(std::current_exception());
       return;
     }
-    if (batch.size() == 1) {
+    if (!taken.empty()) try {
+        apply_intents(taken);
+      } catch (...) {
+        try_rollback();
+        fail_all(std::current_exception());
+        return;
+      }
+    if (batch.size() == 1 && taken.empty()) {
       // Alone: no savepoint needed; a failed write rolls the transaction back.
       WriteOp& op = *batch.front();
       try {
@@ -271,10 +338,175 @@ struct JobStore::Impl {
     try {
       step(commit);
     } catch (...) {
-      const auto error = std::current_exception();
       try_rollback();
-      for (WriteOp* op : batch)
-        if (!op->error) op->error = error;
+      fail_all(std::current_exception());
+      return;
+    }
+    if (!taken.empty()) note_committed(taken.back().number);
+  }
+
+  // ---- the intent log ------------------------------------------------------------------------
+
+  // Inside the leader's transaction: every taken record, then the number of the last one.
+  void apply_intents(const std::vector<IntentLog::Record>& records) {
+    for (const IntentLog::Record& record : records) {
+      step(savepoint);
+      try {
+        RecordReader rows(record.payload);
+        while (!rows.done()) {
+          Statement& statement = rows.next_row() == RowKind::insert_job ? insert_job : update_job;
+          Use use(statement);
+          rows.bind_row(*use);
+          use->step();
+        }
+      } catch (const SqliteError& e) {
+        step(rollback_to);
+        step(release);
+        // A record the tables refuse (a job inserted twice) would be refused at every try: it
+        // is skipped, loudly; anything else (a full disk) fails the commit and is retried.
+        if (e.code() != SQLITE_CONSTRAINT) throw;
+        skip(record, e);
+        continue;
+      } catch (const JournalError& e) {  // damaged beyond its checksum: the same at every try
+        step(rollback_to);
+        step(release);
+        skip(record, e);
+        continue;
+      }
+      step(release);
+    }
+    Use use(note_applied);
+    use->bind(1, std::to_string(records.back().number));
+    use->step();
+  }
+
+  void skip(const IntentLog::Record& record, const std::exception& e) const {
+    host_logger()->error("journal {}: intent record {} skipped: {}", name, record.number, e.what());
+  }
+
+  void note_committed(std::uint64_t number) {
+    std::lock_guard guard(intent_mutex);
+    applied = number;
+    if (applied != appended) return;
+    try {
+      intents->clear();  // all applied: the file starts over
+    } catch (const std::exception& e) {
+      // Harmless: applied records are skipped by number at the next start.
+      host_logger()->warn("journal {}: {}", name, e.what());
+    }
+  }
+
+  // After a failed commit: the taken records go back in front of any appended meanwhile.
+  void give_back(std::vector<IntentLog::Record>& taken) {
+    if (taken.empty()) return;
+    std::lock_guard guard(intent_mutex);
+    taken.insert(taken.end(), std::make_move_iterator(pending.begin()),
+                 std::make_move_iterator(pending.end()));
+    pending.swap(taken);
+    taken.clear();
+  }
+
+  // One record, durable against a crash of the daemon when this returns; in the tables within
+  // options.apply_delay, and seen by every read of this store at once (settle()).
+  void append(const std::string& payload) {
+    bool too_many = false;
+    {
+      std::lock_guard guard(intent_mutex);
+      const std::uint64_t number = appended + 1;
+      intents->append(number, payload);
+      appended = number;
+      pending.push_back(IntentLog::Record{number, payload});
+      if (applier_idle) applier_cv.notify_one();
+      too_many = pending.size() > kMaxPendingIntents || intents->size() > kMaxIntentLogBytes;
+    }
+    if (too_many) try {
+        settle();
+      } catch (const std::exception& e) {  // the record is safe in the log; applied later
+        host_logger()->error("journal {}: applying intent records: {}", name, e.what());
+      }
+  }
+
+  std::size_t pending_count() {
+    std::lock_guard guard(intent_mutex);
+    return pending.size();
+  }
+
+  // Every record appended before this call is in the tables when it returns. Throws what the
+  // commit threw.
+  void settle() {
+    if (!intents) return;
+    {
+      std::lock_guard guard(intent_mutex);
+      if (applied == appended) return;
+    }
+    write([] {}, false);
+  }
+
+  void run_applier() {
+    std::unique_lock guard(intent_mutex);
+    while (!applier_stopping) {
+      if (pending.empty()) {
+        applier_idle = true;
+        applier_cv.wait(guard);
+        applier_idle = false;
+        continue;
+      }
+      // Records come while it waits: they share the next transaction.
+      applier_cv.wait_for(guard, options.apply_delay);
+      if (applier_stopping) break;
+      guard.unlock();
+      bool failed = false;
+      try {
+        settle();
+      } catch (const std::exception& e) {
+        failed = true;
+        host_logger()->error("journal {}: applying intent records: {}; retrying", name, e.what());
+      }
+      guard.lock();
+      if (failed) applier_cv.wait_for(guard, kApplyRetry);
+    }
+  }
+
+  // At open: the records a previous run appended but did not apply go into the tables before
+  // anything else. With sync_full no log is kept, but one left by a run without it is replayed.
+  void replay_intents() {
+    const fs::path log_file = name + "-intents";
+    std::error_code ec;
+    if (options.sync_full && !fs::exists(log_file, ec)) return;
+    intents = std::make_unique<IntentLog>(log_file);
+    if (intents->cut_bytes() > 0)
+      host_logger()->warn(
+          "journal {}: cut {} byte(s) off the end of {} (a record torn by a crash, never "
+          "acknowledged)",
+          name, intents->cut_bytes(), log_file.string());
+    std::vector<IntentLog::Record> found = intents->take_found();
+    try {
+      applied = static_cast<std::uint64_t>(
+          writer->integer_query("SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE "
+                                "key = 'intents_applied'), 0)"));
+    } catch (const SqliteError& e) {
+      fail("cannot read how far its intent log was applied", e);
+    }
+    appended = std::max(applied, found.empty() ? std::uint64_t{0} : found.back().number);
+    std::erase_if(found, [&](const IntentLog::Record& r) { return r.number <= applied; });
+    const std::size_t replayed = found.size();
+    pending = std::move(found);
+    try {
+      if (replayed > 0)
+        write([] {}, false);
+      else
+        intents->clear();
+    } catch (const std::exception& e) {
+      fail("cannot apply the " + std::to_string(replayed) + " record(s) left in " +
+               log_file.string(),
+           e);
+    }
+    if (replayed > 0)
+      host_logger()->info("journal {}: applied {} record(s) left in its intent log", name,
+                          replayed);
+    if (options.sync_full) {
+      intents.reset();
+      fs::remove(log_file, ec);
     }
   }
 
@@ -285,65 +517,77 @@ struct JobStore::Impl {
     }
   }
 
-  void bind_insert(const InsertRow& row) {
+  // What a job's insert binds, into a statement or an intent record (intent_record.hpp).
+  template <typename Target>
+  static void insert_values(Target& out, const InsertRow& row) {
     const Job& job = row.job;
-    Use use(insert_job);
-    use->bind(1, job.id);
-    use->bind(2, to_string(job.state));
-    use->bind(3, job.request.type);
-    use->bind(4, row.target);
-    use->bind(5, row.options);
-    use->bind(6, mode_name(job.request.mode));
+    out.bind(1, job.id);
+    out.bind(2, to_string(job.state));
+    out.bind(3, job.request.type);
+    out.bind(4, row.target);
+    out.bind(5, row.options);
+    out.bind(6, mode_name(job.request.mode));
     if (job.request.grace)
-      use->bind(7, static_cast<std::int64_t>(job.request.grace->count()));
+      out.bind(7, static_cast<std::int64_t>(job.request.grace->count()));
     else
-      use->bind_null(7);
-    use->bind(8, std::int64_t{job.request.dry_run ? 1 : 0});
-    use->bind(9, job.requester);
+      out.bind_null(7);
+    out.bind(8, std::int64_t{job.request.dry_run ? 1 : 0});
+    out.bind(9, job.requester);
     if (job.request_id.empty())
-      use->bind_null(10);
+      out.bind_null(10);
     else
-      use->bind(10, job.request_id);
-    use->bind(11, to_ms(job.created));
-    use->bind(12, to_ms(job.started));
-    use->bind(13, to_ms(job.finished));
-    use->bind(14, to_ms(job.deadline));
-    use->bind(15, to_ms(job.force_at));
-    use->bind(16, std::int64_t{job.attempts});
-    use->bind(17, std::int64_t{job.resumed});
-    use->bind(18, job.stop_id);
-    use->bind(19, std::int64_t{job.joined ? 1 : 0});
-    bind_outcome(*use, 20, job, row.details);
-    use->step();
+      out.bind(10, job.request_id);
+    out.bind(11, to_ms(job.created));
+    out.bind(12, to_ms(job.started));
+    out.bind(13, to_ms(job.finished));
+    out.bind(14, to_ms(job.deadline));
+    out.bind(15, to_ms(job.force_at));
+    out.bind(16, std::int64_t{job.attempts});
+    out.bind(17, std::int64_t{job.resumed});
+    out.bind(18, job.stop_id);
+    out.bind(19, std::int64_t{job.joined ? 1 : 0});
+    outcome_values(out, 20, job, row.details);
   }
 
-  static void bind_outcome(Statement& statement, int first, const Job& job,
-                           const std::string& details) {
+  template <typename Target>
+  static void outcome_values(Target& out, int first, const Job& job, const std::string& details) {
     if (job.outcome) {
-      statement.bind(first, sdk::to_string(job.outcome->code));
-      statement.bind(first + 1, job.outcome->message);
-      statement.bind(first + 2, std::int64_t{job.outcome->forced ? 1 : 0});
-      statement.bind(first + 3, details);
+      out.bind(first, sdk::to_string(job.outcome->code));
+      out.bind(first + 1, job.outcome->message);
+      out.bind(first + 2, std::int64_t{job.outcome->forced ? 1 : 0});
+      out.bind(first + 3, details);
     } else {
-      for (int i = 0; i < 4; ++i) statement.bind_null(first + i);
+      for (int i = 0; i < 4; ++i) out.bind_null(first + i);
     }
+  }
+
+  // What a job's update binds (the fields that may change after insert).
+  template <typename Target>
+  static void update_values(Target& out, const UpdateRow& row) {
+    const Job& job = row.job;
+    out.bind(1, job.id);
+    out.bind(2, to_string(job.state));
+    out.bind(3, to_ms(job.started));
+    out.bind(4, to_ms(job.finished));
+    out.bind(5, to_ms(job.deadline));
+    out.bind(6, to_ms(job.force_at));
+    out.bind(7, std::int64_t{job.attempts});
+    out.bind(8, std::int64_t{job.resumed});
+    out.bind(9, job.stop_id);
+    out.bind(10, std::int64_t{job.joined ? 1 : 0});
+    outcome_values(out, 11, job, row.details);
+  }
+
+  void bind_insert(const InsertRow& row) {
+    Use use(insert_job);
+    insert_values(*use, row);
+    use->step();
   }
 
   // Returns whether the job exists.
   bool bind_update(const UpdateRow& row) {
-    const Job& job = row.job;
     Use use(update_job);
-    use->bind(1, job.id);
-    use->bind(2, to_string(job.state));
-    use->bind(3, to_ms(job.started));
-    use->bind(4, to_ms(job.finished));
-    use->bind(5, to_ms(job.deadline));
-    use->bind(6, to_ms(job.force_at));
-    use->bind(7, std::int64_t{job.attempts});
-    use->bind(8, std::int64_t{job.resumed});
-    use->bind(9, job.stop_id);
-    use->bind(10, std::int64_t{job.joined ? 1 : 0});
-    bind_outcome(*use, 11, job, row.details);
+    update_values(*use, row);
     use->step();
     return sqlite3_changes(writer->handle()) > 0;
   }
@@ -507,11 +751,37 @@ std::size_t JobStore::write_many(const std::vector<Job>& inserts, const std::vec
   return found;
 }
 
+void JobStore::append_many(const std::vector<Job>& inserts, const std::vector<Job>& updates) {
+  if (!impl_->intents) {
+    write_many(inserts, updates);
+    return;
+  }
+  if (inserts.empty() && updates.empty()) return;
+  const auto begun = std::chrono::steady_clock::now();
+  RecordWriter record;
+  for (const Job& job : inserts) {
+    if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: a job has no id");
+    if (!job.request_id.empty())
+      throw JournalError("journal " + impl_->name + ": append job " + job.id +
+                         ": a job with a request_id is inserted with insert(), which can refuse "
+                         "a duplicate");
+    record.row(RowKind::insert_job);
+    Impl::insert_values(record, insert_row_of(job));
+  }
+  for (const Job& job : updates) {
+    record.row(RowKind::update_job);
+    Impl::update_values(record, UpdateRow{job, details_of(job)});
+  }
+  impl_->append(record.bytes());
+  impl_->reported(begun);
+}
+
 std::size_t JobStore::update_many(const std::vector<Job>& jobs) {
   return write_many({}, jobs);
 }
 
 std::optional<Job> JobStore::get(std::string_view id) const {
+  impl_->settle();
   std::lock_guard guard(impl_->read_mutex);
   try {
     return impl_->one(impl_->get_job, id);
@@ -522,6 +792,7 @@ std::optional<Job> JobStore::get(std::string_view id) const {
 
 std::optional<Job> JobStore::find_by_request_id(std::string_view request_id) const {
   if (request_id.empty()) return std::nullopt;
+  impl_->settle();
   std::lock_guard guard(impl_->read_mutex);
   try {
     return impl_->one(impl_->by_request_id, request_id);
@@ -537,6 +808,7 @@ JobPage JobStore::list(const JobFilter& filter) const {
     if (std::find(states.begin(), states.end(), to_string(state)) == states.end())
       states.push_back(to_string(state));
 
+  impl_->settle();
   std::lock_guard guard(impl_->read_mutex);
   try {
     std::optional<std::int64_t> cursor_created;
@@ -600,6 +872,7 @@ JobPage JobStore::list(const JobFilter& filter) const {
 }
 
 std::vector<Job> JobStore::unfinished() const {
+  impl_->settle();
   std::lock_guard guard(impl_->read_mutex);
   try {
     Use use(impl_->unfinished_jobs);

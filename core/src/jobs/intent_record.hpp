@@ -1,0 +1,54 @@
+// What one intent-log record carries: the rows of one journal write, each as the values its
+// statement binds, in order. The journal's bind functions write either into a prepared statement
+// or into a RecordWriter (both have bind()/bind_null()), so a record applied later, or replayed
+// after a crash, binds exactly what a direct write would have.
+//
+// Layout: per row a kind byte, a count byte, then each value as a tag byte ('n' null, 'i' a
+// 64-bit integer, 't' a u32 length and the bytes).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sqlite.hpp"
+
+namespace stopd::core {
+
+enum class RowKind : std::uint8_t { insert_job = 1, update_job = 2 };
+
+class RecordWriter {
+ public:
+  void row(RowKind kind);
+  // The index is the statement's parameter number; values are kept in the order they come.
+  void bind(int index, std::int64_t value);
+  void bind(int index, std::string_view text);
+  void bind(int index, std::optional<std::int64_t> value);
+  void bind_null(int index);
+
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  void counted();
+  std::string bytes_;
+  std::size_t count_at_ = std::string::npos;
+};
+
+class RecordReader {
+ public:
+  explicit RecordReader(std::string_view bytes) : bytes_(bytes) {}
+  bool done() const { return at_ == bytes_.size(); }
+  // The next row's kind; then bind_row() binds its values. Throws JournalError if malformed.
+  RowKind next_row();
+  void bind_row(sqlite::Statement& statement);
+
+ private:
+  [[noreturn]] void damaged(const char* why) const;
+  std::string_view take(std::size_t size);
+  std::string_view bytes_;
+  std::size_t at_ = 0;
+  unsigned values_ = 0;
+};
+
+}  // namespace stopd::core

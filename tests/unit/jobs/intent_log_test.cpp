@@ -1,0 +1,384 @@
+// The journal's intent log (synchronous=NORMAL): the file's framing on its own, then JobStore
+// over it: every read sees an appended change at once, and a daemon killed with records not yet
+// in the tables loses none of them (a forked child plays the daemon and dies with _exit).
+#include "intent_log.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "jobs_test_support.hpp"
+#include "stopd/core/job_store.hpp"
+
+namespace stopd::test {
+namespace {
+
+namespace fs = std::filesystem;
+using core::IntentLog;
+using core::Job;
+using core::JobState;
+using core::JobStore;
+using core::JournalError;
+using core::JournalOptions;
+using namespace std::chrono_literals;
+
+std::string bytes_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes(const fs::path& file, const std::string& bytes) {
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+TEST(IntentLog, ReadsBackWhatWasAppendedInOrder) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  {
+    IntentLog log(file);
+    EXPECT_TRUE(log.take_found().empty());
+    log.append(7, "first");
+    log.append(8, std::string(100'000, 'x'));
+    log.append(9, "");
+  }
+  IntentLog log(file);
+  EXPECT_EQ(log.cut_bytes(), 0u);
+  const auto found = log.take_found();
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].number, 7u);
+  EXPECT_EQ(found[0].payload, "first");
+  EXPECT_EQ(found[1].payload, std::string(100'000, 'x'));
+  EXPECT_EQ(found[2].number, 9u);
+  EXPECT_EQ(found[2].payload, "");
+  EXPECT_EQ((fs::status(file).permissions() & fs::perms::all),
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST(IntentLog, ATornLastRecordIsCutOffAndTheNextAppendFollowsTheLastWholeOne) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  {
+    IntentLog log(file);
+    log.append(1, "one");
+    log.append(2, "two, torn by the crash");
+  }
+  const std::string whole = bytes_of(file);
+  write_bytes(file, whole.substr(0, whole.size() - 5));
+  {
+    IntentLog log(file);
+    const auto found = log.take_found();
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].payload, "one");
+    EXPECT_EQ(log.cut_bytes(), whole.size() - 5 - log.size());
+    log.append(3, "three");
+  }
+  IntentLog log(file);
+  const auto found = log.take_found();
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[1].number, 3u);
+  EXPECT_EQ(found[1].payload, "three");
+}
+
+TEST(IntentLog, ReadingStopsAtARecordThatFailsItsChecksum) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  {
+    IntentLog log(file);
+    log.append(1, "one");
+    log.append(2, "two");
+    log.append(3, "three");
+  }
+  std::string bytes = bytes_of(file);
+  const std::size_t second = bytes.find("two");
+  ASSERT_NE(second, std::string::npos);
+  bytes[second] = 'T';
+  write_bytes(file, bytes);
+  IntentLog log(file);
+  const auto found = log.take_found();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].payload, "one");
+  EXPECT_GT(log.cut_bytes(), 0u);
+  EXPECT_EQ(fs::file_size(file), log.size());
+}
+
+TEST(IntentLog, AnAbsurdSizeFieldIsDamageNotAHugeAllocation) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  std::string bytes(16, '\xff');  // a size of 4 GiB - 1, a checksum, a number: nothing follows
+  write_bytes(file, bytes);
+  IntentLog log(file);
+  EXPECT_TRUE(log.take_found().empty());
+  EXPECT_EQ(log.cut_bytes(), 16u);
+  EXPECT_EQ(fs::file_size(file), 0u);
+}
+
+TEST(IntentLog, ClearStartsTheFileOver) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  IntentLog log(file);
+  log.append(1, "one");
+  EXPECT_GT(fs::file_size(file), 0u);
+  log.clear();
+  EXPECT_EQ(fs::file_size(file), 0u);
+  log.append(2, "two");
+  IntentLog again(file);
+  const auto found = again.take_found();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].number, 2u);
+}
+
+TEST(IntentLog, AMissingDirectoryIsNamed) {
+  TempDir dir;
+  try {
+    IntentLog log(dir.path() / "absent" / "log");
+    FAIL() << "opened a log in a missing directory";
+  } catch (const JournalError& e) {
+    EXPECT_NE(std::string(e.what()).find("absent/log"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("No such file"), std::string::npos) << e.what();
+  }
+}
+
+// ---- JobStore over the intent log ------------------------------------------------------------
+
+JournalOptions normal(std::chrono::milliseconds apply_delay = 10ms) {
+  JournalOptions options;
+  options.sync_full = false;
+  options.apply_delay = apply_delay;
+  return options;
+}
+
+fs::path intents_of(const TempDir& dir) {
+  return dir.journal().string() + "-intents";
+}
+
+Job finished(Job job) {
+  job.state = JobState::finished;
+  job.started = job.created + 5ms;
+  job.finished = job.created + 9ms;
+  job.attempts = 1;
+  job.stop_id = "s-" + job.id;
+  job.outcome = sdk::StopOutcome::make(sdk::Code::stopped, "done", {{"exit_code", 0}});
+  return job;
+}
+
+TEST(JournalIntents, EveryReadSeesAnAppendedChangeAtOnce) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(1h));  // the applier never comes by on its own
+  const Job a = pending_job("j-a", 1'700'000'000'000);
+  const Job b = pending_job("j-b", 1'700'000'001'000);
+  store.append_many({a, b}, {});
+  EXPECT_GT(fs::file_size(intents_of(dir)), 0u);
+  ASSERT_TRUE(store.get("j-a"));
+  EXPECT_EQ(store.get("j-a")->state, JobState::pending);
+  EXPECT_EQ(fs::file_size(intents_of(dir)), 0u) << "applied, so the log starts over";
+
+  store.append_many({}, {finished(a)});
+  EXPECT_EQ(store.get("j-a")->state, JobState::finished);
+  store.append_many({}, {finished(b)});
+  core::JobFilter filter;
+  filter.limit = 10;
+  filter.states = {JobState::finished};
+  EXPECT_EQ(store.list(filter).jobs.size(), 2u);
+  store.append_many({pending_job("j-c", 1'700'000'002'000)}, {});
+  ASSERT_EQ(store.unfinished().size(), 1u);
+  EXPECT_EQ(store.unfinished()[0].id, "j-c");
+}
+
+TEST(JournalIntents, TheApplierWritesTheTablesWithoutAnyRead) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(1ms));
+  store.append_many({pending_job("j-a", 1)}, {});
+  // No read here (a read would apply it): the file starts over once the applier has.
+  bool in_tables = false;
+  for (int i = 0; i < 500 && !in_tables; ++i) {
+    std::this_thread::sleep_for(10ms);
+    in_tables = fs::file_size(intents_of(dir)) == 0;
+  }
+  EXPECT_TRUE(in_tables) << "the log was never applied";
+}
+
+TEST(JournalIntents, TheWriteMetricCountsAppendsNotTheApplier) {
+  TempDir dir;
+  std::atomic<int> writes{0};
+  JournalOptions options = normal(1ms);
+  options.on_write = [&](std::chrono::nanoseconds) { ++writes; };
+  JobStore store(dir.journal(), options);
+  const Job job = pending_job("j-a", 1);
+  store.append_many({job}, {});
+  store.append_many({}, {finished(job)});
+  EXPECT_EQ(store.get("j-a")->state, JobState::finished);  // applied by now, one way or the other
+  std::this_thread::sleep_for(20ms);                       // the applier had its turns
+  EXPECT_EQ(writes.load(), 2);
+}
+
+TEST(JournalIntents, ADirectWriteAfterAnAppendFindsTheAppendedJob) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(1h));
+  const Job job = pending_job("j-a", 1);
+  store.append_many({job}, {});
+  store.update(finished(job));  // throws "no job" if the insert were not applied before it
+  EXPECT_EQ(store.get("j-a")->state, JobState::finished);
+}
+
+TEST(JournalIntents, AJobWithARequestIdIsRefusedWithoutWritingAnything) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal());
+  Job job = pending_job("j-a", 1);
+  job.request_id = "key-1";
+  try {
+    store.append_many({job}, {});
+    FAIL() << "appended a job with a request_id";
+  } catch (const JournalError& e) {
+    EXPECT_NE(std::string(e.what()).find("request_id"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(store.get("j-a"));
+}
+
+TEST(JournalIntents, UpdatesOfUnknownJobsAreSkipped) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(1h));
+  store.append_many({pending_job("j-a", 1)}, {finished(pending_job("j-unknown", 2))});
+  EXPECT_TRUE(store.get("j-a"));
+  EXPECT_FALSE(store.get("j-unknown"));
+}
+
+// Runs `body` in a forked child, which must end with die(): the process goes without running a
+// destructor, as a daemon under kill -9 would. Returns the child's exit status (0: it died).
+[[noreturn]] void die() {
+  ::_exit(0);
+}
+
+int in_a_process_that_dies(const std::function<void()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    try {
+      body();
+    } catch (...) {
+      ::_exit(2);
+    }
+    ::_exit(3);  // returned: the store closed in order, nothing was left to replay
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(JournalIntents, RecordsACrashLeftBehindAreInTheTablesAfterTheNextOpen) {
+  TempDir dir;
+  Job a = full_job("j-a", 1'700'000'000'000);  // every field set
+  a.request_id.clear();                        // (append_many() takes none)
+  Job b = pending_job("j-b", 1'700'000'001'000);
+  b.request.target = {{"pid", 42}, {"note", "ünïcödé and \"quotes\""}};
+  ASSERT_EQ(in_a_process_that_dies([&] {
+              JobStore store(dir.journal(), normal(1h));
+              store.append_many({a, b}, {});
+              store.append_many({}, {finished(b)});
+              die();
+            }),
+            0);
+  ASSERT_GT(fs::file_size(intents_of(dir)), 0u) << "nothing left to replay: proves nothing";
+
+  {
+    JobStore store(dir.journal(), normal());
+    EXPECT_EQ(fs::file_size(intents_of(dir)), 0u);
+    const auto got_a = store.get("j-a");
+    ASSERT_TRUE(got_a);
+    EXPECT_EQ(core::to_json(*got_a), core::to_json(a));
+    const auto got_b = store.get("j-b");
+    ASSERT_TRUE(got_b);
+    EXPECT_EQ(core::to_json(*got_b), core::to_json(finished(b)));
+  }
+  // And once only: a second open finds nothing to do and no job twice.
+  JobStore store(dir.journal(), normal());
+  core::JobFilter filter;
+  filter.limit = 10;
+  EXPECT_EQ(store.list(filter).jobs.size(), 2u);
+}
+
+TEST(JournalIntents, RecordsAlreadyAppliedAreNotAppliedAgain) {
+  // A crash after the commit that applied them but before the file started over: the journal
+  // notes the last record applied in the same commit, and the next open skips up to it. Had it
+  // applied them again, the job deleted meanwhile would be back.
+  TempDir dir;
+  std::string left_behind;
+  {
+    JobStore store(dir.journal(), normal(1h));
+    const Job job = pending_job("j-a", 1'700'000'000'000);
+    store.append_many({job}, {});
+    store.append_many({}, {finished(job)});
+    left_behind = bytes_of(intents_of(dir));
+    // Applies them (a direct write applies what is pending first), then deletes the job.
+    store.prune_finished_before(at_ms(1'800'000'000'000));
+    EXPECT_FALSE(store.get("j-a"));
+  }
+  ASSERT_FALSE(left_behind.empty());
+  write_bytes(intents_of(dir), left_behind);
+  JobStore store(dir.journal(), normal());
+  EXPECT_FALSE(store.get("j-a")) << "a record applied twice brought a deleted job back";
+  store.append_many({pending_job("j-b", 1'700'000'002'000)}, {});
+  EXPECT_TRUE(store.get("j-b")) << "numbering went on below what was applied";
+}
+
+TEST(JournalIntents, AJournalWithSyncFullReplaysALogLeftByARunWithout) {
+  TempDir dir;
+  ASSERT_EQ(in_a_process_that_dies([&] {
+              JobStore store(dir.journal(), normal(1h));
+              store.append_many({pending_job("j-a", 1)}, {});
+              die();
+            }),
+            0);
+  ASSERT_TRUE(fs::exists(intents_of(dir)));
+  JobStore store(dir.journal());  // sync_full
+  EXPECT_TRUE(store.get("j-a"));
+  EXPECT_FALSE(fs::exists(intents_of(dir))) << "sync_full keeps no intent log";
+}
+
+TEST(JournalIntents, ATornRecordIsDroppedAndTheWholeOnesKept) {
+  TempDir dir;
+  ASSERT_EQ(in_a_process_that_dies([&] {
+              JobStore store(dir.journal(), normal(1h));
+              store.append_many({pending_job("j-a", 1)}, {});
+              store.append_many({pending_job("j-torn", 2)}, {});
+              die();
+            }),
+            0);
+  const std::string bytes = bytes_of(intents_of(dir));
+  write_bytes(intents_of(dir), bytes.substr(0, bytes.size() - 3));
+  JobStore store(dir.journal(), normal());
+  EXPECT_TRUE(store.get("j-a"));
+  EXPECT_FALSE(store.get("j-torn"));
+}
+
+TEST(JournalIntents, ConcurrentAppendsAndReadsLoseNothing) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(2ms));
+  constexpr int kThreads = 4;
+  constexpr int kEach = 300;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const Job job =
+            pending_job("j-" + std::to_string(t) + "-" + std::to_string(i), 1'700'000'000'000 + i);
+        store.append_many({job}, {});
+        if (i % 3 == 0) store.append_many({}, {finished(job)});
+        if (i % 50 == 0) {
+          const auto seen = store.get(job.id);
+          if (!seen) ADD_FAILURE() << job.id << " missing right after its append";
+        }
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  core::JobFilter filter;
+  filter.limit = core::kMaxListLimit;
+  filter.states = {JobState::finished};
+  EXPECT_EQ(store.list(filter).jobs.size(), static_cast<std::size_t>(kThreads * kEach / 3));
+  EXPECT_EQ(store.unfinished().size(), static_cast<std::size_t>(kThreads * kEach * 2 / 3));
+}
+
+}  // namespace
+}  // namespace stopd::test
