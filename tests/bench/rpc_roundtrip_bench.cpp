@@ -348,7 +348,8 @@ int main(int argc, char** argv) {
             << "journal at concurrency 1: " << serial_writes << " writes for " << 2 * (calls + 100)
             << " Stops (half of them with wait), mean " << serial_write_us << " us each\n"
             << "journal at concurrency " << concurrency << ": " << loaded_writes
-            << " writes (group commits), mean " << loaded_write_us << " us each\n"
+            << " writes (group commits; with sync=normal, intent-log appends), mean "
+            << loaded_write_us << " us each\n"
             << "failed calls: " << failures.load() << "\n";
   return failures.load() == 0 ? 0 : 1;
 }

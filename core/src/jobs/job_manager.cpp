@@ -557,7 +557,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
         const std::size_t count = std::min(kFlushChunk - new_count, rows.size() - next_update);
         take(inserts, next_insert, new_count, new_chunk);
         take(rows, next_update, count, chunk);
-        store.write_many(new_chunk, chunk);
+        store.append_many(new_chunk, chunk);
         inserts_written += new_count;
       }
     } catch (const std::exception& e) {

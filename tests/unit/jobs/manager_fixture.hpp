@@ -14,9 +14,12 @@ namespace stopd::test {
 
 class ManagerTest : public ::testing::Test {
  protected:
-  // Builds dispatcher, journal and manager over `registry` as it is now.
+  // Builds dispatcher, journal and manager over `registry` as it is now. The journal runs with
+  // synchronous=NORMAL unless a test says otherwise: the manager's writes then go through the
+  // intent log, the path with the most to get wrong (the host and resume tests use FULL).
   void start(core::DispatcherOptions dispatcher_options = fast_options(),
-             core::JobManagerOptions manager_options = {}, core::JournalOptions journal = {}) {
+             core::JobManagerOptions manager_options = {},
+             core::JournalOptions journal = normal_journal()) {
     dispatcher = std::make_unique<core::Dispatcher>(registry, dispatcher_options);
     store = std::make_unique<core::JobStore>(dir.journal(), std::move(journal));
     manager_options.dispatcher = dispatcher_options;
@@ -32,6 +35,12 @@ class ManagerTest : public ::testing::Test {
   }
 
   void TearDown() override { stop(); }
+
+  static core::JournalOptions normal_journal() {
+    core::JournalOptions options;
+    options.sync_full = false;
+    return options;
+  }
 
   static core::DispatcherOptions fast_options() {
     core::DispatcherOptions options;
