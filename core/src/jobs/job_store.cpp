@@ -538,26 +538,27 @@ struct JobStore::Impl {
     else
       out.bind(10, job.request_id);
     out.bind(11, to_ms(job.created));
-    out.bind(12, to_ms(job.started));
-    out.bind(13, to_ms(job.finished));
-    out.bind(14, to_ms(job.deadline));
-    out.bind(15, to_ms(job.force_at));
-    out.bind(16, std::int64_t{job.attempts});
-    out.bind(17, std::int64_t{job.resumed});
-    out.bind(18, job.stop_id);
-    out.bind(19, std::int64_t{job.joined ? 1 : 0});
-    outcome_values(out, 20, job, row.details);
+    changing_values(out, 12, job, row.details);
   }
 
+  // The fields that may change after insert, from parameter `first` on, in the columns' order.
   template <typename Target>
-  static void outcome_values(Target& out, int first, const Job& job, const std::string& details) {
+  static void changing_values(Target& out, int first, const Job& job, const std::string& details) {
+    out.bind(first, to_ms(job.started));
+    out.bind(first + 1, to_ms(job.finished));
+    out.bind(first + 2, to_ms(job.deadline));
+    out.bind(first + 3, to_ms(job.force_at));
+    out.bind(first + 4, std::int64_t{job.attempts});
+    out.bind(first + 5, std::int64_t{job.resumed});
+    out.bind(first + 6, job.stop_id);
+    out.bind(first + 7, std::int64_t{job.joined ? 1 : 0});
     if (job.outcome) {
-      out.bind(first, sdk::to_string(job.outcome->code));
-      out.bind(first + 1, job.outcome->message);
-      out.bind(first + 2, std::int64_t{job.outcome->forced ? 1 : 0});
-      out.bind(first + 3, details);
+      out.bind(first + 8, sdk::to_string(job.outcome->code));
+      out.bind(first + 9, job.outcome->message);
+      out.bind(first + 10, std::int64_t{job.outcome->forced ? 1 : 0});
+      out.bind(first + 11, details);
     } else {
-      for (int i = 0; i < 4; ++i) out.bind_null(first + i);
+      for (int i = 8; i < 12; ++i) out.bind_null(first + i);
     }
   }
 
@@ -567,15 +568,7 @@ struct JobStore::Impl {
     const Job& job = row.job;
     out.bind(1, job.id);
     out.bind(2, to_string(job.state));
-    out.bind(3, to_ms(job.started));
-    out.bind(4, to_ms(job.finished));
-    out.bind(5, to_ms(job.deadline));
-    out.bind(6, to_ms(job.force_at));
-    out.bind(7, std::int64_t{job.attempts});
-    out.bind(8, std::int64_t{job.resumed});
-    out.bind(9, job.stop_id);
-    out.bind(10, std::int64_t{job.joined ? 1 : 0});
-    outcome_values(out, 11, job, row.details);
+    changing_values(out, 3, job, row.details);
   }
 
   void bind_insert(const InsertRow& row) {
