@@ -27,7 +27,8 @@ class RecordWriter {
   void bind(int index, std::optional<std::int64_t> value);
   void bind_null(int index);
 
-  const std::string& bytes() const { return bytes_; }
+  const std::string& bytes() const& { return bytes_; }
+  std::string bytes() && { return std::move(bytes_); }
 
  private:
   void counted();

@@ -408,14 +408,14 @@ struct JobStore::Impl {
 
   // One record, durable against a crash of the daemon when this returns; in the tables within
   // options.apply_delay, and seen by every read of this store at once (settle()).
-  void append(const std::string& payload) {
+  void append(std::string payload) {
     bool too_many = false;
     {
       std::lock_guard guard(intent_mutex);
       const std::uint64_t number = appended + 1;
       intents->append(number, payload);
       appended = number;
-      pending.push_back(IntentLog::Record{number, payload});
+      pending.push_back(IntentLog::Record{number, std::move(payload)});
       if (applier_idle) applier_cv.notify_one();
       too_many = pending.size() > kMaxPendingIntents || intents->size() > kMaxIntentLogBytes;
     }
@@ -765,7 +765,7 @@ void JobStore::append_many(const std::vector<Job>& inserts, const std::vector<Jo
     record.row(RowKind::update_job);
     Impl::update_values(record, UpdateRow{job, details_of(job)});
   }
-  impl_->append(record.bytes());
+  impl_->append(std::move(record).bytes());
   impl_->reported(begun);
 }
 

@@ -353,6 +353,22 @@ TEST(JournalIntents, ATornRecordIsDroppedAndTheWholeOnesKept) {
   EXPECT_FALSE(store.get("j-torn"));
 }
 
+TEST(JournalIntents, TheLogStaysBoundedWhenTheApplierFallsBehind) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(1h));  // the applier never comes by on its own
+  store.append_many({pending_job("j-00000", 1)}, {});
+  const auto one_record = fs::file_size(intents_of(dir));
+  constexpr int kAppends = 5000;  // more than the journal keeps pending before it applies itself
+  for (int i = 1; i < kAppends; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "j-%05d", i);
+    store.append_many({pending_job(id, 1)}, {});
+  }
+  EXPECT_LT(fs::file_size(intents_of(dir)), one_record * (kAppends - 500))
+      << "the appends never applied what was pending";
+  EXPECT_EQ(store.unfinished().size(), static_cast<std::size_t>(kAppends));
+}
+
 TEST(JournalIntents, ConcurrentAppendsAndReadsLoseNothing) {
   TempDir dir;
   JobStore store(dir.journal(), normal(2ms));
