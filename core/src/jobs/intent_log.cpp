@@ -99,6 +99,7 @@ void IntentLog::append(std::uint64_t number, std::string_view payload) {
       const int error = n < 0 ? errno : ENOSPC;
       // Cut back: the next record must follow the last whole one.
       if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(end_)) != 0) {
+        // Still safe: the next append writes from end_ over the partial bytes.
       }
       fail("cannot append a record", error);
     }

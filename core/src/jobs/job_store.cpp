@@ -431,15 +431,19 @@ struct JobStore::Impl {
     return pending.size();
   }
 
-  // Every record appended before this call is in the tables when it returns. Throws what the
-  // commit threw.
+  // Every record appended before this call is in the tables when it returns. Throws
+  // JournalError naming the file, as every other read and write does.
   void settle() {
     if (!intents) return;
     {
       std::lock_guard guard(intent_mutex);
       if (applied == appended) return;
     }
-    write([] {}, false);
+    try {
+      write([] {}, false);
+    } catch (const SqliteError& e) {
+      fail("cannot apply its pending intent records", e);
+    }
   }
 
   void run_applier() {
