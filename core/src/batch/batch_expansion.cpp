@@ -1,16 +1,10 @@
 #include "stopd/core/batch_expansion.hpp"
 
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/host.hpp"
 #include "stopd/sdk/outcome.hpp"
 
 namespace stopd::core {
-namespace {
-
-// Enough to fix a plan in one go without burying the first problem under thousands of others
-// (a selector step whose every match is refused).
-constexpr std::size_t kMaxProblems = 20;
-
-}  // namespace
 
 std::optional<std::string> HostBatchCatalog::validate(const sdk::StopRequest& request) const {
   return host_.dispatcher().validate(request);
@@ -24,17 +18,11 @@ std::vector<nlohmann::json> HostBatchCatalog::list(std::string_view type,
 std::vector<BatchItem> expand_batch_plan(const BatchPlan& plan, const BatchCatalog& catalog,
                                          bool dry_run) {
   std::vector<BatchItem> items;
-  std::vector<std::string> problems;
-  std::size_t more = 0;
-  const auto problem = [&](const std::string& text) {
-    if (problems.size() < kMaxProblems)
-      problems.push_back(text);
-    else
-      ++more;
-  };
+  std::vector<std::string> problems;  // PlanError keeps the first few
+  const auto problem = [&](std::string text) { problems.push_back(std::move(text)); };
   for (std::size_t s = 0; s < plan.steps.size(); ++s) {
     const BatchStep& step = plan.steps[s];
-    const std::string where = "step '" + step.name + "'";
+    const std::string where = "step '" + text_excerpt(step.name) + "'";
     std::vector<nlohmann::json> targets;
     if (step.target) {
       targets.push_back(*step.target);
@@ -42,7 +30,7 @@ std::vector<BatchItem> expand_batch_plan(const BatchPlan& plan, const BatchCatal
       try {
         targets = catalog.list(step.type, *step.selector);
       } catch (const sdk::StopError& e) {
-        problem(where + ": selector " + step.selector->dump() + ": " + e.what());
+        problem(where + ": selector " + json_excerpt(*step.selector) + ": " + e.what());
         continue;
       }
     }
@@ -51,9 +39,10 @@ std::vector<BatchItem> expand_batch_plan(const BatchPlan& plan, const BatchCatal
       item.request.dry_run = dry_run;
       if (auto error = catalog.validate(item.request)) {
         // A selector's match is named by its item id and target; a plain target by the step.
-        problem(step.target ? where + ": " + *error
-                            : where + ": item " + item.id + " " + item.request.target.dump() +
-                                  " from the selector: " + *error);
+        problem(step.target
+                    ? where + ": " + *error
+                    : where + ": item " + text_excerpt(item.id) + " " +
+                          json_excerpt(item.request.target) + " from the selector: " + *error);
         // An unknown type fails every item the same way: once is enough.
         if (error->rfind("type:", 0) == 0) break;
         continue;
@@ -61,7 +50,6 @@ std::vector<BatchItem> expand_batch_plan(const BatchPlan& plan, const BatchCatal
       items.push_back(std::move(item));
     }
   }
-  if (more > 0) problems.push_back("… and " + std::to_string(more) + " more problems");
   if (!problems.empty()) throw PlanError(std::move(problems));
   return items;
 }

@@ -3,6 +3,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/time_format.hpp"
 
 namespace stopd::core {
@@ -99,7 +100,7 @@ std::vector<BatchItemRecord> read_batch_report(std::istream& in, const std::stri
     ++number;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
-      const json line = json::parse(text);
+      const json line = parse_bounded_json(text);
       if (line.is_object() && line.contains("summary")) continue;
       BatchItemRecord record = record_from_json(line);
       if (auto it = index.find(record.item); it != index.end()) {

@@ -7,6 +7,7 @@
 #include "plan_dependencies.hpp"
 #include "plan_document.hpp"
 #include "stopd/core/batch_plan.hpp"
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/json_schema.hpp"
 
 namespace stopd::core {
@@ -33,7 +34,8 @@ std::string locate_schema_error(const json& document, const std::string& error) 
     const json& steps = document.at("steps");
     if (index < steps.size() && steps[index].is_object() && steps[index].contains("name") &&
         steps[index]["name"].is_string())
-      label = "step '" + steps[index]["name"].get<std::string>() + "' (" + label + ")";
+      label =
+          "step '" + text_excerpt(steps[index]["name"].get<std::string>()) + "' (" + label + ")";
     return label + ": " + (match[2].length() > 0 ? match[2].str() + ": " : "") + match[3].str();
   }
   if (error.rfind("plan.", 0) == 0) return error.substr(5);
@@ -87,7 +89,7 @@ class Parser {
                                      const std::string& what) {
     const double seconds = value.get<double>();
     if (seconds > kMaxSeconds)
-      problem(where, what + " of " + value.dump() + " s is more than 30 days");
+      problem(where, what + " of " + json_excerpt(value) + " s is more than 30 days");
     return milliseconds(seconds);
   }
 
@@ -161,37 +163,38 @@ class Parser {
     const json& wave = step["wave"];
     const bool named = doc_.contains("waves");
     if (named && !wave.is_string()) {
-      problem(where + ": wave", "the plan names its waves (waves: " + doc_["waves"].dump() +
+      problem(where + ": wave", "the plan names its waves (waves: " + json_excerpt(doc_["waves"]) +
                                     "), so a step's wave must be one of those names, got " +
-                                    wave.dump());
+                                    json_excerpt(wave));
       return std::nullopt;
     }
     if (!named && !wave.is_number_integer()) {
       problem(where + ": wave",
               "no top-level waves: list names the waves, so a wave must be a "
               "number, got " +
-                  wave.dump() + " (or list the wave names under waves:)");
+                  json_excerpt(wave) + " (or list the wave names under waves:)");
       return std::nullopt;
     }
     const std::string name =
         named ? wave.get<std::string>() : std::to_string(wave.get<long long>());
     for (std::size_t i = 0; i < plan.waves.size(); ++i)
       if (plan.waves[i] == name) return i;
-    problem(where + ": wave", "unknown wave '" + name + "' (waves: " + doc_["waves"].dump() + ")");
+    problem(where + ": wave", "unknown wave '" + text_excerpt(name) +
+                                  "' (waves: " + json_excerpt(doc_["waves"]) + ")");
     return std::nullopt;
   }
 
   void steps(BatchPlan& plan, const Settings& defaults) {
-    std::set<std::string> names;
     const json& steps = doc_["steps"];
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const json& source = steps[i];
       BatchStep step;
       step.name = source["name"].get<std::string>();
       step.type = source["type"].get<std::string>();
-      const std::string where = "step '" + step.name + "' (steps[" + std::to_string(i) + "])";
-      if (!names.insert(step.name).second)
-        problem(where, "name: another step is already called '" + step.name + "'");
+      const std::string where =
+          "step '" + text_excerpt(step.name) + "' (steps[" + std::to_string(i) + "])";
+      if (!plan.step_index.emplace(step.name, i).second)
+        problem(where, "name: another step is already called '" + text_excerpt(step.name) + "'");
       const bool has_target = source.contains("target");
       const bool has_selector = source.contains("selector");
       if (has_target == has_selector)
@@ -222,6 +225,11 @@ class Parser {
 }  // namespace
 
 std::optional<std::size_t> BatchPlan::find_step(std::string_view name) const {
+  if (step_index.size() == steps.size()) {
+    const auto it = step_index.find(std::string(name));
+    if (it == step_index.end()) return std::nullopt;
+    return it->second;
+  }
   for (std::size_t i = 0; i < steps.size(); ++i)
     if (steps[i].name == name) return i;
   return std::nullopt;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "stopd/sdk/request.hpp"
@@ -18,7 +19,8 @@
 namespace stopd::core {
 
 // Everything wrong with a plan that was found before anything ran. Each problem names where it is
-// (file:line:column for syntax, the step and field otherwise) and what was expected.
+// (file:line:column for syntax, the step and field otherwise) and what was expected. Only the
+// first 20 are kept, then one line "… and N more problems".
 class PlanError : public std::runtime_error {
  public:
   explicit PlanError(std::vector<std::string> problems);
@@ -70,8 +72,11 @@ struct BatchPlan {
   std::optional<std::chrono::milliseconds> deadline;  // the whole batch
   nlohmann::json document;  // the plan as parsed (YAML converted to JSON), e.g. to journal it
 
-  // The index of the step called `name`, or nullopt.
+  // The index of the step called `name`, or nullopt. Constant time for a parsed plan.
   std::optional<std::size_t> find_step(std::string_view name) const;
+
+  // Step names to indices, built by the parser (a plan assembled by hand is searched instead).
+  std::unordered_map<std::string, std::size_t> step_index;
 };
 
 // The plan schema (core/schemas/plan.schema.json, embedded at build time).
