@@ -1,5 +1,6 @@
 #include "stopd/core/json_schema.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,8 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 #include <vector>
+
+#include "stopd/core/bounded_json.hpp"
 
 namespace stopd::core {
 namespace {
@@ -46,13 +49,9 @@ bool has_type(const json& value, const std::string& type) {
   return type_name(value) == type;
 }
 
-// A short rendering of a value for messages; long values are cut so that an oversized input
-// does not produce an oversized error.
+// A short rendering of a caller's value for messages: only what is shown is ever rendered.
 std::string show(const json& value) {
-  std::string text = value.dump();
-  constexpr size_t kMax = 60;
-  if (text.size() > kMax) text = text.substr(0, kMax) + "…";
-  return text;
+  return json_excerpt(value);
 }
 
 std::string join_keys(const std::vector<std::string>& keys, std::string_view conjunction) {
@@ -100,7 +99,7 @@ std::optional<std::string> explain_object(const json& node, const json& value) {
       std::vector<std::string> known;
       if (properties != node.end())
         for (const auto& [name, __] : properties->items()) known.push_back(name);
-      return "unknown key '" + key + "'" +
+      return "unknown key '" + text_excerpt(key) + "'" +
              (known.empty() ? std::string(" (no keys are accepted)")
                             : " (expected " + join_keys(known, " or ") + ")");
     }
@@ -133,7 +132,7 @@ std::optional<std::string> explain_scalar(const json& node, const json& value) {
     for (const auto& candidate : *e) found = found || candidate == value;
     if (!found) {
       std::vector<std::string> names;
-      for (const auto& candidate : *e) names.push_back(candidate.dump());
+      for (const auto& candidate : *e) names.push_back(json_excerpt(candidate));
       return "expected one of " + join_keys(names, " or ") + ", got " + show(value);
     }
   }
@@ -154,9 +153,18 @@ std::optional<std::string> explain_scalar(const json& node, const json& value) {
     if (auto m = node.find("maxLength"); m != node.end() && length > m->get<size_t>())
       return "expected a string of at most " + m->dump() + " characters, got " +
              std::to_string(length);
-    if (auto p = node.find("pattern"); p != node.end())
-      if (auto d = node.find("description"); d != node.end() && d->is_string())
-        return "expected " + d->get<std::string>() + ", got " + show(value);
+    // A description written as a phrase ("seconds >= 0 or \"unbounded\"") completes
+    // "expected"; one written as a sentence ("The container's id: …", as JSON Schema authors
+    // usually write them) follows the pattern it explains instead of being pasted mid-sentence.
+    if (auto p = node.find("pattern"); p != node.end() && p->is_string()) {
+      const auto d = node.find("description");
+      const std::string description =
+          d != node.end() && d->is_string() ? text_excerpt(d->get<std::string>(), 200) : "";
+      if (!description.empty() && !std::isupper(static_cast<unsigned char>(description[0])))
+        return "expected " + description + ", got " + show(value);
+      return "expected a string matching " + p->get<std::string>() + ", got " + show(value) +
+             (description.empty() ? "" : " (" + description + ")");
+    }
   }
   if (value.is_array()) {
     if (auto m = node.find("maxItems"); m != node.end() && value.size() > m->get<size_t>())
@@ -196,7 +204,7 @@ Located locate(const std::vector<std::string>& context, const json& schema, cons
       at.value = index < at.value->size() ? &(*at.value)[index] : nullptr;
       at.node = (at.node && at.node->contains("items")) ? &(*at.node)["items"] : nullptr;
     } else {
-      at.path += "." + key;
+      at.path += "." + text_excerpt(key);
       at.value = (at.value && at.value->is_object() && at.value->contains(key)) ? &(*at.value)[key]
                                                                                 : nullptr;
       const json* properties = at.node && at.node->is_object() && at.node->contains("properties")
@@ -232,6 +240,59 @@ bool is_wrapper(const std::string& description) {
   return false;
 }
 
+bool has_pattern(const json& schema) {
+  std::vector<const json*> pending{&schema};
+  while (!pending.empty()) {
+    const json* node = pending.back();
+    pending.pop_back();
+    if (node->is_object() && (node->contains("pattern") || node->contains("patternProperties")))
+      return true;
+    if (node->is_structured())
+      for (const json& child : *node) pending.push_back(&child);
+  }
+  return false;
+}
+
+// Whether `value` holds a string or object key longer than `limit` bytes (without recursion).
+bool has_long_string(const json& value, std::size_t limit) {
+  std::vector<const json*> pending{&value};
+  while (!pending.empty()) {
+    const json* node = pending.back();
+    pending.pop_back();
+    if (node->is_string() && node->get_ref<const std::string&>().size() > limit) return true;
+    if (node->is_object())
+      for (auto it = node->begin(); it != node->end(); ++it)
+        if (it.key().size() > limit) return true;
+    if (node->is_structured())
+      for (const json& child : *node) pending.push_back(&child);
+  }
+  return false;
+}
+
+// The first string (or object key) longer than `limit` bytes in `value`: its path below `root`
+// and its size. Paths cost a string per value, so this runs only once has_long_string found one.
+std::optional<std::pair<std::string, std::size_t>> long_string(const json& value,
+                                                               std::string_view root,
+                                                               std::size_t limit) {
+  std::vector<std::pair<const json*, std::string>> pending{{&value, std::string(root)}};
+  while (!pending.empty()) {
+    auto [node, path] = std::move(pending.back());
+    pending.pop_back();
+    if (node->is_string() && node->get_ref<const std::string&>().size() > limit)
+      return std::pair{path, node->get_ref<const std::string&>().size()};
+    if (node->is_object()) {
+      for (auto it = node->begin(); it != node->end(); ++it) {
+        if (it.key().size() > limit) return std::pair{path + " (a key)", it.key().size()};
+        pending.emplace_back(&it.value(), path + "." + text_excerpt(it.key()));
+      }
+    } else if (node->is_array()) {
+      for (std::size_t i = 0; i < node->size(); ++i)
+        pending.emplace_back(&(*node)[i], path + "[" + std::to_string(i) + "]");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct JsonSchema::Compiled {
@@ -246,6 +307,7 @@ JsonSchema::JsonSchema(const json& schema) : source_(schema) {
     throw std::invalid_argument("a JSON Schema must be an object, got " + type_name(schema));
   if (schema.empty()) return;  // {} accepts anything; skip the validator entirely
   compiled_ = std::make_unique<Compiled>();
+  matches_patterns_ = has_pattern(schema);
   try {
     valijson::SchemaParser parser;
     valijson::adapters::NlohmannJsonAdapter adapter(source_);
@@ -261,6 +323,13 @@ JsonSchema& JsonSchema::operator=(JsonSchema&&) noexcept = default;
 
 std::optional<std::string> JsonSchema::validate(const json& value, std::string_view root) const {
   if (!compiled_) return std::nullopt;
+  // valijson matches patterns with std::regex, whose matcher recurses once per character:
+  // libstdc++'s overflows an 8 MiB stack at about 17,000 characters (ASan) to 25,000 (-O2).
+  if (matches_patterns_ && has_long_string(value, kMaxPatternSubjectBytes))
+    if (auto found = long_string(value, root, kMaxPatternSubjectBytes))
+      return found->first + ": a string of " + std::to_string(found->second) + " bytes; at most " +
+             std::to_string(kMaxPatternSubjectBytes) +
+             " are checked against this schema's patterns";
   valijson::Validator validator;
   valijson::adapters::NlohmannJsonAdapter adapter(value);
   // Without a results object valijson stops at the first failure: the cheap path for valid input.

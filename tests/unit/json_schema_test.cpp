@@ -65,6 +65,47 @@ TEST(JsonSchema, CutsLongValuesInMessages) {
   EXPECT_LT(message.size(), 200u);
 }
 
+// dump() of the whole value recursed once per level: 100,000 levels overflowed the stack.
+TEST(JsonSchema, DeepValuesAreExplainedWithoutRenderingThem) {
+  json deep = json::array();
+  json* innermost = &deep;
+  for (int i = 0; i < 100'000; ++i) {
+    innermost->push_back(json::array());
+    innermost = &innermost->back();
+  }
+  const std::string message = error_of({{"pid", std::move(deep)}});
+  EXPECT_EQ(message.rfind("target.pid: expected integer, got array [[[[", 0), 0u) << message;
+  EXPECT_LT(message.size(), 200u);
+}
+
+// A description is the schema author's sentence about a field, not the words after "expected".
+TEST(JsonSchema, PatternFailuresNameThePatternAndQuoteTheDescription) {
+  const JsonSchema schema(json::parse(R"({"type": "object", "properties": {"container_id": {
+      "type": "string", "pattern": "^[0-9a-f]{12,64}$",
+      "description": "The container's id: 64 lowercase hex digits, or a unique prefix of at least 12."}}})"));
+  EXPECT_EQ(schema.validate({{"container_id", "xyz"}}, "target").value_or("<valid>"),
+            "target.container_id: expected a string matching ^[0-9a-f]{12,64}$, got \"xyz\" "
+            "(The container's id: 64 lowercase hex digits, or a unique prefix of at least 12.)");
+}
+
+// std::regex's matcher recurses once per character; 30,000 characters overflowed a thread's stack.
+TEST(JsonSchema, LongStringsAreRefusedBeforeAnyPatternIsMatched) {
+  const JsonSchema schema(json::parse(R"({"type": "object", "properties": {
+      "signal": {"type": "string", "pattern": "^[A-Za-z0-9+-]+$"}}})"));
+  EXPECT_EQ(schema.validate({{"signal", std::string(1'000'000, 'A')}}, "options"),
+            "options.signal: a string of 1000000 bytes; at most 8192 are checked against this "
+            "schema's patterns");
+  EXPECT_EQ(schema.validate({{"signal", std::string(8192, 'A')}}, "options"), std::nullopt);
+  // A schema without patterns has nothing to protect: long strings are its own business.
+  EXPECT_EQ(JsonSchema(json::parse(R"({"type": "object"})"))
+                .validate({{"signal", std::string(1'000'000, 'A')}}, "options"),
+            std::nullopt);
+}
+
+TEST(JsonSchema, HugeUnknownKeysAreCutInMessages) {
+  EXPECT_LT(error_of({{"pid", 1}, {std::string(100'000, 'k'), 1}}).size(), 300u);
+}
+
 TEST(JsonSchema, EmptySchemaAcceptsAnythingAndBadSchemaIsRefused) {
   EXPECT_FALSE(JsonSchema().validate(json::array({1, 2}), "x").has_value());
   EXPECT_FALSE(JsonSchema(json::object()).validate(42, "x").has_value());

@@ -20,15 +20,21 @@ class JsonSchema {
   JsonSchema& operator=(JsonSchema&&) noexcept;
 
   // nullopt when `value` conforms; otherwise "<root>.pid: expected integer, got string".
-  // `root` names the value in messages ("target", "options", …).
+  // `root` names the value in messages ("target", "options", …). Against a schema with patterns,
+  // a string (or key) longer than kMaxPatternSubjectBytes is refused before any is matched.
   std::optional<std::string> validate(const nlohmann::json& value, std::string_view root) const;
 
   const nlohmann::json& source() const { return source_; }
+
+  // The longest string matched against a pattern: far below where std::regex's recursive matcher
+  // exhausts a thread's stack, far above any id, name or path a schema constrains.
+  static constexpr std::size_t kMaxPatternSubjectBytes = 8192;
 
  private:
   struct Compiled;
   nlohmann::json source_;
   std::unique_ptr<Compiled> compiled_;
+  bool matches_patterns_ = false;
 };
 
 }  // namespace stopd::core
