@@ -1,7 +1,9 @@
 #include <spdlog/spdlog.h>
 
 #include "lock_pool.hpp"
+#include "plugin_output.hpp"
 #include "stop_flight.hpp"
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/logging.hpp"
 
 namespace stopd::core {
@@ -32,7 +34,13 @@ void AttemptContext::notify_change() {
 
 void AttemptContext::progress(std::string_view phase, const nlohmann::json& facts) {
   if (completed_.load()) return;
-  events_->attempt_progress(*flight_, attempt_, phase, facts);
+  if (is_json_safe(facts) && !invalid_utf8_at(phase)) {
+    events_->attempt_progress(*flight_, attempt_, phase, facts);
+    return;
+  }
+  nlohmann::json contained = facts;  // copied only when it needs repair
+  contain_json(contained, flight_->type(), "progress facts");
+  events_->attempt_progress(*flight_, attempt_, repair_utf8(phase), contained);
 }
 
 void AttemptContext::log(sdk::LogLevel level, std::string_view message) {
@@ -54,6 +62,7 @@ void AttemptContext::complete(sdk::StopOutcome outcome) {
     std::lock_guard lock(pooled_lock(this).mutex);
     dropped.swap(callback_);
   }
+  contain_outcome(outcome, flight_->type());
   events_->attempt_completed(flight_, attempt_, std::move(outcome));
 }
 

@@ -15,6 +15,7 @@
 #include "blocking_pool.hpp"
 #include "deadline_queue.hpp"
 #include "flight_index.hpp"
+#include "plugin_output.hpp"
 #include "request_validation.hpp"
 #include "stop_flight.hpp"
 #include "stopd/core/logging.hpp"
@@ -567,6 +568,7 @@ struct Dispatcher::State final : FlightEvents,
         outcome = sdk::StopOutcome::make(
             Code::internal, request.type + " inspect() threw: " + e.what(), {{"dry_run", true}});
       }
+      contain_outcome(outcome, request.type);
       self->finish_alone(ticket, request, std::move(outcome), true);
     });
     return ticket;

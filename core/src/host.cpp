@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "plugin_output.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/core/logging_observer.hpp"
 
@@ -66,7 +67,9 @@ std::vector<nlohmann::json> Host::list(std::string_view type,
   if (auto error = provider->selector_schema.validate(selector, "selector"))
     throw sdk::StopError(sdk::Code::invalid_argument, *error);
   try {
-    return provider->provider->list(selector);
+    std::vector<nlohmann::json> targets = provider->provider->list(selector);
+    for (auto& target : targets) contain_json(target, type, "listed target");
+    return targets;
   } catch (const sdk::StopError&) {
     throw;
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include "stopd/core/bounded_json.hpp"
 #include "test_providers.hpp"
 
 namespace stopd::test {
@@ -416,6 +417,36 @@ TEST(Dispatcher, NothingAProviderThrowsEscapes) {
   auto async_error = dispatcher.stop(request_for("t.async_throws", "x"));
   EXPECT_EQ(async_error.outcome.code, Code::internal);
   EXPECT_NE(async_error.outcome.message.find("bug"), std::string::npos);
+}
+
+// A plugin's output is its own (a container name from the runtime, a cloud's error text): the host
+// stores and sends it, so invalid UTF-8, values nested without end and huge messages are made
+// safe where they cross into the host, instead of making dump() throw or recurse later.
+TEST(Dispatcher, APluginsBadOutputIsContainedWhereItEntersTheHost) {
+  ProviderRegistry registry;
+  auto provider = std::make_shared<SyncProvider>(
+      "t.messy", [](const sdk::StopRequest&, sdk::StopContext& context) {
+        nlohmann::json deep = nlohmann::json::array();
+        nlohmann::json* innermost = &deep;
+        for (int i = 0; i < 100'000; ++i) {
+          innermost->push_back(nlohmann::json::array());
+          innermost = &innermost->back();
+        }
+        context.progress("phase\xff", {{"name\xfe", "caf\xe9"}});
+        return sdk::StopOutcome::make(Code::stopped, "stopped caf\xe9" + std::string(100'000, '!'),
+                                      {{"deep", std::move(deep)}, {"name", "\xc0\xaf"}});
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry);
+  const auto result = dispatcher.stop(request_for("t.messy", "a"));
+  EXPECT_EQ(result.outcome.code, Code::stopped);
+  EXPECT_EQ(result.outcome.message.rfind("stopped caf\xEF\xBF\xBD!!!", 0), 0u);
+  EXPECT_LE(result.outcome.message.size(), core::limits::kMaxMessageBytes + 3);
+  EXPECT_TRUE(core::is_json_safe(result.outcome.details))
+      << core::json_excerpt(result.outcome.details);
+  EXPECT_EQ(result.outcome.details["name"], "\xEF\xBF\xBD\xEF\xBF\xBD");
+  // Now safe to render whole, which is what the journal and the API do.
+  EXPECT_NO_THROW(result.outcome.details.dump());
 }
 
 TEST(Dispatcher, ConcurrencyLimitIsRespected) {
