@@ -8,9 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -18,9 +16,11 @@
 
 #include "default_config.hpp"
 #include "stopd/core/auth.hpp"
+#include "stopd/core/bounded_read.hpp"
 #include "stopd/core/daemon.hpp"
 #include "stopd/core/daemon_config.hpp"
 #include "stopd/core/exit_codes.hpp"
+#include "stopd/core/host.hpp"
 #include "stopd/core/logging.hpp"
 
 namespace {
@@ -58,29 +58,16 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-std::string read_all(std::istream& in) {
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // The config the arguments name. --state-dir makes relative paths resolve against that directory
 // instead of the config file's; with no --config it runs the built-in local config.
 core::DaemonConfig load_config(const Arguments& args) {
   if (args.config && !args.state_dir) return core::load_daemon_config(*args.config);
   const fs::path base = fs::absolute(*args.state_dir);
-  std::string origin = "the built-in default config";
-  std::string text = stopd::daemon::kDefaultConfigJson;
-  if (args.config) {
-    origin = args.config->string();
-    std::ifstream in(*args.config, std::ios::binary);
-    if (!in) throw core::ConfigError(origin + ": cannot read the file");
-    text = read_all(in);
-  }
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw core::ConfigError(origin + ": not valid JSON: " + e.what());
-  }
+  const std::string origin =
+      args.config ? args.config->string() : std::string("the built-in default config");
+  const nlohmann::json document =
+      args.config ? core::read_config_document(*args.config)
+                  : core::parse_config_text(stopd::daemon::kDefaultConfigJson, origin);
   try {
     return core::parse_daemon_config(document, base);
   } catch (const core::ConfigError& e) {
@@ -89,7 +76,14 @@ core::DaemonConfig load_config(const Arguments& args) {
 }
 
 int hash_token() {
-  std::string token = read_all(std::cin);
+  // A token is short; stdin may be a terminal, a file or /dev/zero.
+  constexpr std::size_t kMaxTokenBytes = 64 * 1024;
+  std::string token;
+  try {
+    token = core::read_fd_bounded(STDIN_FILENO, "--hash-token: stdin", kMaxTokenBytes);
+  } catch (const core::FileReadError& e) {
+    return fail(core::exit_code::usage, e.what());
+  }
   if (token.ends_with('\n')) token.pop_back();
   if (token.ends_with('\r')) token.pop_back();
   if (token.empty())
@@ -110,6 +104,8 @@ int serve(core::DaemonConfig config) {
     daemon.emplace(std::move(config));
   } catch (const core::StartupError& e) {
     return fail(e.exit_code(), e.what());
+  } catch (const core::ConfigError& e) {
+    return fail(core::exit_code::config, e.what());
   } catch (const std::exception& e) {
     return fail(1, std::string("cannot start: ") + e.what());
   }
@@ -211,6 +207,19 @@ int main(int argc, char** argv) {
     return fail(core::exit_code::config, e.what());
   }
   if (args.check_config) {
+    // The plugins too, as the daemon would load them: settings a plugin refuses make the config
+    // invalid, and a plugin that cannot be loaded at all is worth a warning.
+    try {
+      const core::Host host(config.host, core::default_plugin_dir());
+      for (const auto& refused : host.load_report().refused)
+        if (!refused.settings)
+          std::cerr << "stopd: warning: plugin " << refused.file.string()
+                    << " is refused: " << refused.reason << '\n';
+      for (const auto& warning : host.load_report().warnings)
+        std::cerr << "stopd: warning: " << warning << '\n';
+    } catch (const core::ConfigError& e) {
+      return fail(core::exit_code::config, e.what());
+    }
     std::cout << "stopd: "
               << (args.config ? args.config->string() : std::string("the built-in config"))
               << ": valid\n";

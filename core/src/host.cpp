@@ -37,6 +37,15 @@ Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
   nlohmann::json settings = nlohmann::json::object();
   for (const auto& [name, provider] : config.providers) settings[name] = provider.settings;
   report_ = load_plugins(sources, settings, registry_);
+  // A provider the config sets up but whose plugin refused those settings is a mistake in the
+  // config, not a plugin to do without: running without it would only fail later, per stop.
+  std::string misconfigured;
+  for (const auto& refused : report_.refused)
+    if (refused.settings && config.providers.contains(refused.type))
+      misconfigured += (misconfigured.empty() ? "" : "; ") + std::string("config.providers.") +
+                       refused.type + ": " + refused.reason + " (plugin " + refused.file.string() +
+                       ")";
+  if (!misconfigured.empty()) throw ConfigError(misconfigured);
 
   for (const auto& [name, provider] : config.providers)
     if (registry_.find(name) != nullptr)

@@ -1,8 +1,8 @@
 #include "stopd/core/host_config.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "stopd/core/bounded_json.hpp"
+#include "stopd/core/bounded_read.hpp"
+#include "stopd/core/input_limits.hpp"
 #include "stopd/core/json_schema.hpp"
 
 namespace stopd::core {
@@ -10,8 +10,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-constexpr std::uintmax_t kMaxConfigBytes = 4 * 1024 * 1024;
 
 // The whole file: the host's keys (read by stopctl --local and the daemon) and the daemon's
 // sections (listen, auth, journal, metrics, drain_timeout_seconds; read by the daemon only, see
@@ -184,32 +182,6 @@ std::chrono::milliseconds seconds_to_ms(const json& value) {
   return std::chrono::milliseconds(static_cast<long long>(value.get<double>() * 1000.0));
 }
 
-// Line and column of a byte offset, for JSON syntax errors.
-std::string position_of(const std::string& text, std::size_t byte) {
-  std::size_t line = 1;
-  std::size_t column = 1;
-  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
-// nlohmann's syntax errors quote what the parser last read ("last read: '…'"), which may be part
-// of a token written inline; the line and column say where the error is without it.
-std::string without_last_read(std::string what) {
-  const std::string marker = "; last read: '";
-  const auto start = what.find(marker);
-  if (start == std::string::npos) return what;
-  const auto expected = what.find("'; expected ", start + marker.size());
-  if (expected == std::string::npos) return what.substr(0, start);
-  return what.erase(start, expected + 1 - start);
-}
-
 const char* type_word(const json& value) {
   switch (value.type()) {
     case json::value_t::null:
@@ -329,29 +301,25 @@ HostConfig parse_host_config(const json& document, const fs::path& base_dir) {
   return config;
 }
 
-json read_config_document(const fs::path& file) {
-  std::error_code ec;
-  const auto size = fs::file_size(file, ec);
-  if (ec) throw ConfigError(file.string() + ": cannot read the config file: " + ec.message());
-  if (size > kMaxConfigBytes)
-    throw ConfigError(file.string() + ": " + std::to_string(size) +
-                      " bytes is larger than the limit of " + std::to_string(kMaxConfigBytes));
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (!in.good() && !in.eof()) throw ConfigError(file.string() + ": cannot read the config file");
-  const std::string text = buffer.str();
+json parse_config_text(std::string_view text, const std::string& origin) {
   try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    // nlohmann's text starts with "[json.exception.parse_error.101] parse error at line…"; keep
-    // the part after the category, and add our own position (its byte offset is exact).
-    if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
-    throw ConfigError(file.string() + ": not valid JSON (" +
-                      position_of(text, e.byte > 0 ? e.byte - 1 : 0) +
-                      "): " + without_last_read(what));
+    return parse_bounded_json(text);
+  } catch (const DocumentTextError& e) {
+    throw ConfigError(origin + ": " +
+                      (e.kind() == DocumentTextError::Kind::syntax ? "not valid JSON" : "refused") +
+                      " (line " + std::to_string(e.line()) + ", column " +
+                      std::to_string(e.column()) + "): " + e.reason());
   }
+}
+
+json read_config_document(const fs::path& file) {
+  std::string text;
+  try {
+    text = read_file_bounded(file, limits::kMaxConfigFileBytes);
+  } catch (const FileReadError& e) {
+    throw ConfigError(e.what());
+  }
+  return parse_config_text(text, file.string());
 }
 
 HostConfig load_host_config(const fs::path& file) {

@@ -29,7 +29,10 @@ void keep_loaded_forever(const std::shared_ptr<Library>& library) {
 }
 
 struct Refusal {
+  explicit Refusal(std::string why) : reason(std::move(why)) {}
   std::string reason;
+  std::string type;       // the resource type, once the descriptor named it
+  bool settings = false;  // refused with the operator's settings (their schema, or the factory)
 };
 
 std::string abi_text(unsigned major, unsigned minor) {
@@ -151,8 +154,15 @@ void load_one(const fs::path& file, const nlohmann::json& all_settings, Provider
         "resource type '" + name + "' is already provided by " +
         (existing->library.empty() ? std::string("the host") : existing->library.string())};
   const nlohmann::json settings = settings_for(all_settings, name);
-  check_settings(descriptor, settings);
-  auto provider = create_provider(descriptor, library, settings);
+  std::shared_ptr<sdk::IStopProvider> provider;
+  try {
+    check_settings(descriptor, settings);
+    provider = create_provider(descriptor, library, settings);
+  } catch (Refusal& refusal) {
+    refusal.type = name;
+    refusal.settings = true;
+    throw;
+  }
   try {
     const auto info_name = provider->info().name;
     if (info_name != name)
@@ -189,7 +199,8 @@ PluginLoadReport load_plugins(const PluginSources& sources, const nlohmann::json
       auto found = plugin_files_in(directory);
       files.insert(files.end(), found.begin(), found.end());
     } catch (const fs::filesystem_error& e) {
-      report.refused.push_back({directory, "cannot read plugin directory: " + e.code().message()});
+      report.refused.push_back(
+          {directory, "cannot read plugin directory: " + e.code().message(), "", false});
     }
   }
   files.insert(files.end(), sources.files.begin(), sources.files.end());
@@ -200,14 +211,14 @@ PluginLoadReport load_plugins(const PluginSources& sources, const nlohmann::json
     std::error_code ec;
     auto canonical = fs::canonical(file, ec);
     if (ec) {
-      report.refused.push_back({file, "cannot open: " + ec.message()});
+      report.refused.push_back({file, "cannot open: " + ec.message(), "", false});
       continue;
     }
     if (!seen.insert(canonical).second) continue;  // the same library named twice
     try {
       load_one(file, settings, registry, report, declared);
     } catch (const Refusal& refusal) {
-      report.refused.push_back({file, refusal.reason});
+      report.refused.push_back({file, refusal.reason, refusal.type, refusal.settings});
     }
   }
 

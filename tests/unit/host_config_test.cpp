@@ -99,13 +99,40 @@ TEST(HostConfig, FileErrorsNameTheFileAndPosition) {
     core::load_host_config(dir / "absent.json");
     ADD_FAILURE() << "a missing file was accepted";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("absent.json: cannot read the config file"),
+    EXPECT_NE(std::string(e.what()).find("absent.json: cannot read it: No such file"),
               std::string::npos)
         << e.what();
   }
   std::ofstream(file, std::ios::trunc) << R"({"plugins": ["rel/lib.so"]})";
   EXPECT_EQ(core::load_host_config(file).plugins.at(0), dir / "rel/lib.so");
   fs::remove_all(dir);
+}
+
+std::string load_error(const fs::path& file) {
+  try {
+    core::load_host_config(file);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "<valid>";
+}
+
+// /dev/zero has a size of 0 and never ends: the read stops at the limit, not at the end.
+TEST(HostConfig, AFileThatNeverEndsIsRefusedAtTheLimit) {
+  EXPECT_NE(load_error("/dev/zero").find("/dev/zero: larger than 4 MiB (the limit)"),
+            std::string::npos)
+      << load_error("/dev/zero");
+}
+
+TEST(HostConfig, DeepNestingIsRefusedWithItsPosition) {
+  const fs::path file =
+      fs::temp_directory_path() / ("stopd-deep-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(file) << R"({"providers": {"local.process": {"settings": {"x": )"
+                      << std::string(100'000, '[') << std::string(100'000, ']') << "}}}}";
+  const std::string error = load_error(file);
+  EXPECT_NE(error.find(file.string() + ": refused (line 1, column "), std::string::npos) << error;
+  EXPECT_NE(error.find("nested more than 32 levels deep"), std::string::npos) << error;
+  fs::remove(file);
 }
 
 }  // namespace

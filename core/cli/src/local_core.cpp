@@ -33,7 +33,11 @@ LocalCore open_local_core(const GlobalOptions& options) {
     core.plugin_dirs = *core.config.plugin_dirs;
   else
     core.plugin_dirs.push_back(default_dir);
-  core.host = std::make_unique<core::Host>(core.config, default_dir);
+  try {
+    core.host = std::make_unique<core::Host>(core.config, default_dir);
+  } catch (const core::ConfigError& e) {
+    throw config_error(e.what());  // a provider refused the settings the config gives it
+  }
   return core;
 }
 

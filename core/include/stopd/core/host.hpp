@@ -15,7 +15,9 @@ namespace stopd::core {
 
 class Host {
  public:
-  // `default_plugin_dir` is used when the config names no plugin_dirs.
+  // `default_plugin_dir` is used when the config names no plugin_dirs. Throws ConfigError naming
+  // `config.providers.<type>` when a plugin refuses the settings the config gives it; other
+  // refusals are in load_report() and the rest of the plugins load.
   Host(const HostConfig& config, const std::filesystem::path& default_plugin_dir);
   ~Host();
 

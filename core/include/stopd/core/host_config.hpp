@@ -23,6 +23,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stopd/core/dispatcher.hpp"
@@ -57,8 +58,12 @@ HostConfig parse_host_config(const nlohmann::json& document, const std::filesyst
 HostConfig load_host_config(const std::filesystem::path& file);
 
 // Reads a config file as JSON, without validating it: ConfigError naming the file when it cannot
-// be read, exceeds 4 MiB or is not JSON (with line and column, never quoting the text).
+// be read, exceeds limits::kMaxConfigFileBytes (a pipe or /dev/zero stops there), nests deeper
+// than limits::kMaxNesting or is not JSON (with line and column, never quoting the text).
 nlohmann::json read_config_document(const std::filesystem::path& file);
+
+// The same for config text already in memory, called `origin` in messages.
+nlohmann::json parse_config_text(std::string_view text, const std::string& origin);
 
 // The JSON Schema of the whole config file, daemon sections included (also what
 // `stopd --print-config-schema` will show).

@@ -19,7 +19,9 @@ struct PluginSources {
 
 struct RefusedPlugin {
   std::filesystem::path file;
-  std::string reason;  // says what the plugin requires and what the host offers
+  std::string reason;     // says what the plugin requires and what the host offers
+  std::string type;       // the resource type it declares; empty when it could not be read
+  bool settings = false;  // refused over the settings it was given (schema or factory)
 };
 
 struct PluginLoadReport {
