@@ -3,6 +3,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "stopd/core/bounded_json.hpp"
+
 namespace stopd::core {
 namespace {
 
@@ -45,26 +47,41 @@ std::optional<json> as_type(const std::string& text, const std::string& type) {
   return std::nullopt;
 }
 
+// An argument quoted in a message: a caller's text, so cut short.
+std::string shown_argument(std::string_view argument) {
+  return "'" + text_excerpt(argument) + "'";
+}
+
 }  // namespace
 
 json parse_target_arguments(const std::vector<std::string>& pairs, const json& target_schema) {
   json target = json::object();
   for (const auto& pair : pairs) {
+    // Quoted only up to the bad byte: a message must itself be valid UTF-8 (JSON output).
+    if (const auto bad = invalid_utf8_at(pair))
+      throw std::invalid_argument(shown_argument(pair.substr(0, *bad)) +
+                                  ": not valid UTF-8 at byte " + std::to_string(*bad + 1) +
+                                  " (targets and options are text)");
     const auto equals = pair.find('=');
     if (equals == std::string::npos)
-      throw std::invalid_argument("'" + pair + "': expected KEY=VALUE (or KEY:=JSON)");
+      throw std::invalid_argument(shown_argument(pair) + ": expected KEY=VALUE (or KEY:=JSON)");
     // KEY:=JSON passes a raw JSON value, for the rare target that needs an object or a list.
     const bool raw = equals > 0 && pair[equals - 1] == ':';
     const std::string key = pair.substr(0, raw ? equals - 1 : equals);
     const std::string text = pair.substr(equals + 1);
-    if (key.empty()) throw std::invalid_argument("'" + pair + "': the key before '=' is empty");
+    if (key.empty())
+      throw std::invalid_argument(shown_argument(pair) + ": the key before '=' is empty");
     if (target.contains(key))
-      throw std::invalid_argument("'" + pair + "': " + key + " is given more than once");
+      throw std::invalid_argument(shown_argument(pair) + ": " + text_excerpt(key) +
+                                  " is given more than once");
     if (raw) {
       try {
-        target[key] = json::parse(text);
-      } catch (const json::parse_error&) {
-        throw std::invalid_argument("'" + pair + "': the value after ':=' is not valid JSON");
+        target[key] = parse_bounded_json(text);
+      } catch (const DocumentTextError& e) {
+        throw std::invalid_argument(
+            shown_argument(pair) + ": the value after ':=' is " +
+            (e.kind() == DocumentTextError::Kind::syntax ? "not valid JSON" : "refused") +
+            " (column " + std::to_string(e.column()) + ": " + e.reason() + ")");
       }
       continue;
     }
@@ -79,7 +96,7 @@ json parse_target_arguments(const std::vector<std::string>& pairs, const json& t
     if (!value) {
       std::string expected;
       for (const auto& type : types) expected += (expected.empty() ? "" : " or ") + type;
-      throw std::invalid_argument("'" + pair + "': " + key + " expects " +
+      throw std::invalid_argument(shown_argument(pair) + ": " + text_excerpt(key) + " expects " +
                                   (types.size() == 1 && types[0] == "integer" ? "an " : "a ") +
                                   expected);
     }

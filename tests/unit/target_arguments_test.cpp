@@ -38,7 +38,28 @@ TEST(TargetArguments, RefusesMalformedPairs) {
   EXPECT_EQ(error_of({"pid=4x"}), "'pid=4x': pid expects an integer");
   EXPECT_EQ(error_of({"force=yes"}), "'force=yes': force expects a boolean");
   EXPECT_EQ(error_of({"pid=1", "pid=2"}), "'pid=2': pid is given more than once");
-  EXPECT_EQ(error_of({"x:={"}), "'x:={': the value after ':=' is not valid JSON");
+  EXPECT_EQ(error_of({"x:={"}).rfind("'x:={': the value after ':=' is not valid JSON (column ", 0),
+            0u)
+      << error_of({"x:={"});
+}
+
+TEST(TargetArguments, RawJsonNestedPastTheLimitIsRefused) {
+  const std::string pair = "x:=" + std::string(100'000, '[') + std::string(100'000, ']');
+  const std::string error = error_of({pair});
+  EXPECT_NE(error.find("the value after ':=' is refused (column 33: nested more than 32 levels"),
+            std::string::npos)
+      << error;
+  EXPECT_LT(error.size(), 300u);
+}
+
+TEST(TargetArguments, InvalidUtf8IsRefusedWithoutQuotingIt) {
+  const std::string error = error_of({"path=/run/caf\xe9.pid"});
+  EXPECT_EQ(error, "'path=/run/caf': not valid UTF-8 at byte 14 (targets and options are text)");
+}
+
+TEST(TargetArguments, HugeArgumentsAreCutInMessages) {
+  EXPECT_LT(error_of({std::string(1'000'000, 'p')}).size(), 200u);
+  EXPECT_LT(error_of({"pid=" + std::string(1'000'000, 'x')}).size(), 200u);
 }
 
 }  // namespace

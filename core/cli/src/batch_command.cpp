@@ -2,12 +2,12 @@
 // the engine over the dispatcher in this process. Ctrl-C cancels the batch.
 #include "stopd/cli/batch_command.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iostream>
-#include <iterator>
 #include <mutex>
 #include <sstream>
 
@@ -18,6 +18,8 @@
 #include "stopd/core/batch_expansion.hpp"
 #include "stopd/core/batch_report.hpp"
 #include "stopd/core/batch_resume.hpp"
+#include "stopd/core/bounded_read.hpp"
+#include "stopd/core/input_limits.hpp"
 
 namespace stopd::cli {
 
@@ -28,17 +30,13 @@ CliError plan_error(const std::string& source, const std::vector<std::string>& p
 }
 
 std::string read_plan(const std::string& path) {
-  std::stringstream text;
-  if (path == "-") {
-    text << std::cin.rdbuf();
-    return text.str();
+  try {
+    return path == "-"
+               ? core::read_fd_bounded(STDIN_FILENO, "<stdin>", core::limits::kMaxPlanFileBytes)
+               : core::read_file_bounded(path, core::limits::kMaxPlanFileBytes);
+  } catch (const core::FileReadError& e) {
+    throw CliError(batch_exit_code::invalid_plan, "invalid_plan", std::string("PLAN: ") + e.what());
   }
-  std::ifstream file(path);
-  if (!file)
-    throw CliError(batch_exit_code::invalid_plan, "invalid_plan",
-                   "PLAN: cannot read " + path + ": " + std::strerror(errno));
-  text << file.rdbuf();
-  return text.str();
 }
 
 core::FailurePolicy parse_max_failures(const std::string& text) {
@@ -138,11 +136,12 @@ int run_batch(const GlobalOptions& global, const BatchArguments& args, Console& 
   std::optional<core::FailurePolicy> policy;
   std::vector<core::BatchItemRecord> previous;
   if (args.resume) {
-    std::ifstream in(*args.resume);
-    if (!in)
-      throw config_error("--resume: cannot read " + *args.resume + ": " + std::strerror(errno));
     try {
+      std::istringstream in(
+          core::read_file_bounded(*args.resume, core::limits::kMaxReportFileBytes));
       previous = core::read_batch_report(in, *args.resume);
+    } catch (const core::FileReadError& e) {
+      throw config_error(std::string("--resume: ") + e.what());
     } catch (const std::invalid_argument& e) {
       throw config_error(std::string("--resume: ") + e.what());
     }

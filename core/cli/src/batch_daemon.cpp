@@ -13,6 +13,7 @@
 #include "stopd/cli/daemon_client.hpp"
 #include "stopd/cli/wait_interrupter.hpp"
 #include "stopd/core/batch_report.hpp"
+#include "stopd/core/bounded_json.hpp"
 
 namespace stopd::cli {
 namespace {
@@ -77,7 +78,8 @@ int run_batch_in_daemon(const GlobalOptions& global, const BatchArguments& args,
         "--resume works with --local; the daemon resumes its own batches after a restart "
         "('stopctl batch' again with the same plan re-runs it in the daemon)");
   v1::SubmitBatchRequest request;
-  const std::string source = args.plan == "-" ? "<stdin>" : args.plan;
+  // A file name need not be UTF-8; a protobuf string must be, or stopd cannot decode the request.
+  const std::string source = args.plan == "-" ? "<stdin>" : core::repair_utf8(args.plan);
   request.set_plan(read_plan(args.plan));
   request.set_source(source);
   if (args.parallel) request.set_parallel(parse_parallel(*args.parallel));

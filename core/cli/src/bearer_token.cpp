@@ -1,12 +1,10 @@
 #include "stopd/cli/bearer_token.hpp"
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "stopd/cli/cli_error.hpp"
+#include "stopd/core/bounded_read.hpp"
 
 namespace stopd::cli {
 namespace {
@@ -24,15 +22,12 @@ bool header_safe(std::string_view token) {
 
 std::string read_token_file(const std::string& file) {
   if (file.empty()) throw usage_error("--token-file: the file name is empty");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw config_error("--token-file " + file + ": cannot read it: " + std::strerror(errno));
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string token = content.str();
-  if (token.size() > kMaxTokenBytes)
-    throw config_error("--token-file " + file + ": " + std::to_string(token.size()) +
-                       " bytes is too large for a token (at most " +
-                       std::to_string(kMaxTokenBytes) + ")");
+  std::string token;
+  try {
+    token = core::read_file_bounded(file, kMaxTokenBytes);
+  } catch (const core::FileReadError& e) {
+    throw config_error("--token-file " + std::string(e.what()));
+  }
   // The trailing newline an editor or `echo` adds is not part of the token.
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   if (token.empty()) throw config_error("--token-file " + file + ": the file is empty");

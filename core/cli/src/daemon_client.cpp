@@ -5,16 +5,14 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "stopd/cli/rpc_error.hpp"
 #include "stopd/cli/seconds_argument.hpp"
+#include "stopd/core/bounded_read.hpp"
 
 #ifndef STOPD_VERSION
 #define STOPD_VERSION "unknown"
@@ -43,17 +41,15 @@ void configure_grpc_logging(const std::optional<std::string>& level) {
 
 std::string read_pem(const char* option, const std::string& file) {
   if (file.empty()) throw usage_error(std::string(option) + ": the file name is empty");
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw config_error(std::string(option) + " " + file +
-                       ": cannot read it: " + std::strerror(errno));
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (content.str().size() > kMaxPemBytes)
-    throw config_error(std::string(option) + " " + file + ": larger than 1 MiB; not a PEM file");
-  if (content.str().find("-----BEGIN") == std::string::npos)
+  std::string content;
+  try {
+    content = core::read_file_bounded(file, kMaxPemBytes);
+  } catch (const core::FileReadError& e) {
+    throw config_error(std::string(option) + " " + e.what() + "; not a PEM file");
+  }
+  if (content.find("-----BEGIN") == std::string::npos)
     throw config_error(std::string(option) + " " + file + ": not a PEM file (no -----BEGIN line)");
-  return content.str();
+  return content;
 }
 
 // HOST:PORT, with [IPv6]:PORT; the port a number in 1..65535.

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/target_arguments.hpp"
 
 namespace stopd::cli {
@@ -26,9 +27,14 @@ json selector_from_arguments(const std::vector<std::string>& pairs, const json& 
   json selector = json::object();
   std::vector<std::string> typed;  // the pairs for schema properties, typed by the core's rule
   for (const auto& pair : pairs) {
+    // Checked before anything quotes it: a message, like a protobuf string, must be UTF-8.
+    if (const auto bad = core::invalid_utf8_at(pair))
+      throw std::invalid_argument("--selector '" + core::text_excerpt(pair.substr(0, *bad)) +
+                                  "': not valid UTF-8 at byte " + std::to_string(*bad + 1));
     const auto equals = pair.find('=');
     if (equals == std::string::npos || equals == 0)
-      throw std::invalid_argument("--selector '" + pair + "': expected KEY=VALUE");
+      throw std::invalid_argument("--selector '" + core::text_excerpt(pair) +
+                                  "': expected KEY=VALUE");
     const bool raw_json = pair[equals - 1] == ':';
     const std::string key = pair.substr(0, raw_json ? equals - 1 : equals);
     const std::string value = pair.substr(equals + 1);
@@ -38,14 +44,15 @@ json selector_from_arguments(const std::vector<std::string>& pairs, const json& 
       continue;
     }
     if (!has_labels)
-      throw std::invalid_argument("--selector '" + pair + "': " + type + " selects by " +
-                                  known_keys(properties));
+      throw std::invalid_argument("--selector '" + core::text_excerpt(pair) + "': " + type +
+                                  " selects by " + known_keys(properties));
     if (raw_json)
-      throw std::invalid_argument("--selector '" + pair + "': label values are strings; write " +
-                                  key + "=VALUE");
+      throw std::invalid_argument("--selector '" + core::text_excerpt(pair) +
+                                  "': label values are strings; write " + key + "=VALUE");
     const std::string label = explicit_label ? key.substr(7) : key;
     if (selector["labels"].contains(label))
-      throw std::invalid_argument("--selector '" + pair + "': label " + label + " is given twice");
+      throw std::invalid_argument("--selector '" + core::text_excerpt(pair) + "': label " +
+                                  core::text_excerpt(label) + " is given twice");
     selector["labels"][label] = value;
   }
   if (!typed.empty()) {
