@@ -4,6 +4,7 @@
 
 #include "convert.hpp"
 #include "rpc_call.hpp"
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/logging.hpp"
 
 namespace stopd::api {
@@ -31,6 +32,26 @@ v1::BatchEvent event_to_proto(const core::BatchEvent& event) {
   if (event.batch) *out.mutable_batch() = to_proto(*event.batch);
   return out;
 }
+
+// A token's scopes, as the batch manager asks about them: a type first, then targets.
+class TokenAccess final : public core::BatchAccess {
+ public:
+  TokenAccess(const core::Authenticator& authenticator, const core::Principal& principal)
+      : authenticator_(authenticator), principal_(principal) {}
+  std::optional<std::string> refuse_type(std::string_view type) const override {
+    if (authenticator_.may_see(principal_, type)) return std::nullopt;
+    return "token '" + principal_.name + "' may not stop resources of type " +
+           core::text_excerpt(type);
+  }
+  std::optional<std::string> refuse_target(std::string_view type,
+                                           const nlohmann::json& target) const override {
+    return authenticator_.check(principal_, type, target);
+  }
+
+ private:
+  const core::Authenticator& authenticator_;
+  const core::Principal& principal_;
+};
 
 }  // namespace
 
@@ -75,35 +96,31 @@ core::BatchView BatchService::visible_batch(const core::Principal& principal,
 
 grpc::Status BatchService::SubmitBatch(grpc::ServerContext* context,
                                        const v1::SubmitBatchRequest* request, v1::Batch* response) {
-  return serve(
-      "SubmitBatch", accepting_.load(), authenticator_, *context,
-      [&](const core::Principal& principal) {
-        if (request->plan().empty())
-          throw StopError(Code::invalid_argument, "plan: required (the plan's JSON or YAML text)");
-        if (request->plan().size() > kMaxPlanBytes)
-          throw StopError(Code::invalid_argument,
-                          "plan: " + std::to_string(request->plan().size()) + " bytes; at most " +
-                              std::to_string(kMaxPlanBytes) +
-                              " (use selectors rather than listing every target)");
-        core::BatchSubmission submission;
-        submission.plan = request->plan();
-        submission.source = request->source().empty() ? "plan" : request->source();
-        if (request->has_parallel()) submission.overrides.parallel = request->parallel();
-        submission.overrides.fail_fast = request->fail_fast();
-        if (!request->max_failures().empty())
-          submission.overrides.max_failures = request->max_failures();
-        submission.overrides.dry_run = request->dry_run();
-        submission.requester = principal.name;
-        submission.request_id = request->request_id();
-        const core::BatchView batch =
-            batches_.submit(std::move(submission), [&](const core::BatchItem& item) {
-              if (auto why =
-                      authenticator_.check(principal, item.request.type, item.request.target))
-                throw StopError(Code::permission_denied, "item " + item.id + ": " + *why);
-            });
-        *response = to_proto(batch);
-        return grpc::Status::OK;
-      });
+  return serve("SubmitBatch", accepting_.load(), authenticator_, *context,
+               [&](const core::Principal& principal) {
+                 if (request->plan().empty())
+                   throw StopError(Code::invalid_argument,
+                                   "plan: required (the plan's JSON or YAML text)");
+                 if (request->plan().size() > kMaxPlanBytes)
+                   throw StopError(Code::invalid_argument,
+                                   "plan: " + std::to_string(request->plan().size()) +
+                                       " bytes; at most " + std::to_string(kMaxPlanBytes) +
+                                       " (use selectors rather than listing every target)");
+                 core::BatchSubmission submission;
+                 submission.plan = request->plan();
+                 submission.source = request->source().empty() ? "plan" : request->source();
+                 if (request->has_parallel()) submission.overrides.parallel = request->parallel();
+                 submission.overrides.fail_fast = request->fail_fast();
+                 if (!request->max_failures().empty())
+                   submission.overrides.max_failures = request->max_failures();
+                 submission.overrides.dry_run = request->dry_run();
+                 submission.requester = principal.name;
+                 submission.request_id = request->request_id();
+                 const core::BatchView batch =
+                     batches_.submit(std::move(submission), TokenAccess(authenticator_, principal));
+                 *response = to_proto(batch);
+                 return grpc::Status::OK;
+               });
 }
 
 grpc::Status BatchService::GetBatch(grpc::ServerContext* context,

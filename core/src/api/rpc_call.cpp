@@ -1,6 +1,7 @@
 #include "rpc_call.hpp"
 
 #include "rpc_status.hpp"
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/logging.hpp"
 
 namespace stopd::api {
@@ -11,9 +12,7 @@ const grpc::Status& shutting_down_status() {
 }
 
 std::string echo(const std::string& value) {
-  constexpr std::size_t kMax = 80;
-  if (value.size() <= kMax) return "'" + value + "'";
-  return "'" + value.substr(0, kMax) + "…'";
+  return "'" + core::text_excerpt(value, 80) + "'";
 }
 
 grpc::Status refusal(std::string_view method, const grpc::ServerContextBase& context) {

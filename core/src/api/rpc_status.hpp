@@ -11,6 +11,11 @@
 
 namespace stopd::api {
 
+// A status message travels in the response's trailers, which a gRPC client refuses past its
+// metadata limit (8 KiB by default) with RESOURCE_EXHAUSTED instead of the status: every message
+// the daemon sends is cut to limits::kMaxMessageBytes, with "…".
+grpc::Status bounded_status(grpc::StatusCode code, std::string_view message);
+
 grpc::Status status_of(const sdk::StopError& error);
 
 // Call inside a catch block: maps the exception in flight (sdk::StopError by its code,

@@ -11,6 +11,7 @@
 #include "job_item_runner.hpp"
 #include "stopd/core/batch_expansion.hpp"
 #include "stopd/core/batch_report.hpp"
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/core/time_format.hpp"
 
@@ -261,6 +262,7 @@ class BatchRun final : public BatchObserver {
       view.summary["dry_run"] = spec_.overrides.dry_run;
       view.summary["started"] = rfc3339_utc(row_.created);
     }
+    if (spec_.hidden > 0) view.summary["hidden"] = spec_.hidden;
     if (with_items) view.items = records_;
     std::vector<std::pair<std::string, std::chrono::system_clock::time_point>> running(
         running_since_.begin(), running_since_.end());
@@ -388,8 +390,47 @@ void BatchManager::stop_accepting() {
   for (auto& [id, batch] : state_->runs) batch->detach();
 }
 
-BatchView BatchManager::submit(BatchSubmission submission,
-                               const std::function<void(const BatchItem&)>& authorize) {
+namespace {
+
+// The host's providers as `access` lets the submitter see them: a selector's matches outside its
+// scopes are left out and counted, never named.
+class ScopedCatalog final : public BatchCatalog {
+ public:
+  ScopedCatalog(Host& host, const BatchAccess& access) : host_(host), access_(access) {}
+  std::optional<std::string> validate(const sdk::StopRequest& request) const override {
+    return host_.validate(request);
+  }
+  std::vector<nlohmann::json> list(std::string_view type,
+                                   const nlohmann::json& selector) const override {
+    std::vector<nlohmann::json> targets = host_.list(type, selector);
+    const auto outside = std::remove_if(targets.begin(), targets.end(), [&](const auto& target) {
+      return access_.refuse_target(type, target).has_value();
+    });
+    hidden += static_cast<std::size_t>(targets.end() - outside);
+    targets.erase(outside, targets.end());
+    return targets;
+  }
+  mutable std::size_t hidden = 0;
+
+ private:
+  HostBatchCatalog host_;
+  const BatchAccess& access_;
+};
+
+// Every step's type, and every step's own target, before a provider is asked anything.
+void check_access(const BatchPlan& plan, const BatchAccess& access) {
+  for (const BatchStep& step : plan.steps) {
+    auto why = access.refuse_type(step.type);
+    if (!why && step.target) why = access.refuse_target(step.type, *step.target);
+    if (why)
+      throw sdk::StopError(sdk::Code::permission_denied,
+                           "step '" + text_excerpt(step.name) + "': " + *why);
+  }
+}
+
+}  // namespace
+
+BatchView BatchManager::submit(BatchSubmission submission, const BatchAccess& access) {
   State& s = *state_;
   s.reap();
   if (!s.accepting.load()) throw sdk::StopError(sdk::Code::unavailable, "stopd is shutting down");
@@ -402,10 +443,11 @@ BatchView BatchManager::submit(BatchSubmission submission,
 
   BatchPlan plan = parse_batch_plan(submission.plan, submission.source);
   apply_batch_overrides(plan, submission.overrides);
-  HostBatchCatalog catalog(s.host);
+  check_access(plan, access);
+  ScopedCatalog catalog(s.host, access);
   BatchSpec spec;
   spec.items = expand_batch_plan(plan, catalog, submission.overrides.dry_run);
-  for (const BatchItem& item : spec.items) authorize(item);
+  spec.hidden = catalog.hidden;
   spec.plan = plan.document;
   spec.source = submission.source;
   spec.overrides = submission.overrides;

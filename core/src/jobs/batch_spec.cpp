@@ -48,10 +48,12 @@ json to_json(const BatchSpec& spec) {
   if (spec.overrides.max_failures) overrides["max_failures"] = *spec.overrides.max_failures;
   json items = json::array();
   for (const BatchItem& item : spec.items) items.push_back(item_json(item));
-  return {{"plan", spec.plan},
-          {"source", spec.source},
-          {"overrides", std::move(overrides)},
-          {"items", std::move(items)}};
+  json out = {{"plan", spec.plan},
+              {"source", spec.source},
+              {"overrides", std::move(overrides)},
+              {"items", std::move(items)}};
+  if (spec.hidden > 0) out["hidden"] = spec.hidden;
+  return out;
 }
 
 BatchSpec batch_spec_from_json(const json& in) {
@@ -66,6 +68,7 @@ BatchSpec batch_spec_from_json(const json& in) {
     if (o.contains("max_failures"))
       spec.overrides.max_failures = o["max_failures"].get<std::string>();
     for (const json& item : in.at("items")) spec.items.push_back(item_from_json(item));
+    spec.hidden = in.value("hidden", std::size_t{0});
     return spec;
   } catch (const json::exception& e) {
     throw std::invalid_argument(std::string("not a batch spec: ") + e.what());

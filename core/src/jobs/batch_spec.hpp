@@ -16,6 +16,7 @@ struct BatchSpec {
   std::string source;
   BatchOverrides overrides;
   std::vector<BatchItem> items;
+  std::size_t hidden = 0;  // selector matches left out: outside the submitter's scopes
 };
 
 nlohmann::json to_json(const BatchSpec& spec);

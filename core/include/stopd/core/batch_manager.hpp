@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stopd/core/batch_engine.hpp"
@@ -29,6 +30,23 @@ struct BatchOverrides {
 
 // Applies `overrides` to `plan`. Throws PlanError naming the flag for a bad max_failures.
 void apply_batch_overrides(BatchPlan& plan, const BatchOverrides& overrides);
+
+// What a batch's submitter may stop. Asked before any provider is called and before anything is
+// journaled, so a caller with no right to a plan's types costs the daemon a parse and nothing
+// more. The default allows everything (a trusted caller).
+class BatchAccess {
+ public:
+  virtual ~BatchAccess() = default;
+  // Why the submitter may stop nothing of `type`, or nullopt.
+  virtual std::optional<std::string> refuse_type(std::string_view /*type*/) const {
+    return std::nullopt;
+  }
+  // Why the submitter may not stop `target` of `type`, or nullopt.
+  virtual std::optional<std::string> refuse_target(std::string_view /*type*/,
+                                                   const nlohmann::json& /*target*/) const {
+    return std::nullopt;
+  }
+};
 
 struct BatchSubmission {
   std::string plan;    // JSON or YAML text
@@ -74,13 +92,14 @@ class BatchManager {
   BatchManager(const BatchManager&) = delete;
   BatchManager& operator=(const BatchManager&) = delete;
 
-  // Parses, expands (selectors through the providers' list()) and validates the plan, journals
-  // the batch durably, starts it and returns it. `authorize` is called for every item before
-  // anything is journaled and throws to refuse (sdk::StopError). Throws PlanError for a bad plan,
-  // sdk::StopError(unavailable) while draining or when the journal fails. A request_id seen
-  // before returns that batch instead.
-  BatchView submit(BatchSubmission submission,
-                   const std::function<void(const BatchItem&)>& authorize);
+  // Parses the plan, checks every step's type and target against `access`, expands it (selectors
+  // through the providers' list()) and validates it, journals the batch durably, starts it and
+  // returns it. A step whose type or target `access` refuses refuses the batch
+  // (sdk::StopError(permission_denied), naming the step); a selector's match it refuses is left
+  // out unseen, as ListTargets leaves it out, and only counted (the summary's "hidden"). Throws
+  // PlanError for a bad plan, sdk::StopError(unavailable) while draining or when the journal
+  // fails. A request_id seen before returns that batch instead.
+  BatchView submit(BatchSubmission submission, const BatchAccess& access = BatchAccess{});
 
   std::optional<BatchView> get(const std::string& id) const;
   std::vector<BatchView> list(std::size_t limit) const;  // newest first, without items
