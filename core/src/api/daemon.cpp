@@ -8,6 +8,7 @@
 #include "batch_service.hpp"
 #include "grpc_server.hpp"
 #include "health_service.hpp"
+#include "reflection_service.hpp"
 #include "stop_service.hpp"
 #include "stopd/core/auth.hpp"
 #include "stopd/core/batch_manager.hpp"
@@ -16,6 +17,7 @@
 #include "stopd/core/job_store.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/core/metrics.hpp"
+#include "tokenless_streams.hpp"
 #include "unix_socket.hpp"
 
 namespace stopd::core {
@@ -46,7 +48,9 @@ struct Daemon::Impl {
   std::unique_ptr<BatchManager> batches;
   std::unique_ptr<api::StopService> service;
   std::unique_ptr<api::BatchService> batch_service;
+  std::unique_ptr<api::TokenlessStreams> tokenless_streams;
   std::unique_ptr<api::HealthService> health;
+  std::unique_ptr<api::ReflectionService> reflection;
   std::unique_ptr<grpc::Server> server;
   std::optional<int> tcp_port;
   std::size_t resumed = 0;
@@ -112,10 +116,19 @@ void Daemon::Impl::start(const DaemonOptions& options) {
 
   service = std::make_unique<api::StopService>(*jobs, *host, *authenticator);
   batch_service = std::make_unique<api::BatchService>(*batches, *authenticator);
-  health = std::make_unique<api::HealthService>(std::vector<std::string>{
-      v1::StopService::service_full_name(), v1::BatchService::service_full_name()});
-  api::RunningServer running = api::start_server(
-      config.listen, std::move(credentials), {service.get(), batch_service.get(), health.get()});
+  tokenless_streams =
+      std::make_unique<api::TokenlessStreams>(*authenticator, config.listen.max_threads);
+  health = std::make_unique<api::HealthService>(
+      std::vector<std::string>{v1::StopService::service_full_name(),
+                               v1::BatchService::service_full_name()},
+      *tokenless_streams);
+  reflection = std::make_unique<api::ReflectionService>(
+      *tokenless_streams, std::vector<std::string>{v1::StopService::service_full_name(),
+                                                   v1::BatchService::service_full_name(),
+                                                   grpc::health::v1::Health::service_full_name()});
+  api::RunningServer running =
+      api::start_server(config.listen, std::move(credentials),
+                        {service.get(), batch_service.get(), health.get(), reflection.get()});
   server = std::move(running.server);
   tcp_port = running.tcp_port;
   health->set_serving(true);
@@ -152,7 +165,9 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
     if (::lstat(config.listen.unix_socket.c_str(), &info) == 0 && S_ISSOCK(info.st_mode))
       ::unlink(config.listen.unix_socket.c_str());
   }
+  reflection.reset();
   health.reset();
+  tokenless_streams.reset();
   batch_service.reset();
   service.reset();
   batches.reset();  // before the jobs its items are: unfinished batches stay so in the journal

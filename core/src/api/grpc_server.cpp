@@ -1,6 +1,5 @@
 #include "grpc_server.hpp"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -70,9 +69,9 @@ RunningServer start_server(const core::ListenConfig& listen,
   // connection made between its bind and its start without an answer for seconds.
   const StagedSocket staged = stage_unix_socket(listen.unix_socket);
 
-  // The health service is one of `services` (health_service.hpp says why not gRPC's own).
+  // The health and reflection services are among `services` (health_service.hpp and
+  // reflection_service.hpp say why not gRPC's own).
   grpc::EnableDefaultHealthCheckService(false);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);

@@ -1,6 +1,6 @@
 // The gRPC server of the daemon: the unix socket (always) and TCP with TLS (optional), the
-// services it is given (StopService, BatchService, the standard health service), server
-// reflection, and a cap on message sizes.
+// services it is given (StopService, BatchService, the standard health and reflection services),
+// a cap on message sizes and the threads of listen.max_threads.
 #pragma once
 
 #include <grpcpp/security/server_credentials.h>
@@ -31,7 +31,7 @@ struct RunningServer {
 
 // Binds and starts serving `services` (the unix socket gets listen.socket_mode; it is created
 // with no permissions for others, so it is never reachable more widely than configured), the
-// health service among them. Throws core::StartupError.
+// health and reflection services among them. Throws core::StartupError.
 RunningServer start_server(const core::ListenConfig& listen,
                            std::shared_ptr<grpc::ServerCredentials> tcp_credentials,
                            const std::vector<grpc::Service*>& services);

@@ -9,7 +9,8 @@ using grpc::health::v1::HealthCheckResponse;
 
 }  // namespace
 
-HealthService::HealthService(const std::vector<std::string>& services) {
+HealthService::HealthService(const std::vector<std::string>& services, TokenlessStreams& watches)
+    : watches_(watches) {
   serving_.emplace("", false);
   for (const auto& service : services) serving_.emplace(service, false);
 }
@@ -56,6 +57,12 @@ grpc::Status HealthService::Check(grpc::ServerContext*,
 grpc::Status HealthService::Watch(grpc::ServerContext* context,
                                   const grpc::health::v1::HealthCheckRequest* request,
                                   grpc::ServerWriter<HealthCheckResponse>* writer) {
+  return watches_.serve("grpc.health.v1.Health/Watch", *context,
+                        [&] { return watch(*context, request->service(), *writer); });
+}
+
+grpc::Status HealthService::watch(grpc::ServerContext& context, const std::string& service,
+                                  grpc::ServerWriter<HealthCheckResponse>& writer) {
   // As the standard asks: the current status at once (SERVICE_UNKNOWN too, without ending the
   // call), then each change.
   std::unique_lock lock(mutex_);
@@ -63,25 +70,24 @@ grpc::Status HealthService::Watch(grpc::ServerContext* context,
   Status sent = HealthCheckResponse::UNKNOWN;
   for (;;) {
     // A change before the end is sent first: a watcher of a draining daemon sees NOT_SERVING.
-    const Status now = status_of(request->service());
+    const Status now = status_of(service);
     if (first || now != sent) {
       first = false;
       sent = now;
       HealthCheckResponse response;
       response.set_status(now);
       lock.unlock();
-      const bool written = writer->Write(response);
+      const bool written = writer.Write(response);
       lock.lock();
       if (!written) return grpc::Status(grpc::StatusCode::CANCELLED, "the stream was broken");
       continue;
     }
     if (watches_ended_)
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "stopd is shutting down");
-    if (!changed_.wait_for(lock, kCancelCheckInterval, [&] {
-          return watches_ended_ || status_of(request->service()) != sent;
-        })) {
+    if (!changed_.wait_for(lock, kCancelCheckInterval,
+                           [&] { return watches_ended_ || status_of(service) != sent; })) {
       lock.unlock();
-      const bool cancelled = context->IsCancelled();
+      const bool cancelled = context.IsCancelled();
       lock.lock();
       if (cancelled) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
     }

@@ -1,7 +1,8 @@
 // The standard gRPC health service (grpc.health.v1.Health), served synchronously like every other
 // method of the daemon: gRPC's built-in one is a callback service, and one callback method on the
 // server slows every unary call (job_watch.hpp says why). Needs no token, as health checkers
-// expect.
+// expect; a Watch holds a thread while open, so Watches without a token count against the cap
+// of tokenless_streams.hpp.
 #pragma once
 
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tokenless_streams.hpp"
 
 namespace stopd::api {
 
@@ -18,7 +20,7 @@ class HealthService final : public grpc::health::v1::Health::Service {
  public:
   // `services`: the names a checker may ask about besides "" (the server as a whole). All start
   // NOT_SERVING.
-  explicit HealthService(const std::vector<std::string>& services);
+  HealthService(const std::vector<std::string>& services, TokenlessStreams& watches);
 
   // Every known service at once.
   void set_serving(bool serving);
@@ -37,6 +39,11 @@ class HealthService final : public grpc::health::v1::Health::Service {
   using Status = grpc::health::v1::HealthCheckResponse::ServingStatus;
   // Under mutex_.
   Status status_of(const std::string& service) const;
+  // A Watch once admitted.
+  grpc::Status watch(grpc::ServerContext& context, const std::string& service,
+                     grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>& writer);
+
+  TokenlessStreams& watches_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
