@@ -1,6 +1,9 @@
 // cri.pod_sandbox stopping real pod sandboxes of a private containerd: members killed, the IP
 // released (host-local's allocation file gone), the sandbox NOTREADY.
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <map>
 
 #include "provider_fixture.hpp"
 
@@ -96,6 +99,124 @@ TEST_F(PodSandboxStopTest, EmptySandboxStopsAndReleasesItsIp) {
   EXPECT_FALSE(outcome.forced);
   EXPECT_EQ(outcome.details["released_ips"], json::array({ip}));
   EXPECT_FALSE(fs::exists(containerd().ip_allocation_dir() / ip));
+}
+
+// "name (first 12 digits of the id)", as the outcome's message names a container.
+std::string label(const std::string& name, const std::string& id) {
+  return name + " (" + id.substr(0, 12) + ")";
+}
+
+// details[key], or null: a const json's [] on a missing key is undefined.
+json field(const json& details, const char* key) {
+  return details.value(key, json());
+}
+
+bool has_control_characters(const std::string& text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+TEST_F(PodSandboxStopTest, MemberCreatedButNeverStartedIsReportedAsSuch) {
+  const Pod pod = run_pod(containerd(), "sandbox-created");
+  const std::string runner = start_container(containerd(), pod, "runner", exits_on_sigterm());
+  const std::string idle = create_container(containerd(), pod, "idle", exits_on_sigterm());
+  const std::string ip = sandbox_status(containerd(), pod.id).network().ip();
+  ASSERT_FALSE(ip.empty()) << "the CNI gave the pod no IP";
+
+  auto context = test::RecordingContext::with_grace(10s);
+  const auto [outcome, elapsed] =
+      run_stop(*provider_, graceful("cri.pod_sandbox", target(pod.id), 10s), context);
+
+  ASSERT_EQ(outcome.code, sdk::Code::stopped) << describe(outcome);
+  EXPECT_EQ(field(outcome.details, "never_started_containers"),
+            json::array({{{"container_id", idle}, {"name", "idle"}}}))
+      << describe(outcome);
+  // Guards the fix: a container that never ran was not stopped.
+  ASSERT_EQ(outcome.details["stopped_containers"].size(), 1u) << describe(outcome);
+  EXPECT_EQ(outcome.details["stopped_containers"][0]["container_id"], runner);
+  EXPECT_NE(outcome.message.find("1 container never started (created only, nothing to stop): " +
+                                 label("idle", idle)),
+            std::string::npos)
+      << outcome.message;
+  EXPECT_NE(outcome.message.find("1 running container stopped: " + label("runner", runner)),
+            std::string::npos)
+      << outcome.message;
+  EXPECT_NE(outcome.message.find("1 IP released: " + ip), std::string::npos) << outcome.message;
+  // The README's claim: StopPodSandbox has nothing to stop in it, so it stays CREATED.
+  EXPECT_EQ(container_status(containerd(), idle).state(), v1::CONTAINER_CREATED);
+
+  // The repeat: nothing ran, the never-started member still named.
+  auto again = test::RecordingContext::with_grace(10s);
+  const auto [repeat, repeat_elapsed] =
+      run_stop(*provider_, graceful("cri.pod_sandbox", target(pod.id), 10s), again);
+  EXPECT_EQ(repeat.code, sdk::Code::already_stopped) << describe(repeat);
+  EXPECT_EQ(field(repeat.details, "never_started_containers").size(), 1u) << describe(repeat);
+  EXPECT_NE(repeat.message.find("1 container never started (created only, nothing to stop): " +
+                                label("idle", idle)),
+            std::string::npos)
+      << repeat.message;
+}
+
+TEST_F(PodSandboxStopTest, MessageNamesTheFirstFewMembersThenHowManyMore) {
+  const Pod pod = run_pod(containerd(), "sandbox-many");
+  std::map<std::string, std::string> running;  // id → name, in the message's (id) order
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "runner" + std::to_string(i);
+    running[start_container(containerd(), pod, name, exits_on_sigterm())] = name;
+  }
+  std::map<std::string, std::string> created;
+  for (int i = 0; i < 4; ++i) {
+    const std::string name = "idle" + std::to_string(i);
+    created[create_container(containerd(), pod, name, exits_on_sigterm())] = name;
+  }
+  const auto first_three = [](const std::map<std::string, std::string>& members) {
+    std::string text;
+    for (auto it = members.begin(); it != members.end() && std::distance(members.begin(), it) < 3;
+         ++it)
+      text += (text.empty() ? "" : ", ") + label(it->second, it->first);
+    return text;
+  };
+
+  auto context = test::RecordingContext::with_grace(10s);
+  const auto [outcome, elapsed] =
+      run_stop(*provider_, graceful("cri.pod_sandbox", target(pod.id), 10s), context);
+
+  ASSERT_EQ(outcome.code, sdk::Code::stopped) << describe(outcome);
+  EXPECT_EQ(outcome.details["stopped_containers"].size(), 5u) << describe(outcome);
+  EXPECT_EQ(field(outcome.details, "never_started_containers").size(), 4u) << describe(outcome);
+  EXPECT_NE(outcome.message.find("5 running containers stopped: " + first_three(running) +
+                                 " and 2 more;"),
+            std::string::npos)
+      << outcome.message;
+  EXPECT_NE(outcome.message.find("4 containers never started (created only, nothing to stop): " +
+                                 first_three(created) + " and 1 more"),
+            std::string::npos)
+      << outcome.message;
+}
+
+TEST_F(PodSandboxStopTest, RuntimeNamesReachTheMessageShortAndWithoutControlCharacters) {
+  // The runtime stores whatever name it is given; the escape sequences would clear an operator's
+  // screen and set the terminal's title if the message carried them.
+  const Pod pod = run_pod(containerd(), "sandbox-\x1b[2J-\x07");
+  const std::string hostile = "web\x1b]0;owned\x07\n" + std::string(100, 'x');
+  const std::string member = start_container(containerd(), pod, hostile, exits_on_sigterm());
+  const std::string idle = create_container(containerd(), pod, "idle\r\x1b[1A", exits_on_sigterm());
+
+  auto context = test::RecordingContext::with_grace(10s);
+  const auto [outcome, elapsed] =
+      run_stop(*provider_, graceful("cri.pod_sandbox", target(pod.id), 10s), context);
+
+  ASSERT_EQ(outcome.code, sdk::Code::stopped) << describe(outcome);
+  EXPECT_FALSE(has_control_characters(outcome.message)) << json(outcome.message).dump();
+  // Cut to 63 characters, each control character a '?'.
+  const std::string shown =
+      "web?]0;owned??" + std::string(49, 'x') + "… (" + member.substr(0, 12) + ")";
+  EXPECT_NE(outcome.message.find(shown), std::string::npos) << json(outcome.message).dump();
+  EXPECT_NE(outcome.message.find("idle??[1A (" + idle.substr(0, 12) + ")"), std::string::npos)
+      << json(outcome.message).dump();
+  // The details stay exact.
+  ASSERT_EQ(outcome.details["stopped_containers"].size(), 1u) << describe(outcome);
+  EXPECT_EQ(outcome.details["stopped_containers"][0]["name"], hostile);
 }
 
 TEST_F(PodSandboxStopTest, UnknownIdIsNotFound) {

@@ -66,6 +66,25 @@ TEST_F(StopctlCriTest, DaemonStopsAContainerAndASandbox) {
   EXPECT_EQ(again.json()["code"], "already_stopped") << again;
 }
 
+TEST_F(StopctlCriTest, HumanOutputOfAPodStopNamesItsContainersAndReleasedIps) {
+  const Pod pod = run_pod(containerd(), "stopctl-human");
+  const std::string runner = start_container(containerd(), pod, "runner", exits_on_sigterm());
+  const std::string idle = create_container(containerd(), pod, "idle", exits_on_sigterm());
+  const std::string ip = sandbox_status(containerd(), pod.id).network().ip();
+  ASSERT_FALSE(ip.empty()) << "the CNI gave the pod no IP";
+
+  const auto result = local({"stop", "cri.pod_sandbox", "pod_sandbox_id=" + pod.id});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_NE(result.out.find("1 running container stopped: runner (" + runner.substr(0, 12) + ")"),
+            std::string::npos)
+      << result;
+  EXPECT_NE(result.out.find("1 IP released: " + ip), std::string::npos) << result;
+  EXPECT_NE(result.out.find("1 container never started (created only, nothing to stop): idle (" +
+                            idle.substr(0, 12) + ")"),
+            std::string::npos)
+      << result;
+}
+
 TEST_F(StopctlCriTest, SelectorThroughTheDaemonStopsEveryMatchAndNothingElse) {
   containerd().remove_all_pods();
   const Pod shop = run_pod(containerd(), "selector-shop");

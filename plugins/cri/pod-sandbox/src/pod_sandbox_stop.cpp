@@ -3,9 +3,11 @@
 #include <csignal>
 #include <map>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "pod_sandbox_facts.hpp"
+#include "pod_sandbox_message.hpp"
 #include "stopd/cri/status_mapping.hpp"
 #include "stopd/cri/stop_operation.hpp"
 
@@ -61,9 +63,12 @@ class PodSandboxStop : public CriStopOperation<PodSandboxStop> {
   void members_before(const grpc::Status& status, const v1::ListContainersResponse& response) {
     if (!status.ok())
       return finish(outcome_for(status, "ListContainers of pod sandbox " + id_, endpoint()));
-    for (const auto& container : response.containers())
+    for (const auto& container : response.containers()) {
       if (is_running(container.state()))
         running_members_[container.id()] = container.metadata().name();
+      else if (container.state() == v1::CONTAINER_CREATED)
+        created_members_.insert(container.id());
+    }
 
     const std::int64_t timeout = stop_timeout_seconds(context_->force_at(), Clock::now());
     if (running_members_.empty() || timeout == 0) return stop_sandbox();
@@ -174,37 +179,40 @@ class PodSandboxStop : public CriStopOperation<PodSandboxStop> {
         }));
   }
 
+  // What the runtime shows now decides: a member that runs (RUNNING or UNKNOWN) fails the stop; one
+  // still CREATED never started, so there was nothing to stop; one that ran or was created before
+  // and has exited now was stopped. A running member gone from the list was removed: it no longer
+  // runs either.
   void members_after(const grpc::Status& status, const v1::ListContainersResponse& response) {
     if (!status.ok())
       return finish(outcome_for(status, "ListContainers of pod sandbox " + id_ + " after the stop",
                                 endpoint()));
     json stopped = json::array();
-    std::vector<std::string> still_running;
+    json never_started = json::array();
+    json still_running = json::array();
     std::map<std::string, const v1::Container*> members;
     for (const auto& container : response.containers()) members[container.id()] = &container;
-    for (const auto& [member, name] : running_members_) {
-      const auto it = members.find(member);
-      if (it != members.end() && is_running(it->second->state())) {
+    for (const auto& [member, container] : members) {
+      const json entry = {{"container_id", member}, {"name", container->metadata().name()}};
+      if (is_running(container->state()))
         still_running.push_back(member);
-        continue;
-      }
-      stopped.push_back({{"container_id", member}, {"name", name}});
+      else if (container->state() == v1::CONTAINER_CREATED)
+        never_started.push_back(entry);
+      else if (running_members_.contains(member) || created_members_.contains(member))
+        stopped.push_back(entry);  // a created one was started during the stop, then stopped
     }
-    for (const auto& container : response.containers())
-      if (is_running(container.state()) && !running_members_.contains(container.id()))
-        still_running.push_back(container.id());  // started during the stop: not stopped either
+    for (const auto& [member, name] : running_members_)
+      if (!members.contains(member)) stopped.push_back({{"container_id", member}, {"name", name}});
 
     json details = after_;
     details["pod_sandbox_id"] = full_id_;
     details["released_ips"] = before_["ips"];
-    details["stopped_containers"] = stopped;
+    details["stopped_containers"] = std::move(stopped);
+    details["never_started_containers"] = std::move(never_started);
     if (!still_running.empty()) {
-      details["running_containers"] = still_running;
+      details["running_containers"] = std::move(still_running);
       return finish(sdk::StopOutcome::make(sdk::Code::unavailable,
-                                           "StopPodSandbox " + id_ + " returned, but " +
-                                               std::to_string(still_running.size()) +
-                                               " of its containers still run",
-                                           details));
+                                           still_running_message(id_, details), details));
     }
     fetch_exit_codes(std::move(details));
   }
@@ -252,13 +260,10 @@ class PodSandboxStop : public CriStopOperation<PodSandboxStop> {
 
   void report(json details) {
     const bool did_something = was_ready_ || !running_members_.empty();
-    const std::size_t count = details["stopped_containers"].size();
-    std::string message =
-        did_something ? "pod sandbox " + display_name() + " stopped (" + std::to_string(count) +
-                            " running container" + (count == 1 ? "" : "s") + " stopped, " +
-                            std::to_string(details["released_ips"].size()) + " IP" +
-                            (details["released_ips"].size() == 1 ? "" : "s") + " released)"
-                      : "pod sandbox " + display_name() + " was not ready and nothing in it ran";
+    const std::string sandbox = sandbox_label(details);
+    // Worded before the details move into the outcome.
+    std::string message = did_something ? stopped_message(sandbox, details)
+                                        : already_stopped_message(sandbox, details);
     auto outcome =
         sdk::StopOutcome::make(did_something ? sdk::Code::stopped : sdk::Code::already_stopped,
                                std::move(message), std::move(details));
@@ -266,18 +271,12 @@ class PodSandboxStop : public CriStopOperation<PodSandboxStop> {
     finish(std::move(outcome));
   }
 
-  std::string display_name() const {
-    const std::string name = before_.value("name", std::string());
-    const std::string ns = before_.value("namespace", std::string());
-    if (name.empty()) return full_id_;
-    return (ns.empty() ? name : ns + "/" + name) + " (" + full_id_ + ")";
-  }
-
   // Written by one step and read by the next: the call chain orders them.
   std::string full_id_;
   json after_;
   bool was_ready_ = false;
   std::map<std::string, std::string> running_members_;  // id → name
+  std::set<std::string> created_members_;               // never started, when first listed
 
   // Guarded by mutex_.
   std::size_t members_pending_ = 0;

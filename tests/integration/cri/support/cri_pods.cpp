@@ -106,6 +106,22 @@ std::string start_container(const PrivateContainerd& containerd, const Pod& pod,
   return created.container_id();
 }
 
+std::string create_container(const PrivateContainerd& containerd, const Pod& pod,
+                             const std::string& name, const std::vector<std::string>& command) {
+  v1::CreateContainerRequest create;
+  create.set_pod_sandbox_id(pod.id);
+  *create.mutable_sandbox_config() = pod.config;
+  auto& config = *create.mutable_config();
+  config.mutable_metadata()->set_name(name);
+  config.mutable_image()->set_image(kTestImage);
+  for (const auto& part : command) config.add_command(part);
+  // Not named after the container: a test may give it a name no file should carry.
+  config.set_log_path("created-" + std::to_string(names.fetch_add(1)) + ".log");
+  v1::CreateContainerResponse created;
+  check(containerd.client().call(create, &created), "CreateContainer " + name);
+  return created.container_id();
+}
+
 v1::ContainerStatus container_status(const PrivateContainerd& containerd, const std::string& id) {
   v1::ContainerStatusRequest request;
   request.set_container_id(id);

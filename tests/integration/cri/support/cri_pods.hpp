@@ -35,6 +35,10 @@ std::string start_container(const PrivateContainerd& containerd, const Pod& pod,
                             const std::string& name, const std::vector<std::string>& command,
                             const Labels& labels = {});
 
+// A container in `pod`, created but never started (CREATED). Throws std::runtime_error.
+std::string create_container(const PrivateContainerd& containerd, const Pod& pod,
+                             const std::string& name, const std::vector<std::string>& command);
+
 // Statuses; throw std::runtime_error when the call fails.
 v1::ContainerStatus container_status(const PrivateContainerd& containerd, const std::string& id);
 v1::PodSandboxStatus sandbox_status(const PrivateContainerd& containerd, const std::string& id);

@@ -1,8 +1,9 @@
 // cri.pod_sandbox: stops a pod sandbox of a CRI runtime by id. Records the sandbox's IPs and its
 // running containers; graceful stops first give those containers their grace (StopContainer in
 // parallel, as kubelet does), then StopPodSandbox force-stops whatever still runs and releases the
-// network. Verified afterwards: the sandbox NOTREADY, every recorded container exited. Details:
-// the released IPs and the containers that were stopped. A repeat stop is already_stopped.
+// network. Verified afterwards: the sandbox NOTREADY and none of its containers running (those
+// that ran exited; those only created stay created: nothing to stop). Details and message: the
+// released IPs, the containers stopped, those never started. A repeat stop is already_stopped.
 #pragma once
 
 #include <memory>
@@ -22,8 +23,9 @@ class PodSandboxProvider final : public CriProvider {
   static constexpr char kDescription[] =
       "Stops a pod sandbox of a CRI runtime (containerd, CRI-O, iSulad): its running containers "
       "get the grace (StopContainer, in parallel), then StopPodSandbox force-stops what is left "
-      "and releases the pod's network (its IPs). Verified afterwards: sandbox NOTREADY, every "
-      "container exited. Selectors: labels, pod name, namespace, state.";
+      "and releases the pod's network (its IPs). Verified afterwards: sandbox NOTREADY, no "
+      "container running (created, never started ones are reported as such). Selectors: labels, "
+      "pod name, namespace, state.";
   static constexpr const char* kConfigSchema = kSettingsSchema;
 
   explicit PodSandboxProvider(const sdk::ProviderConfig& config);
