@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "stopd/cli/render.hpp"
+#include "stopd/core/logging.hpp"
 
 namespace stopd::cli {
 namespace {
@@ -171,10 +172,10 @@ std::vector<std::string> job_table(const std::vector<core::Job>& jobs, SystemTim
   Row widths{"ID", "STATE", "TYPE", "TARGET", "OUTCOME", "AGE"};
   std::size_t w[5] = {2, 5, 4, 6, 7};
   for (const core::Job& job : jobs) {
-    Row row{job.id,
+    Row row{core::printable(job.id),
             std::string(core::to_string(job.state)),
-            shorten(job.request.type, 40),
-            shorten(target_text(job.request.target), 48),
+            shorten(core::printable(job.request.type), 40),
+            shorten(core::printable(target_text(job.request.target)), 48),
             outcome_cell(job),
             age_text(since(job.created, now))};
     w[0] = std::max(w[0], columns(row.id));

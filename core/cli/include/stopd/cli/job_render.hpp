@@ -33,7 +33,8 @@ std::string accepted_line(const core::Job& job);
 // `jobs show`: "job j-…" then "  key:  value" lines.
 std::vector<std::string> job_details(const core::Job& job, SystemTime now);
 
-// `jobs list`: a header and one row per job: ID, STATE, TYPE, TARGET, OUTCOME, AGE.
+// `jobs list`: a header and one row per job: ID, STATE, TYPE, TARGET, OUTCOME, AGE. Cells are
+// core::printable() already, so the columns stay aligned whatever a target holds.
 std::vector<std::string> job_table(const std::vector<core::Job>& jobs, SystemTime now);
 
 // One watch event on one line: "<timestamp>  <kind>  <what happened>".
