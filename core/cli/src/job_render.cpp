@@ -105,16 +105,6 @@ std::string outcome_line(const core::Job& job) {
   return human_result(job.request.type, job.request.target, {}, result_of(job));
 }
 
-json finished_stop_json(const core::Job& job) {
-  json out = result_json(job.request.type, job.request.target, result_of(job));
-  const json whole = core::to_json(job);
-  out["job_id"] = job.id;
-  for (const char* key : {"state", "requester", "request_id", "created", "deadline", "resumed",
-                          "mode", "grace_seconds", "options"})
-    if (auto it = whole.find(key); it != whole.end()) out[key] = *it;
-  return out;
-}
-
 std::string accepted_line(const core::Job& job) {
   std::string line = "accepted: job " + job.id + " " + job.request.type + " " +
                      target_text(job.request.target) + " (" +

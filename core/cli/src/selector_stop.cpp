@@ -237,7 +237,7 @@ int run_daemon_selector_stop(const GlobalOptions& global, const StopArguments& a
       return report_unfinished_wait(result, client, console);
     job = result.job;
     const Code code = job.outcome ? job.outcome->code : Code::internal;
-    report.add(core::exit_code_for(code), finished_stop_json(job), outcome_line(job),
+    report.add(core::exit_code_for(code), core::to_json(job), outcome_line(job),
                sdk::is_success(code));
   }
   return report.print();

@@ -1,7 +1,7 @@
 // Text that callers and resources choose, through the real daemon: a request id, a target and a
 // process name holding newlines, carriage returns, escape sequences, C1 controls and line
 // separators are one escaped line in stopd's log and in stopctl's human output, and come back
-// exactly with -o json.
+// exactly with -o json. And the shape every -o json view of a job shares.
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -11,9 +11,11 @@
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "stopd/test/child_process.hpp"
 #include "test_daemon.hpp"
 
 extern char** environ;
@@ -22,6 +24,7 @@ namespace stopd::e2e {
 namespace {
 
 using nlohmann::json;
+using stopd::test::spawn_child;
 using Clock = std::chrono::steady_clock;
 
 // A forged log line, a carriage return that hides what came before it, "clear the screen",
@@ -167,7 +170,7 @@ TEST_F(ClientHostileText, LogAndHumanOutputEscapeWhatJsonGivesBackExactly) {
   const std::string id = job.value("id", "");
   EXPECT_EQ(job.value("request_id", ""), kRequestId);
   EXPECT_EQ(job["target"].value("pidfile", ""), pidfile);
-  EXPECT_TRUE(contains(job["outcome"].value("message", ""), "(" + kProcessName + ")")) << job;
+  EXPECT_TRUE(contains(job.value("message", ""), "(" + kProcessName + ")")) << job;
   const auto shown_json = daemon_.stopctl({"jobs", "show", id, "-o", "json"});
   EXPECT_EQ(shown_json.json(), job);
 
@@ -224,6 +227,62 @@ TEST_F(ClientHostileText, ProcessNameThatIsNotUtf8IsShownByteByByteWithLocal) {
   EXPECT_NO_RAW_CONTROL(result.out);
   EXPECT_NO_RAW_CONTROL(result.err);
   EXPECT_TRUE(contains(result.out, "(bad\\xff\\xfe\\x1b[2Jname)")) << result;
+}
+
+TEST_F(ClientHostileText, EveryJsonViewOfAJobHasOneShape) {
+  auto child = spawn_child({"--exit-on-term"});
+  const auto waited = daemon_.stopctl(
+      {"stop", "local.process", "pid=" + std::to_string(child.pid()), "--wait", "-o", "json"});
+  ASSERT_EQ(waited.exit_code, 0) << waited;
+  const json finished = waited.json();
+  // The outcome flat, as a local stop prints it (and the README documents).
+  EXPECT_EQ(finished.value("code", ""), "stopped") << finished;
+  EXPECT_EQ(finished.value("forced", true), false) << finished;
+  EXPECT_TRUE(finished["details"].is_object()) << finished;
+  EXPECT_TRUE(finished["duration_ms"].is_number_integer()) << finished;
+  EXPECT_FALSE(finished.contains("outcome")) << finished;
+  const std::string id = finished.value("id", "");
+  ASSERT_TRUE(id.starts_with("j-")) << finished;
+
+  const auto shown = daemon_.stopctl({"jobs", "show", id, "-o", "json"});
+  EXPECT_EQ(shown.json(), finished);
+  const auto listed = daemon_.stopctl({"jobs", "list", "-o", "json"});
+  ASSERT_EQ(listed.json()["jobs"].size(), 1u) << listed;
+  EXPECT_EQ(listed.json()["jobs"][0], finished);
+  const auto watched = daemon_.stopctl({"jobs", "watch", id, "-o", "json"});
+  EXPECT_EQ(watched.exit_code, 0) << watched;
+  const auto events = lines_of(watched.out);
+  ASSERT_FALSE(events.empty()) << watched;
+  EXPECT_EQ(json::parse(events.back())["job"], finished) << watched;
+
+  std::set<std::string> keys;
+  for (const auto& [key, value] : finished.items()) keys.insert(key);
+  const auto keys_of = [](const json& object) {
+    std::set<std::string> found;
+    for (const auto& [key, value] : object.items()) found.insert(key);
+    return found;
+  };
+
+  // An unfinished job: the same keys, the outcome's null.
+  auto stubborn = spawn_child({"--ignore-term"});
+  const auto accepted =
+      daemon_.stopctl({"stop", "local.process", "pid=" + std::to_string(stubborn.pid()), "--grace",
+                       "60", "-o", "json"});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted;
+  EXPECT_EQ(keys_of(accepted.json()), keys) << accepted;
+  EXPECT_TRUE(accepted.json()["code"].is_null()) << accepted;
+  daemon_.stopctl({"jobs", "cancel", accepted.json().value("id", "")});
+
+  // A selector's results.
+  const std::string name = "shape" + std::to_string(getpid() % 100000);
+  NamedSleep selected(dir_, name);
+  const auto by_selector = daemon_.stopctl(
+      {"stop", "local.process", "--selector", "comm=" + name, "--wait", "-o", "json"});
+  ASSERT_EQ(by_selector.exit_code, 0) << by_selector;
+  ASSERT_EQ(by_selector.json()["results"].size(), 1u) << by_selector;
+  EXPECT_EQ(keys_of(by_selector.json()["results"][0]), keys) << by_selector;
+  EXPECT_EQ(by_selector.json()["results"][0].value("code", ""), "stopped") << by_selector;
+  EXPECT_TRUE(selected.exited(10s));
 }
 
 }  // namespace

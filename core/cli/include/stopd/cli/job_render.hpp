@@ -1,6 +1,6 @@
 // How stopctl shows the daemon's jobs: the outcome line of a finished job (the same line a local
 // stop prints), the accepted line, `jobs show` details, the `jobs list` table, watch events and
-// the live progress line; and their JSON.
+// the live progress line; and their JSON. A job's JSON is core::to_json(job) in every view.
 #pragma once
 
 #include <chrono>
@@ -21,11 +21,6 @@ core::StopResult result_of(const core::Job& job);
 
 // The outcome line of a finished job: human_result() of result_of(job).
 std::string outcome_line(const core::Job& job);
-
-// `stop --wait -o json`: result_json() (the fields a local stop prints) plus the job's own:
-// job_id, state, requester, request_id, created, deadline, resumed, mode, grace_seconds,
-// options.
-nlohmann::json finished_stop_json(const core::Job& job);
 
 // `stop` without --wait: "accepted: job j-… local.process pid=4242 (running, grace 10 s); …".
 std::string accepted_line(const core::Job& job);
