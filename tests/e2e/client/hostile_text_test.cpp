@@ -285,5 +285,24 @@ TEST_F(ClientHostileText, EveryJsonViewOfAJobHasOneShape) {
   EXPECT_TRUE(selected.exited(10s));
 }
 
+TEST_F(ClientHostileText, SelectorMatchingNothingSaysSoOnStderrNamingTheKeys) {
+  const std::string comm = "none" + std::to_string(getpid() % 100000);
+  for (const bool local : {false, true}) {
+    std::vector<std::string> args{"stop", "local.process", "--selector", "comm=" + comm};
+    if (local) args.insert(args.begin(), "--local");
+    const auto result = local ? run_stopctl(args) : daemon_.stopctl(args);
+    EXPECT_EQ(result.exit_code, 0) << result;
+    EXPECT_EQ(result.out, "") << result;
+    EXPECT_TRUE(contains(result.err, "no local.process matched the selector comm=" + comm))
+        << result;
+
+    args.insert(args.end(), {"-o", "json"});
+    const auto as_json = local ? run_stopctl(args) : daemon_.stopctl(args);
+    EXPECT_EQ(as_json.exit_code, 0) << as_json;
+    EXPECT_EQ(as_json.json().value("matched", -1), 0) << as_json;
+    EXPECT_EQ(as_json.err, "") << as_json;
+  }
+}
+
 }  // namespace
 }  // namespace stopd::e2e
