@@ -144,6 +144,13 @@ std::vector<std::string> job_details(const core::Job& job, SystemTime now) {
                         format_duration(since(job.started.value_or(job.created), *job.finished)));
   else
     add("finished", "-");
+  if (job.force_at && !job.is_finished() && job.request.mode == sdk::Mode::graceful) {
+    const bool ahead = *job.force_at > now;
+    const std::string when =
+        age_text(ahead ? since(now, *job.force_at) : since(*job.force_at, now));
+    add("force at",
+        timestamp_text(*job.force_at) + (ahead ? " (in " + when + ")" : " (" + when + " ago)"));
+  }
   add("deadline", timestamp_text(job.deadline));
   add("attempts", std::to_string(job.attempts));
   if (job.resumed > 0) add("resumed", std::to_string(job.resumed) + " time(s) after a restart");

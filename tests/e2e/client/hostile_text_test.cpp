@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <set>
@@ -136,8 +138,38 @@ class NamedSleep {
   bool reaped_ = false;
 };
 
+// Milliseconds since the epoch of "2026-12-05T01:52:08.783Z".
+long long epoch_ms(const std::string& text) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<long long>(timegm(&tm)) * 1000 + ms;
+}
+
 class ClientHostileText : public ::testing::Test {
  protected:
+  // `jobs show ID -o json` until `pred` holds (a test failure after 30 s).
+  json show_until(const std::string& id, const std::function<bool(const json&)>& pred) {
+    json job;
+    const auto until = Clock::now() + 30s;
+    while (Clock::now() < until) {
+      const auto shown = daemon_.stopctl({"jobs", "show", id, "-o", "json"});
+      if (shown.exit_code != 0) {
+        ADD_FAILURE() << shown;
+        return nullptr;
+      }
+      job = shown.json();
+      if (pred(job)) return job;
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "job " << id << " never got there: " << job;
+    return nullptr;
+  }
+
   TempDir dir_;
   TestDaemon daemon_{dir_};  // log_level info
 };
@@ -302,6 +334,31 @@ TEST_F(ClientHostileText, SelectorMatchingNothingSaysSoOnStderrNamingTheKeys) {
     EXPECT_EQ(as_json.json().value("matched", -1), 0) << as_json;
     EXPECT_EQ(as_json.err, "") << as_json;
   }
+}
+
+TEST_F(ClientHostileText, RunningGracefulJobShowsWhenItIsForced) {
+  auto stubborn = spawn_child({"--ignore-term"});
+  const auto accepted =
+      daemon_.stopctl({"stop", "local.process", "pid=" + std::to_string(stubborn.pid()), "--grace",
+                       "60", "-o", "json"});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted;
+  const std::string id = accepted.json().value("id", "");
+  const json running = show_until(id, [](const json& job) {
+    return job.value("state", "") == "running" && job["started"].is_string();
+  });
+  ASSERT_TRUE(running.is_object());
+  ASSERT_TRUE(running["force_at"].is_string()) << running;
+  // The grace counts from when the provider got the stop.
+  EXPECT_EQ(epoch_ms(running["force_at"].get<std::string>()) -
+                epoch_ms(running["started"].get<std::string>()),
+            60'000)
+      << running;
+
+  const auto shown = daemon_.stopctl({"jobs", "show", id});
+  EXPECT_TRUE(
+      contains(shown.out, "\n  force at:   " + running["force_at"].get<std::string>() + " (in "))
+      << shown;
+  daemon_.stopctl({"jobs", "cancel", id});
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ std::string outcome_line(const core::Job& job);
 // `stop` without --wait: "accepted: job j-… local.process pid=4242 (running, grace 10 s); …".
 std::string accepted_line(const core::Job& job);
 
-// `jobs show`: "job j-…" then "  key:  value" lines.
+// `jobs show`: "job j-…" then "  key:  value" lines; an unfinished graceful job says when it is
+// forced.
 std::vector<std::string> job_details(const core::Job& job, SystemTime now);
 
 // `jobs list`: a header and one row per job: ID, STATE, TYPE, TARGET, OUTCOME, AGE. Cells are
