@@ -1,5 +1,6 @@
 #include "stopd/core/job.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "stopd/core/time_format.hpp"
@@ -55,13 +56,20 @@ nlohmann::json to_json(const Job& job) {
   out["resumed"] = job.resumed;
   out["stop_id"] = job.stop_id;
   out["joined"] = job.joined;
-  if (job.outcome)
-    out["outcome"] = {{"code", sdk::to_string(job.outcome->code)},
-                      {"message", job.outcome->message},
-                      {"forced", job.outcome->forced},
-                      {"details", job.outcome->details}};
-  else
-    out["outcome"] = nullptr;
+  // The outcome as a local stop prints it (stopctl --local -o json): code, message, forced,
+  // details and duration_ms next to the job's own fields, all null until it has finished.
+  const bool ended = job.outcome.has_value();
+  out["code"] = ended ? nlohmann::json(sdk::to_string(job.outcome->code)) : nullptr;
+  out["message"] = ended ? nlohmann::json(job.outcome->message) : nullptr;
+  out["forced"] = ended ? nlohmann::json(job.outcome->forced) : nullptr;
+  out["details"] = ended ? job.outcome->details : nullptr;
+  if (ended && job.finished) {
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *job.finished - job.started.value_or(job.created));
+    out["duration_ms"] = std::max<long long>(took.count(), 0);
+  } else {
+    out["duration_ms"] = nullptr;
+  }
   return out;
 }
 

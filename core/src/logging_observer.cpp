@@ -22,8 +22,9 @@ void LoggingObserver::on_event(const StopEvent& event) {
   if (event.result != nullptr)
     line += " code=" + std::string(sdk::to_string(event.result->outcome.code)) +
             " forced=" + (event.result->outcome.forced ? "true" : "false") +
-            " duration_ms=" + std::to_string(event.result->duration().count()) + " message=\"" +
-            event.result->outcome.message + "\"";
+            " duration_ms=" + std::to_string(event.result->duration().count()) + " message=" +
+            nlohmann::json(event.result->outcome.message)
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   logger->log(level, "{}", line);
 }
 

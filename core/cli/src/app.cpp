@@ -294,11 +294,12 @@ void report_error(Console& console, const CliError& error, const std::string& he
     console.out_json(error_json(error.code(), error.what(), error.exit_code()));
     return;
   }
-  console.err(std::string("stopctl: ") +
-              (error.code() == "usage_error"    ? "usage error: "
-               : error.code() == "config_error" ? "config error: "
-                                                : "error: ") +
-              error.what());
+  // A message may list several problems, one per line (an invalid plan).
+  console.err_lines(std::string("stopctl: ") +
+                    (error.code() == "usage_error"    ? "usage error: "
+                     : error.code() == "config_error" ? "config error: "
+                                                      : "error: ") +
+                    error.what());
   if (!help_hint.empty()) console.err(help_hint);
 }
 

@@ -3,6 +3,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "stopd/core/logging.hpp"
+
 namespace stopd::cli {
 namespace {
 
@@ -15,8 +17,8 @@ std::size_t terminal_width(int fd) {
   return 80;
 }
 
-// The start of `line` that fits in `columns` columns, counting UTF-8 code points (the lines are
-// ours: no wide characters, no escape sequences).
+// The start of `line` that fits in `columns` columns, counting UTF-8 code points (printable():
+// no escape sequences; wide characters are rare enough in targets to be counted as one column).
 std::string_view fit(std::string_view line, std::size_t columns) {
   std::size_t shown = 0;
   for (std::size_t i = 0; i < line.size(); ++i) {
@@ -24,6 +26,14 @@ std::string_view fit(std::string_view line, std::size_t columns) {
     if (++shown > columns) return line.substr(0, i);
   }
   return line;
+}
+
+template <class Print>
+void for_each_line(std::string_view text, Print print) {
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string_view::npos; start = end + 1)
+    print(text.substr(start, end - start));
+  print(text.substr(start));
 }
 
 }  // namespace
@@ -35,22 +45,35 @@ void Console::erase_live_locked() {
   live_shown_ = false;
 }
 
-void Console::out(std::string_view line) {
+void Console::write_line(Stream which, std::string_view line, bool escape) {
   std::lock_guard lock(mutex_);
   erase_live_locked();
-  out_ << line << '\n';
-  out_.flush();
+  std::ostream& to = stream(which);
+  if (escape && !core::is_printable(line))
+    to << core::printable(line) << '\n';
+  else
+    to << line << '\n';
+  to.flush();
+}
+
+void Console::out(std::string_view line) {
+  write_line(Stream::out, line, true);
 }
 
 void Console::err(std::string_view line) {
-  std::lock_guard lock(mutex_);
-  erase_live_locked();
-  err_ << line << '\n';
-  err_.flush();
+  write_line(Stream::err, line, true);
+}
+
+void Console::out_lines(std::string_view text) {
+  for_each_line(text, [this](std::string_view line) { out(line); });
+}
+
+void Console::err_lines(std::string_view text) {
+  for_each_line(text, [this](std::string_view line) { err(line); });
 }
 
 void Console::out_json(const nlohmann::json& value) {
-  out(json_text(value));
+  write_line(Stream::out, json_text(value), false);
 }
 
 void Console::live(Stream which, std::string_view line) {
@@ -59,7 +82,8 @@ void Console::live(Stream which, std::string_view line) {
   if (live_shown_ && live_stream_ != which) erase_live_locked();
   const std::size_t width = terminal_width(which == Stream::out ? STDOUT_FILENO : STDERR_FILENO);
   // One column short of the width: a line that fills it exactly wraps on some terminals.
-  stream(which) << kEraseLine << fit(line, width > 1 ? width - 1 : width);
+  const std::string shown = core::printable(line);
+  stream(which) << kEraseLine << fit(shown, width > 1 ? width - 1 : width);
   stream(which).flush();
   live_shown_ = true;
   live_stream_ = which;

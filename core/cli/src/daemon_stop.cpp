@@ -127,7 +127,7 @@ int run_daemon_stop(const GlobalOptions& global, const StopArguments& args, cons
     return report_unfinished_wait(result, client, console);
   job = result.job;
   if (console.json())
-    console.out_json(finished_stop_json(job));
+    console.out_json(core::to_json(job));
   else if (job.outcome && sdk::is_success(job.outcome->code))
     console.out(outcome_line(job));
   else

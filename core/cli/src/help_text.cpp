@@ -119,9 +119,10 @@ std::string stop_footer() {
          "With -o json, stdout gets exactly one JSON object. A finished stop (--local, --wait,\n"
          "--dry-run): the outcome (code, message, forced, details, duration_ms, attempts,\n"
          "dry_run, stop_id, started, finished, type, target) plus, through the daemon, the job's\n"
-         "fields (job_id, state, requester, request_id, created, deadline, resumed, mode,\n"
-         "grace_seconds, options). An accepted job (no --wait): the job (id, state, type,\n"
-         "target, …). An error that prevented the stop: {\"code\", \"message\", \"exit_code\"}.\n"
+         "fields (id, state, requester, request_id, created, deadline, force_at, resumed, mode,\n"
+         "grace_seconds, options). An accepted job (no --wait): the same shape, its outcome null\n"
+         "until it finishes. An error that prevented the stop: {\"code\", \"message\",\n"
+         "\"exit_code\"}.\n"
          "\n" +
          exit_code_table();
 }

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "stopd/cli/render.hpp"
+#include "stopd/core/logging.hpp"
 
 namespace stopd::cli {
 namespace {
@@ -104,16 +105,6 @@ std::string outcome_line(const core::Job& job) {
   return human_result(job.request.type, job.request.target, {}, result_of(job));
 }
 
-json finished_stop_json(const core::Job& job) {
-  json out = result_json(job.request.type, job.request.target, result_of(job));
-  const json whole = core::to_json(job);
-  out["job_id"] = job.id;
-  for (const char* key : {"state", "requester", "request_id", "created", "deadline", "resumed",
-                          "mode", "grace_seconds", "options"})
-    if (auto it = whole.find(key); it != whole.end()) out[key] = *it;
-  return out;
-}
-
 std::string accepted_line(const core::Job& job) {
   std::string line = "accepted: job " + job.id + " " + job.request.type + " " +
                      target_text(job.request.target) + " (" +
@@ -153,6 +144,13 @@ std::vector<std::string> job_details(const core::Job& job, SystemTime now) {
                         format_duration(since(job.started.value_or(job.created), *job.finished)));
   else
     add("finished", "-");
+  if (job.force_at && !job.is_finished() && job.request.mode == sdk::Mode::graceful) {
+    const bool ahead = *job.force_at > now;
+    const std::string when =
+        age_text(ahead ? since(now, *job.force_at) : since(*job.force_at, now));
+    add("force at",
+        timestamp_text(*job.force_at) + (ahead ? " (in " + when + ")" : " (" + when + " ago)"));
+  }
   add("deadline", timestamp_text(job.deadline));
   add("attempts", std::to_string(job.attempts));
   if (job.resumed > 0) add("resumed", std::to_string(job.resumed) + " time(s) after a restart");
@@ -171,10 +169,10 @@ std::vector<std::string> job_table(const std::vector<core::Job>& jobs, SystemTim
   Row widths{"ID", "STATE", "TYPE", "TARGET", "OUTCOME", "AGE"};
   std::size_t w[5] = {2, 5, 4, 6, 7};
   for (const core::Job& job : jobs) {
-    Row row{job.id,
+    Row row{core::printable(job.id),
             std::string(core::to_string(job.state)),
-            shorten(job.request.type, 40),
-            shorten(target_text(job.request.target), 48),
+            shorten(core::printable(job.request.type), 40),
+            shorten(core::printable(target_text(job.request.target)), 48),
             outcome_cell(job),
             age_text(since(job.created, now))};
     w[0] = std::max(w[0], columns(row.id));

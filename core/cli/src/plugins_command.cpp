@@ -7,6 +7,7 @@
 #include "stopd/cli/cli_error.hpp"
 #include "stopd/cli/daemon_client.hpp"
 #include "stopd/cli/local_core.hpp"
+#include "stopd/core/logging.hpp"
 #include "stopd/core/plugin_loader.hpp"
 
 namespace stopd::cli {
@@ -87,21 +88,24 @@ struct RefusedView {
 
 // The providers table and the refused plugins, as both sources print them.
 void print_provider_table(const std::vector<ProviderView>& providers, Console& console) {
+  // The cells as printed (escaped), so the columns line up.
+  std::vector<std::pair<std::string, std::string>> names;
   std::size_t name_width = 8;
   std::size_t version_width = 7;
   for (const auto& p : providers) {
-    name_width = std::max(name_width, p.name.size());
-    version_width = std::max(version_width, p.version.size());
+    names.emplace_back(core::printable(p.name), core::printable(p.version));
+    name_width = std::max(name_width, names.back().first.size());
+    version_width = std::max(version_width, names.back().second.size());
   }
   const auto pad = [](const std::string& s, std::size_t width) {
     return s + std::string(width > s.size() ? width - s.size() : 0, ' ');
   };
   console.out(pad("PROVIDER", name_width) + "  " + pad("VERSION", version_width) +
               "  MODE   DESCRIPTION");
-  for (const auto& p : providers)
-    console.out(pad(p.name, name_width) + "  " + pad(p.version, version_width) + "  " +
-                (p.capabilities.asynchronous ? "async  " : "sync   ") +
-                first_sentence(p.description, 100));
+  for (std::size_t i = 0; i < providers.size(); ++i)
+    console.out(pad(names[i].first, name_width) + "  " + pad(names[i].second, version_width) +
+                "  " + (providers[i].capabilities.asynchronous ? "async  " : "sync   ") +
+                first_sentence(providers[i].description, 100));
 }
 
 void print_refused(const std::vector<RefusedView>& refused, const std::string& title,
@@ -384,7 +388,7 @@ void print_description(const ProviderView& provider, const std::vector<std::stri
     console.out("");
     console.out(std::string(title) + ":");
     for (const auto& line : key_lines(value)) console.out(line);
-    console.out(pretty_json(value, "  "));
+    console.out_lines(pretty_json(value, "  "));
   };
   schema("target schema (stop TYPE KEY=VALUE...)", provider.target_schema);
   schema("options schema (--option KEY=VALUE)", provider.options_schema);

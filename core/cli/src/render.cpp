@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "stopd/core/logging.hpp"
+
 namespace stopd::cli {
 namespace {
 
@@ -108,7 +110,10 @@ std::string pretty_json(const json& value, std::string_view indent) {
 
 std::string shorten(std::string_view text, std::size_t max) {
   if (text.size() <= max) return std::string(text);
-  return std::string(text.substr(0, max)) + "… (" + std::to_string(text.size()) + " bytes)";
+  // Not inside a UTF-8 character: its first bytes alone would be shown as bytes, not text.
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "… (" + std::to_string(text.size()) + " bytes)";
 }
 
 std::string format_duration(std::chrono::milliseconds duration) {
@@ -148,7 +153,9 @@ std::string target_text(const json& target) {
     std::string text;
     if (value.is_string()) {
       const std::string& s = value.get_ref<const std::string&>();
-      const bool ambiguous = s.empty() || s.find_first_of(" \t\n\"'") != std::string::npos;
+      // Quoted, a value's escapes cannot be mistaken for its text (a backslash is \\).
+      const bool ambiguous =
+          s.empty() || s.find_first_of(" \"'\\") != std::string::npos || !core::is_printable(s);
       text = ambiguous ? json_text(value) : s;
     } else {
       text = json_text(value);

@@ -31,8 +31,12 @@ using sdk::Code;
 // What a selector stop prints: one entry per target, printed together once all have ended.
 class SelectorReport {
  public:
-  SelectorReport(Console& console, std::string type, json selector)
-      : console_(console), type_(std::move(type)), selector_(std::move(selector)) {}
+  // `given`: the --selector arguments as typed, to name them when nothing matched.
+  SelectorReport(Console& console, std::string type, json selector,
+                 const std::vector<std::string>& given)
+      : console_(console), type_(std::move(type)), selector_(std::move(selector)) {
+    for (const auto& pair : given) given_ += (given_.empty() ? "" : " ") + shorten(pair, 100);
+  }
 
   void add(int exit_code, json as_json, std::string line, bool succeeded) {
     worst_ = std::max(worst_, exit_code);
@@ -51,11 +55,14 @@ class SelectorReport {
                          {"exit_code", worst_}});
       return worst_;
     }
+    // Nothing failed, so exit 0; but say it where a script's stdout does not mix it in, as
+    // `kubectl delete -l` does.
     if (results_.empty())
-      console_.out("no " + type_ + " matched the selector " + json_text(selector_) +
+      console_.err("stopctl: no " + type_ + " matched the selector " + given_ +
                    (hidden_ > 0
                         ? " (" + std::to_string(hidden_) + " more are outside your token's scopes)"
-                        : ""));
+                        : "") +
+                   "; nothing was stopped");
     for (const auto& [line, succeeded] : lines_)
       succeeded ? console_.out(line) : console_.err(line);
     return worst_;
@@ -65,6 +72,7 @@ class SelectorReport {
   Console& console_;
   std::string type_;
   json selector_;
+  std::string given_;
   std::vector<json> results_;
   std::vector<std::pair<std::string, bool>> lines_;
   unsigned hidden_ = 0;
@@ -150,7 +158,7 @@ int run_local_selector_stop(const GlobalOptions& global, const StopArguments& ar
     tickets.push_back(core.host->dispatcher().submit(std::move(request), submit));
     cancel_all.add(tickets.back());
   }
-  SelectorReport report(console, args.type, selector);
+  SelectorReport report(console, args.type, selector, args.selector);
   for (std::size_t i = 0; i < tickets.size(); ++i) {
     const core::StopResult result = tickets[i]->wait();
     report.add(core::exit_code_for(result.outcome.code),
@@ -202,7 +210,7 @@ int run_daemon_selector_stop(const GlobalOptions& global, const StopArguments& a
                   std::string("--selector: ") + error.what());
   }
 
-  SelectorReport report(console, args.type, selector);
+  SelectorReport report(console, args.type, selector, args.selector);
   report.hidden(listed.hidden());
   std::vector<core::Job> jobs;
   for (const auto& target_struct : listed.targets()) {
@@ -237,7 +245,7 @@ int run_daemon_selector_stop(const GlobalOptions& global, const StopArguments& a
       return report_unfinished_wait(result, client, console);
     job = result.job;
     const Code code = job.outcome ? job.outcome->code : Code::internal;
-    report.add(core::exit_code_for(code), finished_stop_json(job), outcome_line(job),
+    report.add(core::exit_code_for(code), core::to_json(job), outcome_line(job),
                sdk::is_success(code));
   }
   return report.print();

@@ -43,8 +43,8 @@ TEST_F(ClientStop, WithoutWaitPrintsTheAcceptedJobThenShowFollowsIt) {
 
   const auto finished = wait_finished(daemon_, id);
   ASSERT_TRUE(finished.is_object());
-  EXPECT_EQ(finished["outcome"].value("code", ""), "stopped") << finished;
-  EXPECT_EQ(finished["outcome"].value("forced", true), false) << finished;
+  EXPECT_EQ(finished.value("code", ""), "stopped") << finished;
+  EXPECT_EQ(finished.value("forced", true), false) << finished;
   EXPECT_TRUE(child.wait_exit(10s).has_value());
 
   const auto shown = daemon_.stopctl({"jobs", "show", id});
@@ -73,7 +73,7 @@ TEST_F(ClientStop, WaitPrintsTheOutcomeLikeLocalMode) {
   const auto json = result.json();
   EXPECT_EQ(json.value("code", ""), "stopped") << result;
   EXPECT_EQ(json.value("forced", true), false) << result;
-  EXPECT_TRUE(json.value("job_id", "").starts_with("j-")) << result;
+  EXPECT_TRUE(json.value("id", "").starts_with("j-")) << result;
   EXPECT_EQ(json.value("state", ""), "finished") << result;
   EXPECT_EQ(json.value("type", ""), "local.process") << result;
   EXPECT_EQ(json["target"].value("pid", 0), child.pid()) << result;

@@ -46,9 +46,12 @@ TEST(Job, JsonHasEveryField) {
   EXPECT_EQ(json["resumed"], 2);
   EXPECT_EQ(json["stop_id"], "abcd1234-17");
   EXPECT_EQ(json["joined"], true);
-  EXPECT_EQ(json["outcome"]["code"], "stopped");
-  EXPECT_EQ(json["outcome"]["forced"], true);
-  EXPECT_EQ(json["outcome"]["details"]["exit_code"], 137);
+  // The outcome is flat, as a local stop prints it.
+  EXPECT_FALSE(json.contains("outcome"));
+  EXPECT_EQ(json["code"], "stopped");
+  EXPECT_EQ(json["forced"], true);
+  EXPECT_EQ(json["details"]["exit_code"], 137);
+  EXPECT_EQ(json["duration_ms"], 19'993);
 
   Job pending = pending_job("j-p", 0);
   pending.request.grace = std::nullopt;
@@ -57,7 +60,8 @@ TEST(Job, JsonHasEveryField) {
   EXPECT_TRUE(p["grace_seconds"].is_null());  // unbounded
   EXPECT_TRUE(p["started"].is_null());
   EXPECT_TRUE(p["force_at"].is_null());
-  EXPECT_TRUE(p["outcome"].is_null());
+  for (const char* key : {"code", "message", "forced", "details", "duration_ms"})
+    EXPECT_TRUE(p.contains(key) && p[key].is_null()) << key;
   pending.request.mode = sdk::Mode::immediate;
   EXPECT_FALSE(core::to_json(pending).contains("grace_seconds"));
 }

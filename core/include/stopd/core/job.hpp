@@ -45,7 +45,9 @@ struct Job {
   bool is_finished() const { return state == JobState::finished; }
 };
 
-// The shape stopctl prints with -o json and the journal stores in its JSON columns.
+// The shape of a job in every `stopctl -o json` view of it (jobs show, jobs list, stop, stop
+// --wait, jobs watch, selector results): the job's fields, and its outcome flat, as a local stop
+// prints one (code, message, forced, details, duration_ms; null until it has finished).
 nlohmann::json to_json(const Job& job);
 
 struct JobFilter {

@@ -1,6 +1,11 @@
 // Where a command's output goes: results and JSON to `out`, errors and notices to `err`. One
 // mutex, because the signal watcher thread writes notices while the main thread may print.
 //
+// Every line is printed as core::printable() shows it: the targets, request ids, messages and
+// process names in it come from callers and resources, and a control character in them must not
+// reach the terminal (clear the screen, retitle the window) nor start a line of its own. JSON is
+// printed exactly as it is (nlohmann's dump escapes control characters itself).
+//
 // On a terminal a command may also keep one live line (the progress of a job being waited for)
 // that is redrawn in place; any other line written erases it first, so it never mixes with them.
 #pragma once
@@ -37,6 +42,10 @@ class Console {
   // One line (a newline is added) to stdout / stderr.
   void out(std::string_view line);
   void err(std::string_view line);
+  // Text whose own newlines separate lines (an error listing a plan's problems, pretty JSON):
+  // err() or out() for each of them.
+  void err_lines(std::string_view text);
+  void out_lines(std::string_view text);
   // One JSON object on one line to stdout.
   void out_json(const nlohmann::json& value);
 
@@ -49,6 +58,7 @@ class Console {
  private:
   std::ostream& stream(Stream which) { return which == Stream::out ? out_ : err_; }
   void erase_live_locked();
+  void write_line(Stream which, std::string_view line, bool escape);
 
   std::mutex mutex_;
   std::ostream& out_;

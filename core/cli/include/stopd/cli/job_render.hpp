@@ -1,6 +1,6 @@
 // How stopctl shows the daemon's jobs: the outcome line of a finished job (the same line a local
 // stop prints), the accepted line, `jobs show` details, the `jobs list` table, watch events and
-// the live progress line; and their JSON.
+// the live progress line; and their JSON. A job's JSON is core::to_json(job) in every view.
 #pragma once
 
 #include <chrono>
@@ -22,18 +22,15 @@ core::StopResult result_of(const core::Job& job);
 // The outcome line of a finished job: human_result() of result_of(job).
 std::string outcome_line(const core::Job& job);
 
-// `stop --wait -o json`: result_json() (the fields a local stop prints) plus the job's own:
-// job_id, state, requester, request_id, created, deadline, resumed, mode, grace_seconds,
-// options.
-nlohmann::json finished_stop_json(const core::Job& job);
-
 // `stop` without --wait: "accepted: job j-… local.process pid=4242 (running, grace 10 s); …".
 std::string accepted_line(const core::Job& job);
 
-// `jobs show`: "job j-…" then "  key:  value" lines.
+// `jobs show`: "job j-…" then "  key:  value" lines; an unfinished graceful job says when it is
+// forced.
 std::vector<std::string> job_details(const core::Job& job, SystemTime now);
 
-// `jobs list`: a header and one row per job: ID, STATE, TYPE, TARGET, OUTCOME, AGE.
+// `jobs list`: a header and one row per job: ID, STATE, TYPE, TARGET, OUTCOME, AGE. Cells are
+// core::printable() already, so the columns stay aligned whatever a target holds.
 std::vector<std::string> job_table(const std::vector<core::Job>& jobs, SystemTime now);
 
 // One watch event on one line: "<timestamp>  <kind>  <what happened>".

@@ -20,15 +20,15 @@ std::string json_text(const nlohmann::json& value);
 // Pretty JSON (2-space indent, every line prefixed with `indent`), for `plugins describe`.
 std::string pretty_json(const nlohmann::json& value, std::string_view indent = "");
 
-// `text` itself when at most `max` bytes long; otherwise its start, "…" and its length, so
-// echoing an oversized argument in a message stays readable.
+// `text` itself when at most `max` bytes long; otherwise its start (whole UTF-8 characters),
+// "…" and its length, so echoing an oversized argument in a message stays readable.
 std::string shorten(std::string_view text, std::size_t max);
 
 // "12 ms", "1.5 s", "42 s", "3 min 20 s".
 std::string format_duration(std::chrono::milliseconds duration);
 
 // "pid=4242", "path=/run/x.run wait=true", "labels={\"a\":1}"; values that would be ambiguous
-// (spaces, quotes, empty) are JSON-quoted.
+// (empty; spaces, quotes, backslashes or anything core::printable() escapes) are JSON-quoted.
 std::string target_text(const nlohmann::json& target);
 
 // `word` as a shell argument: unchanged when it needs no quoting, else in single quotes.
