@@ -66,7 +66,7 @@ class JobStore {
  public:
   // Opens or creates the journal (and its schema). Throws JournalError naming the file and why
   // (missing directory, not a stopd journal, newer schema, locked by another daemon (its pid),
-  // read-only…).
+  // read-only…). Damage in the intent log is logged and skipped (intent_log.hpp).
   JobStore(const std::filesystem::path& file, JournalOptions options = {});
   ~JobStore();
   JobStore(const JobStore&) = delete;
