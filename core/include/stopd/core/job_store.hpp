@@ -65,8 +65,9 @@ struct BatchRow {
 class JobStore {
  public:
   // Opens or creates the journal (and its schema). Throws JournalError naming the file and why
-  // (missing directory, not a stopd journal, newer schema, locked by another daemon (its pid),
-  // read-only…). Damage in the intent log is logged and skipped (intent_log.hpp).
+  // (missing directory, not a stopd journal, damaged (PRAGMA quick_check, with what to do), newer
+  // schema, locked by another daemon (its pid), read-only…). Damage in the intent log is logged
+  // and skipped (intent_log.hpp).
   JobStore(const std::filesystem::path& file, JournalOptions options = {});
   ~JobStore();
   JobStore(const JobStore&) = delete;
