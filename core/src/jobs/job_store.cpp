@@ -84,10 +84,10 @@ struct JobStore::Impl {
         options(std::move(options_)),
         lock(checked_directory(file_)),
         writer(open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) {
-    prepare_journal(*writer, name, options.sync_full);
+    prepare_journal(*writer, name, options.sync_full, options.busy_timeout);
     reader = open(SQLITE_OPEN_READONLY);
     try {
-      reader->exec("PRAGMA busy_timeout = 5000");
+      reader->exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
       reader->exec("PRAGMA query_only = 1");
       reader->exec("PRAGMA cache_size = -512");  // as the writer's (journal_schema.cpp)
       prepare_statements();

@@ -183,11 +183,12 @@ const char* const kJobColumns =
     "created_ms, started_ms, finished_ms, deadline_ms, force_at_ms, attempts, resumed, stop_id, "
     "joined, outcome_code, outcome_message, outcome_forced, outcome_details";
 
-void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full) {
+void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full,
+                     std::chrono::milliseconds busy_timeout) {
   std::int64_t application_id = 0;
   std::int64_t objects = 0;
   try {
-    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout.count()));
     application_id = db.integer_query("PRAGMA application_id");
     objects = db.integer_query("SELECT count(*) FROM sqlite_schema");
   } catch (const sqlite::SqliteError& e) {

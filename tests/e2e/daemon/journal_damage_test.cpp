@@ -1,7 +1,8 @@
 // The journal damaged or held by someone else, against the real stopd binary: a damaged page is
 // refused at start (exit 1, the file, what is wrong, what to do) and the README's salvage gets a
-// journal stopd starts on, with what its intent log held. The test process plays the other party
-// with its own SQLite connection (stopd is another process).
+// journal stopd starts on, with what its intent log held; a Stop whose journal write cannot be
+// made says that its stop was started. The test process plays the other party with its own
+// SQLite connection (stopd is another process).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -210,6 +211,47 @@ TEST(DaemonJournal, TheReadmeSalvageGivesAJournalStopdStartsOnWithItsIntentLogAp
   EXPECT_GT(salvaged, in_tables.size() * 3 / 4) << "more than the damaged page was lost";
   EXPECT_EQ(listed.size() - salvaged, kLeftInTheLog) << "the intent log's jobs are not all there";
   EXPECT_TRUE(contains(daemon.log(), "record(s) left in its intent log")) << daemon.log();
+}
+
+TEST(DaemonJournal, AStopWhoseJournalWriteTimesOutSaysTheStopWasStarted) {
+  TestDaemon daemon;  // journal.sync full: every job's first write is a commit
+  daemon.start();
+  auto stub = daemon.stub();
+  auto child = spawn_child({"--exit-on-term"});
+  Journal other(daemon.journal());
+  other.exec("BEGIN EXCLUSIVE; INSERT OR REPLACE INTO meta (key, value) VALUES ('held', 'x')");
+
+  v1::Job job;
+  auto context = call_context(60s);  // the journal's busy timeout (5 s), twice at most
+  const grpc::Status status = stub->Stop(context.get(), stop_pid(child.pid(), 5.0), &job);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << describe(status);
+  const std::string& message = status.error_message();
+  EXPECT_TRUE(child.wait_exit(10s).has_value()) << "the process was not signalled";
+  const auto id_at = message.find("job j-");
+  ASSERT_NE(id_at, std::string::npos) << message;
+  const std::string id = message.substr(id_at + 4, message.find(':', id_at) - id_at - 4);
+  EXPECT_TRUE(contains(message, "job " + id +
+                                    ": the stop was started, but its journal record could not "
+                                    "be written in time ("))
+      << message;
+  EXPECT_TRUE(contains(message, "database is locked")) << message;
+  EXPECT_TRUE(contains(message, "meanwhile GetJob " + id + " shows the job")) << message;
+  EXPECT_FALSE(contains(message, "not accepted")) << message;
+
+  // As it says: GetJob shows the job meanwhile, and the journal has it once the lock is gone.
+  v1::GetJobRequest get;
+  get.set_id(id);
+  v1::Job seen;
+  auto get_context = call_context();
+  ASSERT_TRUE(stub->GetJob(get_context.get(), get, &seen).ok());
+  EXPECT_EQ(seen.target().fields().at("pid").number_value(), child.pid());
+  other.exec("ROLLBACK");
+  const v1::Job finished = wait_finished(*stub, id, 30s);
+  EXPECT_EQ(finished.outcome().code(), "stopped") << finished.DebugString();
+  ASSERT_EQ(daemon.terminate(kStartTimeout), 0);
+  Journal after(daemon.journal());
+  EXPECT_EQ(after.integers("SELECT count(*) FROM jobs WHERE id = '" + id + "'"),
+            std::vector<std::int64_t>{1});
 }
 
 }  // namespace
