@@ -7,6 +7,8 @@
 #include <boost/crc.hpp>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 #include "stopd/core/job_store.hpp"
 
@@ -31,6 +33,45 @@ T load(const char* at) {
 template <typename T>
 void store(char* at, T value) {
   std::memcpy(at, &value, sizeof value);
+}
+
+enum class Frame { whole, cut_short, bad };
+
+Frame frame_at(std::string_view bytes, std::uint64_t at) {
+  const std::uint64_t left = bytes.size() - at;
+  if (left < kHeader) return Frame::cut_short;
+  const char* frame = bytes.data() + at;
+  const auto size = load<std::uint32_t>(frame);
+  if (size > IntentLog::kMaxPayload) return Frame::bad;
+  if (left - kHeader < size) return Frame::cut_short;
+  if (load<std::uint32_t>(frame + 4) != checksum(frame + 8, 8 + size)) return Frame::bad;
+  return Frame::whole;
+}
+
+// The offset of the first whole record after damage that begins at `from`, or nullopt. Records
+// are numbered one after another, so the one at offset p follows `number_before` (0: none) and
+// is numbered at most number_before + 1 + (p - from) / kHeader: every record lost in between
+// took a header at least. That rules out almost every offset before its checksum is computed;
+// the checksums still computed take from `budget`, and when it runs out the search gives up.
+std::optional<std::uint64_t> next_whole(std::string_view bytes, std::uint64_t from,
+                                        std::uint64_t number_before, std::uint64_t& budget,
+                                        bool& gave_up) {
+  for (std::uint64_t at = from + 1; bytes.size() - at >= kHeader; ++at) {
+    const char* frame = bytes.data() + at;
+    const auto size = load<std::uint32_t>(frame);
+    if (size > IntentLog::kMaxPayload || bytes.size() - at - kHeader < size) continue;
+    const auto number = load<std::uint64_t>(frame + 8);
+    if (number <= number_before) continue;
+    if (number_before > 0 && number - number_before - 1 > (at - from) / kHeader) continue;
+    const std::uint64_t cost = 8 + std::uint64_t{size};
+    if (cost > budget) {
+      gave_up = true;
+      return std::nullopt;
+    }
+    budget -= cost;
+    if (load<std::uint32_t>(frame + 4) == checksum(frame + 8, cost)) return at;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -63,19 +104,33 @@ void IntentLog::read_all() {
     if (n == 0) break;
     got += static_cast<std::uint64_t>(n);
   }
+  const std::string_view content(bytes.data(), got);
+  std::uint64_t budget = kMaxSearchBytes;
+  std::uint64_t number_before = 0;
   std::uint64_t at = 0;
-  while (got - at >= kHeader) {
-    const char* frame = bytes.data() + at;
-    const auto size = load<std::uint32_t>(frame);
-    if (size > kMaxPayload || got - at - kHeader < size) break;
-    if (load<std::uint32_t>(frame + 4) != checksum(frame + 8, 8 + size)) break;
-    found_.push_back(Record{load<std::uint64_t>(frame + 8), std::string(frame + kHeader, size)});
-    at += kHeader + size;
+  while (at < got) {
+    const Frame frame = frame_at(content, at);
+    if (frame == Frame::whole) {
+      const auto size = load<std::uint32_t>(content.data() + at);
+      number_before = load<std::uint64_t>(content.data() + at + 8);
+      found_.push_back(Record{number_before, std::string(content.substr(at + kHeader, size))});
+      at += kHeader + size;
+      end_ = at;
+      continue;
+    }
+    const auto next = next_whole(content, at, number_before, budget, search_gave_up_);
+    if (!next && frame == Frame::cut_short && !search_gave_up_) {
+      torn_bytes_ = total - at;  // the last record, cut short by a crash: never acknowledged
+      break;
+    }
+    damage_.push_back(Damage{at, next.value_or(total), number_before,
+                             next ? load<std::uint64_t>(content.data() + *next + 8) : 0});
+    if (!next) break;
+    at = *next;
   }
-  end_ = at;
-  cut_bytes_ = total - at;
-  if (cut_bytes_ > 0 && ::ftruncate(fd_, static_cast<off_t>(end_)) != 0)
-    fail("cannot cut off its damaged tail", errno);
+  // The next record must follow the last whole one.
+  if (end_ < total && ::ftruncate(fd_, static_cast<off_t>(end_)) != 0)
+    fail("cannot cut off its torn or damaged tail", errno);
 }
 
 void IntentLog::append(std::uint64_t number, std::string_view payload) {

@@ -71,6 +71,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
   bool urgent_write = false;        // an end is queued
   bool flushing = false;            // a flush() runs (one at a time, on any thread)
   Steady::time_point retry_after;   // after a failed write: no flush before then
+  std::string last_write_error;     // why the last failed write failed
   // When the journal thread wakes next (it may wake earlier); while it ticks, a delayed write
   // needs no notification.
   Steady::time_point journal_wakes_at = Steady::time_point::min();
@@ -538,6 +539,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     }
     lock.unlock();
     bool journaled = true;
+    std::string write_error;
     std::size_t inserts_written = 0;
     try {
       // In chunks: a burst of thousands of ends never holds up a new job's insert for long.
@@ -562,10 +564,12 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       }
     } catch (const std::exception& e) {
       journaled = false;
+      write_error = e.what();
       host_logger()->error("journal: {} job change(s) not written ({}); retrying",
                            inserts.size() + rows.size(), e.what());
     }
     lock.lock();
+    if (!journaled) last_write_error = std::move(write_error);
 
     for (std::size_t i = 0; i < inserts_written; ++i) inserted[i]->unjournaled.reset();
     std::vector<std::shared_ptr<WatchChannel>> to_drain;
@@ -675,7 +679,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
             tried_journal = true;
             flush(lock);
           } else {
-            throw StopError(Code::unavailable, "journal: job " + id + " could not be written");
+            throw started_but_not_journaled(id);
           }
           continue;
         }
@@ -691,6 +695,23 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     }
   }
 
+  // Under the lock: what a caller hears of a job dispatched before its first journal write
+  // (JobSubmission::wait) when that write failed. The stop runs; the write is retried. So not
+  // UNAVAILABLE ("not accepted"; gRPC clients retry it, and a retry would stop the resource again
+  // under a second job) but DEADLINE_EXCEEDED, which gRPC defines for a call that may have taken
+  // effect all the same, and which a client whose own deadline ran out first gets anyway.
+  StopError started_but_not_journaled(const std::string& id) const {
+    host_logger()->error("job={} stop started but not journaled yet ({}); retrying", id,
+                         last_write_error);
+    return StopError(
+        Code::deadline_exceeded,
+        "job " + id + ": the stop was started, but its journal record could not be written in " +
+            "time (" + last_write_error + "). stopd retries the write every " +
+            std::to_string(kJournalRetry.count()) + " s; meanwhile GetJob " + id +
+            " shows the job. If stopd stops before the write succeeds, the job is not in the "
+            "journal and is not resumed");
+  }
+
   Job wait(const std::string& id, std::chrono::milliseconds timeout) {
     wait_journaled(id, timeout, nullptr);
     auto job = get(id);
@@ -701,7 +722,20 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
   Job wait(const Job& job, std::chrono::milliseconds timeout) {
     Job latest = job;
     if (wait_journaled(job.id, timeout, &latest)) return latest;
-    return wait(job.id, std::chrono::milliseconds(0));
+    try {
+      return wait(job.id, std::chrono::milliseconds(0));
+    } catch (const JournalError& e) {
+      // Journaled, but not readable now: with sync=normal a read first applies the intent log
+      // to the tables, which another process may hold locked. The job was accepted and is
+      // durable, so the caller gets it as this manager knows it, not an error that reads as
+      // "not accepted".
+      host_logger()->warn(
+          "job={} journaled, but the journal cannot be read back ({}); "
+          "answering with the job as known in memory",
+          job.id, e.what());
+      overlay(latest);
+      return latest;
+    }
   }
 
   Job cancel(const std::string& id) {

@@ -84,10 +84,10 @@ struct JobStore::Impl {
         options(std::move(options_)),
         lock(checked_directory(file_)),
         writer(open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) {
-    prepare_journal(*writer, name, options.sync_full);
+    prepare_journal(*writer, name, options.sync_full, options.busy_timeout);
     reader = open(SQLITE_OPEN_READONLY);
     try {
-      reader->exec("PRAGMA busy_timeout = 5000");
+      reader->exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
       reader->exec("PRAGMA query_only = 1");
       reader->exec("PRAGMA cache_size = -512");  // as the writer's (journal_schema.cpp)
       prepare_statements();
@@ -478,11 +478,11 @@ struct JobStore::Impl {
     std::error_code ec;
     if (options.sync_full && !fs::exists(log_file, ec)) return;
     intents = std::make_unique<IntentLog>(log_file);
-    if (intents->cut_bytes() > 0)
+    if (intents->torn_bytes() > 0)
       host_logger()->warn(
           "journal {}: cut {} byte(s) off the end of {} (a record torn by a crash, never "
           "acknowledged)",
-          name, intents->cut_bytes(), log_file.string());
+          name, intents->torn_bytes(), log_file.string());
     std::vector<IntentLog::Record> found = intents->take_found();
     try {
       applied = static_cast<std::uint64_t>(
@@ -491,6 +491,7 @@ struct JobStore::Impl {
     } catch (const SqliteError& e) {
       fail("cannot read how far its intent log was applied", e);
     }
+    report_damage(log_file, found);
     appended = std::max(applied, found.empty() ? std::uint64_t{0} : found.back().number);
     std::erase_if(found, [&](const IntentLog::Record& r) { return r.number <= applied; });
     const std::size_t replayed = found.size();
@@ -511,6 +512,51 @@ struct JobStore::Impl {
     if (options.sync_full) {
       intents.reset();
       fs::remove(log_file, ec);
+    }
+  }
+
+  // Damage in the intent log is not what a crash leaves: it is named at error level with the
+  // records it took, and the whole records after it are applied. What the lost records wrote is
+  // missing from the tables: a job keeps its state before them (an unfinished one is resumed),
+  // or is not in the journal at all if its insert was lost (README, "Jobs and the journal").
+  void report_damage(const fs::path& log_file, const std::vector<IntentLog::Record>& found) const {
+    for (const IntentLog::Damage& damage : intents->damage()) {
+      const std::string where = log_file.string() + " is damaged at bytes " +
+                                std::to_string(damage.begin) + " to " + std::to_string(damage.end);
+      const std::uint64_t first_lost = std::max(damage.number_before, applied) + 1;
+      if (damage.number_after == 0) {
+        host_logger()->error(
+            "journal {}: {} (its end: not a record torn by a crash, and no whole record "
+            "follows{}), "
+            "cut off: any record from {} on is lost. The jobs those records accepted, started "
+            "or ended keep their earlier state in the journal, or are not in it",
+            name, where,
+            intents->search_gave_up()
+                ? " as far as the search for one checked (" +
+                      std::to_string(IntentLog::kMaxSearchBytes >> 20) + " MiB)"
+                : std::string(),
+            first_lost);
+        continue;
+      }
+      if (first_lost >= damage.number_after) {
+        host_logger()->warn(
+            "journal {}: {}, but the records there were in the tables already: nothing lost", name,
+            where);
+        continue;
+      }
+      const std::uint64_t last_lost = damage.number_after - 1;
+      const auto kept = std::count_if(found.begin(), found.end(), [&](const auto& record) {
+        return record.number >= damage.number_after;
+      });
+      host_logger()->error(
+          "journal {}: {} (not a record torn by a crash: whole records follow it): {} {} lost, "
+          "the {} whole record(s) after it kept. The jobs the lost records accepted, started or "
+          "ended keep their earlier state in the journal (an unfinished one is resumed), or are "
+          "not in it if their insert was lost",
+          name, where, first_lost == last_lost ? "record" : "records",
+          first_lost == last_lost ? std::to_string(first_lost)
+                                  : std::to_string(first_lost) + " to " + std::to_string(last_lost),
+          kept);
     }
   }
 

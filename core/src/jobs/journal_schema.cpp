@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "job_time.hpp"
 #include "stopd/core/job_store.hpp"
 #include "stopd/core/logging.hpp"
@@ -134,6 +136,44 @@ void migrate(sqlite::Connection& db, const char* step, int version) {
   throw JournalError("journal " + file + ": " + why);
 }
 
+// What stopd says of a journal SQLite finds damaged, and what to do (the README details it).
+[[noreturn]] void refuse_damaged(const std::string& file, const std::string& problems) {
+  refuse(file, "the file is damaged (" + problems +
+                   "); stopd does not run on a damaged journal. Salvage the rows it can still "
+                   "read into a new journal with `sqlite3 .dump`, as the README shows (\"Jobs "
+                   "and the journal\"), and keep " +
+                   file +
+                   "-intents beside it; or move the file away, with its -wal and -intents "
+                   "files, to start an empty journal");
+}
+
+// PRAGMA quick_check: every page of every table and index read and its structure checked (not
+// that an index matches its table: integrity_check does that too, at about twice the cost).
+// A damaged page is found at start, not at the first list that reads it, after jobs were
+// resumed. Measured on a journal of 100,000 jobs: README, "Jobs and the journal".
+void refuse_if_damaged(sqlite::Connection& db, const std::string& file) {
+  constexpr int kProblemsShown = 3;
+  std::string problems;
+  int count = 0;
+  try {
+    sqlite::Statement check(db, "PRAGMA quick_check(" + std::to_string(kProblemsShown) + ")");
+    while (check.step()) {
+      std::string problem = check.text(0);
+      if (problem == "ok") return;
+      if (const std::string main = "*** in database main ***\n"; problem.starts_with(main))
+        problem.erase(0, main.size());
+      std::replace(problem.begin(), problem.end(), '\n', ' ');
+      problems += (count++ > 0 ? "; " : "") + problem;
+    }
+  } catch (const sqlite::SqliteError& e) {
+    // The check reports what it found, then may fail on the same damage: the report says more.
+    if (e.code() != SQLITE_CORRUPT && e.code() != SQLITE_NOTADB)
+      refuse(file, std::string("cannot check it: ") + e.what());
+    if (problems.empty()) problems = e.what();
+  }
+  refuse_damaged(file, "PRAGMA quick_check: " + problems);
+}
+
 }  // namespace
 
 const char* const kJournalSchemaSteps[kJournalSchemaVersion] = {kSchemaV1, kSchemaV2, kSchemaV3};
@@ -143,11 +183,12 @@ const char* const kJobColumns =
     "created_ms, started_ms, finished_ms, deadline_ms, force_at_ms, attempts, resumed, stop_id, "
     "joined, outcome_code, outcome_message, outcome_forced, outcome_details";
 
-void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full) {
+void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full,
+                     std::chrono::milliseconds busy_timeout) {
   std::int64_t application_id = 0;
   std::int64_t objects = 0;
   try {
-    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout.count()));
     application_id = db.integer_query("PRAGMA application_id");
     objects = db.integer_query("SELECT count(*) FROM sqlite_schema");
   } catch (const sqlite::SqliteError& e) {
@@ -155,9 +196,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
       refuse(file,
              "not a stopd journal (not an SQLite database at all); move it away or set "
              "journal.file to another path");
-    if (e.code() == SQLITE_CORRUPT)
-      refuse(file, "the file is corrupt (" + std::string(e.what()) +
-                       "); move it away to start a new journal");
+    if (e.code() == SQLITE_CORRUPT) refuse_damaged(file, e.what());
     refuse(file, std::string("cannot read it: ") + e.what());
   }
 
@@ -166,6 +205,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
     refuse(file, "not a stopd journal (an SQLite database of something else: application_id " +
                      std::to_string(application_id) + ", " + std::to_string(objects) +
                      " schema objects); set journal.file to another path");
+  if (!fresh) refuse_if_damaged(db, file);  // before anything is written to it
 
   try {
     if (fresh) db.exec("PRAGMA auto_vacuum = INCREMENTAL");  // only before the first table

@@ -8,6 +8,7 @@
 // this check tell a journal from any other SQLite database.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "sqlite.hpp"
@@ -17,11 +18,13 @@ namespace stopd::core {
 inline constexpr int kJournalSchemaVersion = 3;  // 1: jobs; 2: + batches; 3: leaner indexes
 inline constexpr int kJournalApplicationId = 0x73747064;
 
-// On the writing connection: refuses a file that is not a stopd journal or has a newer schema,
-// sets the pragmas (WAL, synchronous, foreign keys), creates the schema in a new or empty file,
-// and records the open (a write, so a read-only file fails now rather than at the first job).
-// Throws JournalError naming `file`.
-void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full);
+// On the writing connection: refuses a file that is not a stopd journal, is damaged (PRAGMA
+// quick_check, before anything is written) or has a newer schema, sets the pragmas (WAL,
+// synchronous, foreign keys, how long a write waits for another process's lock), creates the
+// schema in a new or empty file, and records the open (a write, so a read-only file fails now
+// rather than at the first job). Throws JournalError naming `file`.
+void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_full,
+                     std::chrono::milliseconds busy_timeout);
 
 // The schema's steps as shipped, oldest first: step N makes a version N-1 journal version N. A
 // test builds an older journal from them.

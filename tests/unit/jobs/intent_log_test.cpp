@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -46,7 +47,8 @@ TEST(IntentLog, ReadsBackWhatWasAppendedInOrder) {
     log.append(9, "");
   }
   IntentLog log(file);
-  EXPECT_EQ(log.cut_bytes(), 0u);
+  EXPECT_EQ(log.torn_bytes(), 0u);
+  EXPECT_TRUE(log.damage().empty());
   const auto found = log.take_found();
   ASSERT_EQ(found.size(), 3u);
   EXPECT_EQ(found[0].number, 7u);
@@ -73,7 +75,8 @@ TEST(IntentLog, ATornLastRecordIsCutOffAndTheNextAppendFollowsTheLastWholeOne) {
     const auto found = log.take_found();
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0].payload, "one");
-    EXPECT_EQ(log.cut_bytes(), whole.size() - 5 - log.size());
+    EXPECT_EQ(log.torn_bytes(), whole.size() - 5 - log.size());
+    EXPECT_TRUE(log.damage().empty()) << "a torn tail is not damage";
     log.append(3, "three");
   }
   IntentLog log(file);
@@ -83,26 +86,160 @@ TEST(IntentLog, ATornLastRecordIsCutOffAndTheNextAppendFollowsTheLastWholeOne) {
   EXPECT_EQ(found[1].payload, "three");
 }
 
-TEST(IntentLog, ReadingStopsAtARecordThatFailsItsChecksum) {
+// Where each record of a log begins: [u32 size][u32 checksum][u64 number][payload].
+std::vector<std::size_t> record_offsets(const std::string& bytes) {
+  std::vector<std::size_t> offsets;
+  for (std::size_t at = 0; at + 16 <= bytes.size();) {
+    offsets.push_back(at);
+    std::uint32_t size = 0;
+    std::memcpy(&size, bytes.data() + at, sizeof size);
+    at += 16 + size;
+  }
+  return offsets;
+}
+
+std::vector<std::uint64_t> numbers_of(const std::vector<IntentLog::Record>& records) {
+  std::vector<std::uint64_t> numbers;
+  for (const auto& record : records) numbers.push_back(record.number);
+  return numbers;
+}
+
+// Five records, 1 to 5, of different sizes.
+std::string five_records(const fs::path& file) {
+  {
+    IntentLog log(file);
+    for (std::uint64_t number = 1; number <= 5; ++number)
+      log.append(number, "record " + std::string(number * 10, static_cast<char>('a' + number)));
+  }
+  return bytes_of(file);
+}
+
+TEST(IntentLog, AFlippedByteInAMiddleRecordIsDamageAndTheRecordsAfterItAreKept) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  std::string bytes = five_records(file);
+  const auto offsets = record_offsets(bytes);
+  ASSERT_EQ(offsets.size(), 5u);
+  bytes[offsets[2] + 16 + 3] ^= 0x20;  // in record 3's payload
+  write_bytes(file, bytes);
+
+  IntentLog log(file);
+  EXPECT_EQ(numbers_of(log.take_found()), (std::vector<std::uint64_t>{1, 2, 4, 5}));
+  EXPECT_EQ(log.torn_bytes(), 0u) << "damage is not a torn tail";
+  ASSERT_EQ(log.damage().size(), 1u);
+  const IntentLog::Damage& damage = log.damage()[0];
+  EXPECT_EQ(damage.begin, offsets[2]);
+  EXPECT_EQ(damage.end, offsets[3]);
+  EXPECT_EQ(damage.number_before, 2u);
+  EXPECT_EQ(damage.number_after, 4u);
+  EXPECT_FALSE(log.search_gave_up());
+  EXPECT_EQ(fs::file_size(file), bytes.size()) << "the records after the damage were cut off";
+}
+
+// A damaged size field: the frame it describes is too short, too long, longer than the file or
+// absurd. The next record is found all the same, by its number and checksum.
+class DamagedSizeField : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(DamagedSizeField, TheRecordsAfterItAreKept) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  std::string bytes = five_records(file);
+  const auto offsets = record_offsets(bytes);
+  std::uint32_t size = 0;
+  std::memcpy(&size, bytes.data() + offsets[1], sizeof size);
+  size ^= GetParam();
+  std::memcpy(bytes.data() + offsets[1], &size, sizeof size);
+  write_bytes(file, bytes);
+
+  IntentLog log(file);
+  EXPECT_EQ(numbers_of(log.take_found()), (std::vector<std::uint64_t>{1, 3, 4, 5}));
+  EXPECT_EQ(log.torn_bytes(), 0u);
+  ASSERT_EQ(log.damage().size(), 1u);
+  EXPECT_EQ(log.damage()[0].begin, offsets[1]);
+  EXPECT_EQ(log.damage()[0].end, offsets[2]);
+  EXPECT_EQ(log.damage()[0].number_before, 1u);
+  EXPECT_EQ(log.damage()[0].number_after, 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(IntentLog, DamagedSizeField,
+                         ::testing::Values(0x1u,           // one byte too many
+                                           0x10u,          // shorter
+                                           0x100u,         // past the end of the file
+                                           0x80000000u));  // over kMaxPayload
+
+TEST(IntentLog, AWholeLastRecordThatFailsItsChecksumIsDamageNotATornTail) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  std::string bytes = five_records(file);
+  const auto offsets = record_offsets(bytes);
+  bytes[bytes.size() - 1] ^= 0x01;
+  write_bytes(file, bytes);
+
+  IntentLog log(file);
+  EXPECT_EQ(numbers_of(log.take_found()), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(log.torn_bytes(), 0u);
+  ASSERT_EQ(log.damage().size(), 1u);
+  EXPECT_EQ(log.damage()[0].begin, offsets[4]);
+  EXPECT_EQ(log.damage()[0].end, bytes.size());
+  EXPECT_EQ(log.damage()[0].number_before, 4u);
+  EXPECT_EQ(log.damage()[0].number_after, 0u) << "nothing whole after it";
+  EXPECT_EQ(fs::file_size(file), offsets[4]) << "the next record must follow record 4";
+}
+
+TEST(IntentLog, DamageInTwoPlacesIsNamedTwice) {
+  TempDir dir;
+  const fs::path file = dir.path() / "log";
+  std::string bytes = five_records(file);
+  const auto offsets = record_offsets(bytes);
+  bytes[offsets[0] + 20] ^= 0x04;  // record 1: no record before it
+  bytes[offsets[3] + 9] ^= 0x04;   // record 4's number
+  write_bytes(file, bytes);
+
+  IntentLog log(file);
+  EXPECT_EQ(numbers_of(log.take_found()), (std::vector<std::uint64_t>{2, 3, 5}));
+  ASSERT_EQ(log.damage().size(), 2u);
+  EXPECT_EQ(log.damage()[0].number_before, 0u);
+  EXPECT_EQ(log.damage()[0].number_after, 2u);
+  EXPECT_EQ(log.damage()[1].number_before, 3u);
+  EXPECT_EQ(log.damage()[1].number_after, 5u);
+}
+
+TEST(IntentLog, TheSearchAfterDamageChecksumsNoMoreThanItsBound) {
+  // After record 1, frames that look whole but for their checksum, each claiming most of the
+  // file and the very next number: each costs a checksum of megabytes. Record 2, whole, follows
+  // them. A search without a bound would find it; this one gives up and says so.
   TempDir dir;
   const fs::path file = dir.path() / "log";
   {
     IntentLog log(file);
     log.append(1, "one");
-    log.append(2, "two");
-    log.append(3, "three");
   }
   std::string bytes = bytes_of(file);
-  const std::size_t second = bytes.find("two");
-  ASSERT_NE(second, std::string::npos);
-  bytes[second] = 'T';
+  const std::size_t decoys = 16;
+  const std::size_t filler = (IntentLog::kMaxSearchBytes / decoys) * 2;
+  const std::size_t decoys_at = bytes.size();
+  bytes.append(decoys * 16 + filler, '\0');
+  for (std::size_t i = 0; i < decoys; ++i) {
+    char* frame = bytes.data() + decoys_at + i * 16;
+    const auto size = static_cast<std::uint32_t>(bytes.size() - decoys_at - i * 16 - 16);
+    const std::uint64_t number = 2;
+    std::memcpy(frame, &size, sizeof size);
+    std::memcpy(frame + 8, &number, sizeof number);
+  }
+  {
+    const fs::path other = dir.path() / "other";
+    IntentLog log(other);
+    log.append(2, "two");
+    bytes += bytes_of(other);
+  }
   write_bytes(file, bytes);
+
   IntentLog log(file);
-  const auto found = log.take_found();
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].payload, "one");
-  EXPECT_GT(log.cut_bytes(), 0u);
-  EXPECT_EQ(fs::file_size(file), log.size());
+  EXPECT_EQ(numbers_of(log.take_found()), (std::vector<std::uint64_t>{1}));
+  EXPECT_TRUE(log.search_gave_up());
+  ASSERT_EQ(log.damage().size(), 1u);
+  EXPECT_EQ(log.damage()[0].number_after, 0u);
+  EXPECT_EQ(log.damage()[0].end, bytes.size());
 }
 
 TEST(IntentLog, AnAbsurdSizeFieldIsDamageNotAHugeAllocation) {
@@ -112,7 +249,9 @@ TEST(IntentLog, AnAbsurdSizeFieldIsDamageNotAHugeAllocation) {
   write_bytes(file, bytes);
   IntentLog log(file);
   EXPECT_TRUE(log.take_found().empty());
-  EXPECT_EQ(log.cut_bytes(), 16u);
+  EXPECT_EQ(log.torn_bytes(), 0u);
+  ASSERT_EQ(log.damage().size(), 1u);
+  EXPECT_EQ(log.damage()[0].end, 16u);
   EXPECT_EQ(fs::file_size(file), 0u);
 }
 
@@ -351,6 +490,135 @@ TEST(JournalIntents, ATornRecordIsDroppedAndTheWholeOnesKept) {
   JobStore store(dir.journal(), normal());
   EXPECT_TRUE(store.get("j-a"));
   EXPECT_FALSE(store.get("j-torn"));
+}
+
+// Three jobs, each inserted by its own record (1, 2, 3), left in the log by a crash.
+std::string three_records_left_by_a_crash(const TempDir& dir) {
+  EXPECT_EQ(in_a_process_that_dies([&] {
+              JobStore store(dir.journal(), normal(1h));
+              store.append_many({pending_job("j-a", 1)}, {});
+              store.append_many({pending_job("j-b", 2)}, {});
+              store.append_many({pending_job("j-c", 3)}, {});
+              die();
+            }),
+            0);
+  return bytes_of(intents_of(dir));
+}
+
+// One flipped byte in the middle record: in its payload, or in its size field.
+class DamagedIntentRecord : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(DamagedIntentRecord, IsNamedAsDamageAndTheWholeRecordsAfterItAreApplied) {
+  TempDir dir;
+  std::string bytes = three_records_left_by_a_crash(dir);
+  const auto offsets = record_offsets(bytes);
+  ASSERT_EQ(offsets.size(), 3u);
+  bytes[offsets[1] + GetParam()] ^= 0x01;
+  write_bytes(intents_of(dir), bytes);
+
+  CapturedLog log;
+  {
+    JobStore store(dir.journal(), normal());
+    EXPECT_TRUE(store.get("j-a"));
+    EXPECT_FALSE(store.get("j-b"));
+    EXPECT_TRUE(store.get("j-c")) << "the whole record after the damaged one was dropped";
+  }
+  const std::string text = log.text();
+  EXPECT_NE(
+      text.find("[error] journal " + dir.journal().string() + ": " + intents_of(dir).string() +
+                " is damaged at bytes " + std::to_string(offsets[1]) + " to " +
+                std::to_string(offsets[2]) + " (not a record torn by a crash"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("record 2 lost, the 1 whole record(s) after it kept"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("never acknowledged"), std::string::npos) << "called a torn tail: " << text;
+}
+
+std::string damaged_part(const ::testing::TestParamInfo<std::size_t>& param) {
+  return param.param == 0 ? "SizeField" : "Payload";
+}
+
+INSTANTIATE_TEST_SUITE_P(JournalIntents, DamagedIntentRecord,
+                         ::testing::Values(std::size_t{20},  // the payload
+                                           std::size_t{0}),  // the size field
+                         damaged_part);
+
+TEST(JournalIntents, ADamagedLastRecordIsNamedAsDamageNotATornTail) {
+  TempDir dir;
+  std::string bytes = three_records_left_by_a_crash(dir);
+  const auto offsets = record_offsets(bytes);
+  bytes.back() ^= 0x01;  // the last record is whole: a crash did not cut it short
+  write_bytes(intents_of(dir), bytes);
+
+  CapturedLog log;
+  {
+    JobStore store(dir.journal(), normal());
+    EXPECT_TRUE(store.get("j-b"));
+    EXPECT_FALSE(store.get("j-c"));
+  }
+  const std::string text = log.text();
+  EXPECT_NE(text.find("[error] journal " + dir.journal().string() + ": " +
+                      intents_of(dir).string() + " is damaged at bytes " +
+                      std::to_string(offsets[2]) + " to " + std::to_string(bytes.size()) +
+                      " (its end: not a record torn by a crash, and no whole record follows), "
+                      "cut off: any record from 3 on is lost"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("never acknowledged"), std::string::npos) << text;
+}
+
+TEST(JournalIntents, DamageInRecordsAlreadyAppliedLosesNothingAndSaysSo) {
+  // A crash after the commit that applied records 1 to 3 but before the file started over; then
+  // record 2 is damaged. Nothing of it is missing from the tables.
+  TempDir dir;
+  std::string left_behind;
+  {
+    JobStore store(dir.journal(), normal(1h));
+    store.append_many({pending_job("j-a", 1)}, {});
+    store.append_many({pending_job("j-b", 2)}, {});
+    store.append_many({pending_job("j-c", 3)}, {});
+    left_behind = bytes_of(intents_of(dir));
+    store.unfinished();  // a read applies what is pending
+  }
+  const auto offsets = record_offsets(left_behind);
+  ASSERT_EQ(offsets.size(), 3u);
+  left_behind[offsets[1] + 20] ^= 0x01;
+  write_bytes(intents_of(dir), left_behind);
+
+  CapturedLog log;
+  {
+    JobStore store(dir.journal(), normal());
+    EXPECT_TRUE(store.get("j-b"));
+  }
+  const std::string text = log.text();
+  EXPECT_NE(text.find("[warning] journal " + dir.journal().string() + ": " +
+                      intents_of(dir).string() + " is damaged at bytes " +
+                      std::to_string(offsets[1]) + " to " + std::to_string(offsets[2]) +
+                      ", but the records there were in the tables already: nothing lost"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("[error]"), std::string::npos) << text;
+}
+
+TEST(JournalIntents, ATornTailIsStillCalledSo) {
+  TempDir dir;
+  const std::string bytes = three_records_left_by_a_crash(dir);
+  write_bytes(intents_of(dir), bytes.substr(0, bytes.size() - 3));
+  CapturedLog log;
+  {
+    JobStore store(dir.journal(), normal());
+    EXPECT_TRUE(store.get("j-b"));
+    EXPECT_FALSE(store.get("j-c"));
+  }
+  const std::string text = log.text();
+  EXPECT_NE(text.find("[warning] journal " + dir.journal().string() + ": cut " +
+                      std::to_string(bytes.size() - 3 - record_offsets(bytes)[2]) +
+                      " byte(s) off the end of " + intents_of(dir).string() +
+                      " (a record torn by a crash, never acknowledged)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("damaged"), std::string::npos) << text;
 }
 
 TEST(JournalIntents, TheLogStaysBoundedWhenTheApplierFallsBehind) {

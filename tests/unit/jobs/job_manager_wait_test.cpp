@@ -2,6 +2,10 @@
 // ends at once; one whose caller waits for its end (Stop with wait) is journaled alone when it
 // runs longer, and is never handed back by wait() before it is in the journal.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 
@@ -145,6 +149,136 @@ TEST_F(WaitedJobTest, WithARequestIdTheJobIsJournaledBeforeItRuns) {
   core::JobSubmission again = waited("keyed", "t.check");
   again.request_id = "key-1";
   EXPECT_EQ(manager->submit(std::move(again)).id, accepted.id);
+}
+
+// Another process that takes the journal's write lock when told to and holds it until told
+// again, as `sqlite3 journal.db` does inside a transaction. Forked before the test starts any
+// thread; told through a pipe, and answers once it holds (or let go of) the lock.
+class OtherProcess {
+ public:
+  explicit OtherProcess(const std::filesystem::path& journal) {
+    int to_child[2];
+    int from_child[2];
+    if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(to_child[1]);
+      ::close(from_child[0]);
+      ::_exit(serve(journal, to_child[0], from_child[1]));
+    }
+    ::close(to_child[0]);
+    ::close(from_child[1]);
+    commands_ = to_child[1];
+    answers_ = from_child[0];
+  }
+  ~OtherProcess() {
+    ::close(commands_);  // it exits at the end of its commands
+    ::close(answers_);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  OtherProcess(const OtherProcess&) = delete;
+  OtherProcess& operator=(const OtherProcess&) = delete;
+
+  void lock() { tell('l'); }
+  void unlock() { tell('u'); }
+
+ private:
+  void tell(char command) {
+    ASSERT_EQ(::write(commands_, &command, 1), 1);
+    pollfd answer{answers_, POLLIN, 0};
+    ASSERT_EQ(::poll(&answer, 1, 10'000), 1) << "the other process did not answer";
+    char got = 0;
+    ASSERT_EQ(::read(answers_, &got, 1), 1) << "the other process failed";
+    ASSERT_EQ(got, command);
+  }
+
+  static int serve(const std::filesystem::path& journal, int commands, int answers) {
+    sqlite3* db = nullptr;
+    char command = 0;
+    while (::read(commands, &command, 1) == 1) {
+      if (db == nullptr && sqlite3_open(journal.c_str(), &db) != SQLITE_OK) return 1;
+      const char* sql = command == 'l'
+                            ? "BEGIN EXCLUSIVE; INSERT OR REPLACE INTO meta (key, value) VALUES "
+                              "('held by', 'a test')"
+                            : "ROLLBACK";
+      if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return 2;
+      if (::write(answers, &command, 1) != 1) return 3;
+    }
+    sqlite3_close(db);
+    return 0;
+  }
+
+  pid_t pid_ = -1;
+  int commands_ = -1;
+  int answers_ = -1;
+};
+
+TEST_F(WaitedJobTest, AStopWhoseJournalWriteTimesOutSaysItWasStarted) {
+  // A Stop without a request_id goes to the provider before its first journal write. When that
+  // write cannot be made (another process holds the journal's write lock), the caller must hear
+  // that the stop runs and that its record is late, not that it was refused.
+  OtherProcess other(dir.journal());
+  auto holding = std::make_shared<HoldingProvider>("t.hold");
+  registry.add(holding, {});
+  core::JournalOptions journal;  // sync_full: every write a commit, which the lock holds up
+  journal.busy_timeout = 200ms;
+  start(fast_options(), {}, std::move(journal));
+  other.lock();
+
+  std::string message;
+  try {
+    manager->submit(submission("locked-out", 10, "t.hold"));
+    ADD_FAILURE() << "accepted, though the journal could not be written";
+  } catch (const sdk::StopError& e) {
+    EXPECT_EQ(e.code(), Code::deadline_exceeded) << e.what();
+    message = e.what();
+  }
+  EXPECT_EQ(holding->calls.load(), 1) << "the provider has the stop";
+  const auto id_at = message.find("job j-");
+  ASSERT_NE(id_at, std::string::npos) << message;
+  const std::string id = message.substr(id_at + 4, message.find(':', id_at) - id_at - 4);
+  EXPECT_NE(message.find("job " + id +
+                         ": the stop was started, but its journal record could not "
+                         "be written in time ("),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("database is locked"), std::string::npos) << message;
+  EXPECT_NE(
+      message.find("stopd retries the write every 1 s; meanwhile GetJob " + id + " shows the job"),
+      std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("not accepted"), std::string::npos) << message;
+  // As the message says: the job is there meanwhile, and in the journal once the lock is gone.
+  const auto meanwhile = manager->get(id);
+  ASSERT_TRUE(meanwhile);
+  EXPECT_EQ(meanwhile->request.target["id"], "locked-out");
+  EXPECT_FALSE(store->get(id));
+  other.unlock();
+  EXPECT_TRUE(eventually([&] { return store->get(id).has_value(); }));
+  holding->release_all();
+  EXPECT_TRUE(manager->wait(id, 10s).is_finished());
+}
+
+TEST_F(WaitedJobTest, WithSyncNormalAStopIsAcceptedWhileAnotherProcessHoldsTheTables) {
+  // The job's record goes to the intent log, which no lock holds up; only reading the job back
+  // (which applies the log to the tables first) cannot be done. The job was accepted all the same.
+  OtherProcess other(dir.journal());
+  auto holding = std::make_shared<HoldingProvider>("t.hold");
+  registry.add(holding, {});
+  core::JournalOptions journal = normal_journal();
+  journal.busy_timeout = 200ms;
+  start(fast_options(), {}, std::move(journal));
+  other.lock();
+
+  const Job accepted = manager->submit(submission("held-up", 10, "t.hold"));
+  EXPECT_TRUE(accepted.id.starts_with("j-"));
+  EXPECT_FALSE(accepted.is_finished());
+  EXPECT_EQ(holding->calls.load(), 1);
+  other.unlock();
+  EXPECT_TRUE(eventually([&] { return store->get(accepted.id).has_value(); }));
+  holding->release_all();
+  EXPECT_TRUE(manager->wait(accepted, 10s).is_finished());
 }
 
 }  // namespace

@@ -516,6 +516,57 @@ TEST(JobStore, RefusesACorruptJournal) {
   EXPECT_NE(message.find(dir.journal().string()), std::string::npos) << message;
 }
 
+// A journal of 600 jobs, closed (its WAL checkpointed into the file), with one page of `tree`
+// (a table or an index) in the middle of it overwritten. Returns that page's number.
+std::int64_t journal_with_a_damaged_page(const std::filesystem::path& journal,
+                                         const std::string& tree) {
+  {
+    JobStore store(journal);
+    std::vector<Job> jobs;
+    for (int i = 0; i < 600; ++i) {
+      Job job = full_job("j-" + std::to_string(1000 + i), 1'700'000'000'000 + i);
+      job.request_id.clear();
+      jobs.push_back(std::move(job));
+    }
+    store.write_many(jobs, {});
+  }
+  const std::string leaves = "FROM dbstat WHERE name = '" + tree + "' AND pagetype = 'leaf'";
+  const std::int64_t count = std::stoll(sql_value(journal, "SELECT count(*) " + leaves));
+  EXPECT_GE(count, 3) << "too small to have a page in the middle";
+  const std::int64_t page =
+      std::stoll(sql_value(journal, "SELECT pageno " + leaves + " ORDER BY pageno LIMIT 1 OFFSET " +
+                                        std::to_string(count / 2)));
+  EXPECT_FALSE(std::filesystem::exists(journal.string() + "-wal")) << "not checkpointed";
+  std::fstream file(journal, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp((page - 1) * 4096);
+  for (int i = 0; i < 4096; ++i) file.put('\x5a');
+  return page;
+}
+
+// A damaged page in the middle of a table or an index is found when the journal is opened, not
+// at the first read that touches it (after jobs were resumed), and the message says what to do.
+class DamagedJournal : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DamagedJournal, IsRefusedAtOpenWithWhatToDo) {
+  TempDir dir;
+  const std::int64_t page = journal_with_a_damaged_page(dir.journal(), GetParam());
+  const std::string message = error_of([&] { JobStore store(dir.journal()); });
+  EXPECT_NE(message.find("journal " + dir.journal().string() + ": the file is damaged"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("PRAGMA quick_check: "), std::string::npos) << message;
+  EXPECT_NE(message.find(std::to_string(page)), std::string::npos) << "names the page: " << message;
+  EXPECT_NE(message.find("sqlite3 .dump"), std::string::npos) << message;
+  EXPECT_NE(message.find(dir.journal().string() + "-intents"), std::string::npos) << message;
+}
+
+std::string tree_name(const ::testing::TestParamInfo<std::string>& param) {
+  return param.param;
+}
+
+INSTANTIATE_TEST_SUITE_P(JobStore, DamagedJournal, ::testing::Values("jobs", "jobs_by_created"),
+                         tree_name);
+
 TEST(JobStore, PrunesOnlyFinishedJobsOlderThanTheCutoff) {
   TempDir dir;
   JournalOptions fast;

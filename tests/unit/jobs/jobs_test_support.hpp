@@ -2,6 +2,7 @@
 // that holds its stops until released or cancelled.
 #pragma once
 
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "stopd/core/job.hpp"
+#include "stopd/core/logging.hpp"
 #include "stopd/sdk/provider.hpp"
 #include "test_providers.hpp"
 
@@ -170,6 +172,37 @@ class HoldingProvider final : public sdk::IStopProvider {
   mutable std::mutex mutex_;
   std::vector<std::pair<std::string, std::shared_ptr<sdk::StopContext>>> held_;
   std::vector<std::optional<std::chrono::milliseconds>> graces_;
+};
+
+// What the host logger writes while this lives, at info and above, as lines ("[error] …").
+class CapturedLog {
+ public:
+  CapturedLog()
+      : logger_(core::host_logger()),
+        level_(logger_->level()),
+        sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10'000)) {
+    sink_->set_pattern("[%l] %v");
+    logger_->sinks().push_back(sink_);
+    logger_->set_level(spdlog::level::info);
+  }
+  ~CapturedLog() {
+    auto& sinks = logger_->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+    logger_->set_level(level_);
+  }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::string text() const {
+    std::string all;
+    for (const std::string& line : sink_->last_formatted()) all += line;
+    return all;
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+  spdlog::level::level_enum level_;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
 };
 
 // Polls `condition` every 5 ms for up to `timeout`.

@@ -62,12 +62,16 @@ class JobManager {
   // dispatcher gets it; see JobSubmission::wait), and returns it as accepted (pending, running,
   // or finished if it ended at once and that is journaled). A request_id seen before returns
   // the existing job instead (whatever its state). Throws sdk::StopError(unavailable) while
-  // draining ("stopd is shutting down") or when the journal write fails ("journal: …").
+  // draining ("stopd is shutting down") or when the journal write before the dispatch fails
+  // ("journal: …"; nothing was started), and sdk::StopError(deadline_exceeded) when the write
+  // after the dispatch fails (the stop was started, the message says so and names the job; the
+  // write is retried, and get() returns the job meanwhile).
   Job submit(JobSubmission submission);
 
   // Blocks until the job finished (and that is journaled) or `timeout` passed; returns the job
   // as it is then, always journaled (at least as accepted). Throws sdk::StopError(not_found) for
-  // an unknown id, sdk::StopError(unavailable) if the journal cannot take the job.
+  // an unknown id, sdk::StopError(deadline_exceeded) if the journal cannot take a job whose stop
+  // was started (as submit()).
   Job wait(const std::string& id, std::chrono::milliseconds timeout);
   // The same for a job the caller holds (the one submit() returned, or an earlier wait()'s). A
   // caller that finds the end queued journals it itself rather than waiting for the journal

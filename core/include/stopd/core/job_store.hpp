@@ -41,6 +41,9 @@ struct JournalOptions {
   // sync_full false: how long records appended to the intent log wait to share one transaction
   // into the tables (see append_many()). Reads never wait for it.
   std::chrono::milliseconds apply_delay{10};
+  // How long a write waits while another process holds the file's write lock (`sqlite3
+  // journal.db` inside a transaction) before it fails with "database is locked".
+  std::chrono::milliseconds busy_timeout{5000};
   // Called with how long each write took (metrics): from the call of insert(), update(),
   // update_many(), append_many() or one chunk of prune_finished_before() until it was durable,
   // waiting for a group commit included; on the writing thread, after the commit. Must not throw.
@@ -65,8 +68,9 @@ struct BatchRow {
 class JobStore {
  public:
   // Opens or creates the journal (and its schema). Throws JournalError naming the file and why
-  // (missing directory, not a stopd journal, newer schema, locked by another daemon (its pid),
-  // read-only…).
+  // (missing directory, not a stopd journal, damaged (PRAGMA quick_check, with what to do), newer
+  // schema, locked by another daemon (its pid), read-only…). Damage in the intent log is logged
+  // and skipped (intent_log.hpp).
   JobStore(const std::filesystem::path& file, JournalOptions options = {});
   ~JobStore();
   JobStore(const JobStore&) = delete;
