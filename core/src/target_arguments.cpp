@@ -57,11 +57,6 @@ std::string shown_argument(std::string_view argument) {
 json parse_target_arguments(const std::vector<std::string>& pairs, const json& target_schema) {
   json target = json::object();
   for (const auto& pair : pairs) {
-    // Quoted only up to the bad byte: a message must itself be valid UTF-8 (JSON output).
-    if (const auto bad = invalid_utf8_at(pair))
-      throw std::invalid_argument(shown_argument(pair.substr(0, *bad)) +
-                                  ": not valid UTF-8 at byte " + std::to_string(*bad + 1) +
-                                  " (targets and options are text)");
     const auto equals = pair.find('=');
     if (equals == std::string::npos)
       throw std::invalid_argument(shown_argument(pair) + ": expected KEY=VALUE (or KEY:=JSON)");

@@ -52,11 +52,6 @@ TEST(TargetArguments, RawJsonNestedPastTheLimitIsRefused) {
   EXPECT_LT(error.size(), 300u);
 }
 
-TEST(TargetArguments, InvalidUtf8IsRefusedWithoutQuotingIt) {
-  const std::string error = error_of({"path=/run/caf\xe9.pid"});
-  EXPECT_EQ(error, "'path=/run/caf': not valid UTF-8 at byte 14 (targets and options are text)");
-}
-
 TEST(TargetArguments, HugeArgumentsAreCutInMessages) {
   EXPECT_LT(error_of({std::string(1'000'000, 'p')}).size(), 200u);
   EXPECT_LT(error_of({"pid=" + std::string(1'000'000, 'x')}).size(), 200u);

@@ -27,10 +27,6 @@ json selector_from_arguments(const std::vector<std::string>& pairs, const json& 
   json selector = json::object();
   std::vector<std::string> typed;  // the pairs for schema properties, typed by the core's rule
   for (const auto& pair : pairs) {
-    // Checked before anything quotes it: a message, like a protobuf string, must be UTF-8.
-    if (const auto bad = core::invalid_utf8_at(pair))
-      throw std::invalid_argument("--selector '" + core::text_excerpt(pair.substr(0, *bad)) +
-                                  "': not valid UTF-8 at byte " + std::to_string(*bad + 1));
     const auto equals = pair.find('=');
     if (equals == std::string::npos || equals == 0)
       throw std::invalid_argument("--selector '" + core::text_excerpt(pair) +

@@ -3,6 +3,7 @@
 #include "stopd/cli/cli_error.hpp"
 #include "stopd/cli/seconds_argument.hpp"
 #include "stopd/cli/stop_command.hpp"
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/exit_codes.hpp"
 
 namespace stopd::cli {
@@ -10,21 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-bool valid_utf8(const std::string& text) {
-  try {
-    (void)json(text).dump();
-    return true;
-  } catch (const json::type_error&) {
-    return false;
-  }
-}
-
 // Why an argument cannot be used as it is, or "" when it can.
 std::string problem_of(const std::string& what, const std::string& argument) {
   if (argument.size() > kMaxArgumentBytes)
     return what + " '" + shorten(argument, 40) + "' is " + std::to_string(argument.size()) +
            " bytes long; at most " + std::to_string(kMaxArgumentBytes) + " are accepted";
-  if (!valid_utf8(argument))
+  if (core::invalid_utf8_at(argument))
     return what + " '" + shorten(json_text(json(argument)), 60) + "' is not valid UTF-8";
   return {};
 }
@@ -62,6 +54,8 @@ std::string argument_problem(const StopArguments& args, const std::string& plugi
     if (auto problem = problem_of("target argument", pair); !problem.empty()) return problem;
   for (const auto& pair : args.options)
     if (auto problem = problem_of("--option", pair); !problem.empty()) return problem;
+  for (const auto& pair : args.selector)
+    if (auto problem = problem_of("--selector", pair); !problem.empty()) return problem;
   return {};
 }
 
