@@ -155,6 +155,7 @@ v1::Job to_proto(const core::Job& job) {
   if (job.started) *out.mutable_started() = to_timestamp(*job.started);
   if (job.finished) *out.mutable_finished() = to_timestamp(*job.finished);
   *out.mutable_deadline() = to_timestamp(job.deadline);
+  if (job.force_at) *out.mutable_force_at() = to_timestamp(*job.force_at);
   out.set_attempts(job.attempts);
   out.set_resumed(job.resumed);
   out.set_stop_id(job.stop_id);
@@ -189,6 +190,7 @@ core::Job from_proto(const v1::Job& job) {
   if (job.has_started()) out.started = from_timestamp(job.started());
   if (job.has_finished()) out.finished = from_timestamp(job.finished());
   out.deadline = from_timestamp(job.deadline());
+  if (job.has_force_at()) out.force_at = from_timestamp(job.force_at());
   out.attempts = job.attempts();
   out.resumed = job.resumed();
   out.stop_id = job.stop_id();
