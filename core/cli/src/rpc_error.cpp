@@ -52,7 +52,9 @@ CliError rpc_error(const grpc::Status& status, const RpcErrorContext& context) {
                 detail(status);
       break;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      if (context.timeout.count() <= 0) {
+      // gRPC's own words when this call's deadline passed; anything else is stopd's answer (a
+      // Stop that started but could not be journaled in time says so itself).
+      if (context.timeout.count() <= 0 || status.error_message() != "Deadline Exceeded") {
         message = at + ": " + detail(status);
         break;
       }
