@@ -197,6 +197,7 @@ class BatchRun final : public BatchObserver {
     json items = json::array();
     for (const BatchItemRecord& record : result.items) items.push_back(batch_record_json(record));
     json summary = batch_summary_json(result.summary)["summary"];
+    if (spec_.hidden > 0) summary["hidden"] = spec_.hidden;  // journaled with the rest
     const auto now = std::chrono::system_clock::now();
     try {
       store.finish_batch(row_.id, now,
@@ -261,8 +262,8 @@ class BatchRun final : public BatchObserver {
       view.summary = progress_;
       view.summary["dry_run"] = spec_.overrides.dry_run;
       view.summary["started"] = rfc3339_utc(row_.created);
+      if (spec_.hidden > 0) view.summary["hidden"] = spec_.hidden;
     }
-    if (spec_.hidden > 0) view.summary["hidden"] = spec_.hidden;
     if (with_items) view.items = records_;
     std::vector<std::pair<std::string, std::chrono::system_clock::time_point>> running(
         running_since_.begin(), running_since_.end());
