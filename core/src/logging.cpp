@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace stopd::core {
@@ -218,6 +219,11 @@ spdlog::level::level_enum to_spdlog_level(sdk::LogLevel level) {
 
 std::shared_ptr<sdk::Logger> make_plugin_logger(std::string plugin_name) {
   return std::make_shared<PluginLogger>(std::move(plugin_name));
+}
+
+std::string log_field(std::string_view text) {
+  return nlohmann::json(std::string(text))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace stopd::core

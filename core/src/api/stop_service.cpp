@@ -109,7 +109,7 @@ grpc::Status StopService::Stop(grpc::ServerContext* context, const v1::StopReque
                               "request_id: already used by another requester's job");
         core::host_logger()->info(
             "accepted job={} stop={} type={} requester={} request_id={} state={}{}", job.id,
-            job.stop_id, job.request.type, job.requester, job.request_id,
+            job.stop_id, job.request.type, job.requester, core::log_field(job.request_id),
             core::to_string(job.state), job.request.dry_run ? " dry_run=true" : "");
         if (request->wait() && !job.is_finished()) job = wait_for_job(job, *context);
         *response = to_proto(job);

@@ -465,7 +465,7 @@ BatchView BatchManager::submit(BatchSubmission submission, const BatchAccess& ac
     throw sdk::StopError(sdk::Code::unavailable, std::string("journal: ") + e.what());
   }
   host_logger()->info("accepted batch={} items={} requester={} request_id={}{}", row.id,
-                      spec.items.size(), row.requester, row.request_id,
+                      spec.items.size(), row.requester, log_field(row.request_id),
                       spec.overrides.dry_run ? " dry_run=true" : "");
   const std::string id = row.id;
   s.run(std::move(row), std::move(spec), false, {});

@@ -36,6 +36,10 @@ void append_printable(std::string& out, std::string_view text);
 // Whether printable(text) == text, without building it.
 bool is_printable(std::string_view text);
 
+// A caller's string as one field of a log line ("request_id={}"): JSON-quoted, so a space or a
+// quote inside it cannot make a second field.
+std::string log_field(std::string_view text);
+
 // A sink that hands `inner` each message with printable() applied to its text, so no field of
 // any log call can start a line of its own or reach a terminal as a control sequence.
 std::shared_ptr<spdlog::sinks::sink> escaping_sink(std::shared_ptr<spdlog::sinks::sink> inner);
