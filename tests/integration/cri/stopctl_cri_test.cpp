@@ -116,7 +116,8 @@ TEST_F(StopctlCriTest, SelectorThroughTheDaemonStopsEveryMatchAndNothingElse) {
   // Human output: a line per target; nothing left to match is not an error.
   const auto none = daemon.stopctl({"stop", "cri.container", "--selector", "app=web", "--wait"});
   EXPECT_EQ(none.exit_code, 0) << none;
-  EXPECT_NE(none.out.find("no cri.container matched"), std::string::npos) << none;
+  EXPECT_NE(none.err.find("no cri.container matched the selector app=web"), std::string::npos)
+      << none;
 }
 
 TEST_F(StopctlCriTest, SelectorWithLocalStopsPodsByNamespace) {
