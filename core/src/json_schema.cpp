@@ -1,6 +1,5 @@
 #include "stopd/core/json_schema.hpp"
 
-#include <cctype>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -153,14 +152,15 @@ std::optional<std::string> explain_scalar(const json& node, const json& value) {
     if (auto m = node.find("maxLength"); m != node.end() && length > m->get<size_t>())
       return "expected a string of at most " + m->dump() + " characters, got " +
              std::to_string(length);
-    // A description written as a phrase ("seconds >= 0 or \"unbounded\"") completes
-    // "expected"; one written as a sentence ("The container's id: …", as JSON Schema authors
-    // usually write them) follows the pattern it explains instead of being pasted mid-sentence.
+    // A description written as a phrase ("HOST:PORT such as …") completes "expected"; one
+    // written as a sentence, ending with a full stop ("The container's id: … at least 12.", as
+    // JSON Schema authors usually write them), follows the pattern it explains instead of being
+    // pasted mid-sentence.
     if (auto p = node.find("pattern"); p != node.end() && p->is_string()) {
       const auto d = node.find("description");
       const std::string description =
           d != node.end() && d->is_string() ? text_excerpt(d->get<std::string>(), 200) : "";
-      if (!description.empty() && !std::isupper(static_cast<unsigned char>(description[0])))
+      if (!description.empty() && description.back() != '.')
         return "expected " + description + ", got " + show(value);
       return "expected a string matching " + p->get<std::string>() + ", got " + show(value) +
              (description.empty() ? "" : " (" + description + ")");

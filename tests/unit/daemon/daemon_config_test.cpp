@@ -183,9 +183,8 @@ TEST(DaemonConfig, LoadNamesTheFileAndResolvesAgainstItsDirectory) {
             file.string() +
                 ": config.listen.tcp: TCP without TLS would send bearer tokens in the clear; add "
                 "listen.tls (cert and key), or set listen.insecure to true to allow it anyway");
-  EXPECT_EQ(
-      config_error([&] { core::load_daemon_config(dir / "absent.json"); }),
-      (dir / "absent.json").string() + ": cannot read the config file: No such file or directory");
+  EXPECT_EQ(config_error([&] { core::load_daemon_config(dir / "absent.json"); }),
+            (dir / "absent.json").string() + ": cannot read it: No such file or directory");
 }
 
 // The example in examples/config is complete and valid once the directories it names exist
