@@ -244,12 +244,18 @@ TEST_F(ClientHostileText, LogAndHumanOutputEscapeWhatJsonGivesBackExactly) {
     EXPECT_TRUE(std::regex_match(line, log_line)) << line;
   }
   EXPECT_EQ(forged, 2) << log;
-  EXPECT_TRUE(contains(log, " request_id=" + kRequestIdShown + " ")) << log;
+  // A request id is one JSON-quoted field; the sink escapes what JSON leaves raw (C1, U+2028).
+  EXPECT_TRUE(contains(log,
+                       " request_id=\"nightly\\n2026-01-01T00:00:00.000+00:00 error FORGED "
+                       "line\\r\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31m\\u2028end\" "))
+      << log;
   // The finished line's message is JSON-quoted (a quote in it cannot fake a field).
   EXPECT_TRUE(contains(log, "(\\u001b]2;t\\u0007\\nFORGED\\u009b)")) << log;
 }
 
-TEST_F(ClientHostileText, ProcessNameThatIsNotUtf8IsShownByteByByteWithLocal) {
+// The host repairs a plugin's invalid UTF-8 where it enters (U+FFFD), so the name is shown
+// repaired; its control characters are escaped.
+TEST_F(ClientHostileText, ProcessNameThatIsNotUtf8IsShownRepairedWithLocal) {
   NamedSleep sleep(dir_, "bad\xff\xfe\x1b[2Jname");
   ASSERT_GT(sleep.pid(), 0);
   const auto result = run_stopctl(
@@ -258,7 +264,7 @@ TEST_F(ClientHostileText, ProcessNameThatIsNotUtf8IsShownByteByByteWithLocal) {
   EXPECT_TRUE(sleep.exited(10s));
   EXPECT_NO_RAW_CONTROL(result.out);
   EXPECT_NO_RAW_CONTROL(result.err);
-  EXPECT_TRUE(contains(result.out, "(bad\\xff\\xfe\\x1b[2Jname)")) << result;
+  EXPECT_TRUE(contains(result.out, "(bad\xEF\xBF\xBD\xEF\xBF\xBD\\x1b[2Jname)")) << result;
 }
 
 TEST_F(ClientHostileText, EveryJsonViewOfAJobHasOneShape) {
