@@ -76,14 +76,8 @@ std::string parse_error_reason(const std::string& what) {
   return reason;
 }
 
-std::size_t utf8_boundary(std::string_view text, std::size_t at) {
-  if (at >= text.size()) return text.size();
-  while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
-  return at;
-}
-
 std::string json_string_prefix(std::string_view text, std::size_t max_bytes) {
-  const std::size_t cut = utf8_boundary(text, max_bytes);
+  const std::size_t cut = utf8_cut(text, max_bytes);
   return json(std::string(text.substr(0, cut)))
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -136,54 +130,6 @@ int nesting_depth(const json& value, int stop_at) {
       if (child.is_structured()) pending.emplace_back(&child, depth + 1);
   }
   return deepest;
-}
-
-std::optional<std::size_t> invalid_utf8_at(std::string_view text) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t size = text.size();
-  std::size_t i = 0;
-  while (i < size) {
-    const unsigned char lead = bytes[i];
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    // The ranges of RFC 3629's table: the second byte's range depends on the first.
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) low = 0xA0;   // overlong
-      if (lead == 0xED) high = 0x9F;  // surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) low = 0x90;   // overlong
-      if (lead == 0xF4) high = 0x8F;  // past U+10FFFF
-    } else {
-      return i;
-    }
-    if (size - i < length) return i;
-    if (bytes[i + 1] < low || bytes[i + 1] > high) return i;
-    for (std::size_t k = 2; k < length; ++k)
-      if ((bytes[i + k] & 0xC0) != 0x80) return i;
-    i += length;
-  }
-  return std::nullopt;
-}
-
-std::string repair_utf8(std::string_view text) {
-  std::string repaired;
-  repaired.reserve(text.size());
-  while (!text.empty()) {
-    const auto bad = invalid_utf8_at(text);
-    if (!bad) break;
-    repaired.append(text.substr(0, *bad)).append("\xEF\xBF\xBD");  // U+FFFD
-    text.remove_prefix(*bad + 1);
-  }
-  return repaired.append(text);
 }
 
 bool is_json_safe(const json& value) {
@@ -251,7 +197,7 @@ std::string count_text(std::size_t number) {
 
 std::string text_excerpt(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
-  return std::string(text.substr(0, utf8_boundary(text, max_bytes))) + "…";
+  return std::string(text.substr(0, utf8_cut(text, max_bytes))) + "…";
 }
 
 std::string json_excerpt(const json& value, std::size_t max_bytes) {

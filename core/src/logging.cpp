@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "stopd/core/utf8.hpp"
+
 namespace stopd::core {
 namespace {
 
@@ -32,32 +34,24 @@ struct Sequence {
   bool escaped;
 };
 
-// The character at `at`, which is not printable ASCII. UTF-8 as RFC 3629 has it: no overlong
-// forms, no surrogates, nothing above U+10FFFF; a byte that does not start such a sequence is
-// escaped on its own, and the bytes after it are looked at afresh.
+// The character at `at`, which is not printable ASCII: C0 and DEL, C1 controls and the line and
+// paragraph separators are escaped, as is each byte that does not start well-formed UTF-8 (the
+// bytes after it are looked at afresh).
 Sequence sequence_at(std::string_view text, std::size_t at) {
+  const std::size_t length = utf8_sequence_length(text, at);
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
-  const auto continues = [&](std::size_t i, unsigned char low = 0x80, unsigned char high = 0xbf) {
-    return at + i < text.size() && byte(i) >= low && byte(i) <= high;
-  };
-  const unsigned char lead = byte(0);
-  if (lead < 0x80) return {1, true};  // C0 or DEL
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    if (!continues(1)) return {1, true};
-    return {2, lead == 0xc2 && byte(1) < 0xa0};  // U+0080…U+009F: C1 controls
-  }
-  if (lead >= 0xe0 && lead <= 0xef) {
-    if (!continues(1, lead == 0xe0 ? 0xa0 : 0x80, lead == 0xed ? 0x9f : 0xbf) || !continues(2))
+  switch (length) {
+    case 0:
       return {1, true};
-    return {3, lead == 0xe2 && byte(1) == 0x80 && (byte(2) == 0xa8 || byte(2) == 0xa9)};
+    case 1:
+      return {1, true};  // C0 or DEL: printable ASCII never gets here
+    case 2:
+      return {2, byte(0) == 0xc2 && byte(1) < 0xa0};  // U+0080…U+009F
+    case 3:
+      return {3, byte(0) == 0xe2 && byte(1) == 0x80 && (byte(2) == 0xa8 || byte(2) == 0xa9)};
+    default:
+      return {length, false};
   }
-  if (lead >= 0xf0 && lead <= 0xf4) {
-    if (!continues(1, lead == 0xf0 ? 0x90 : 0x80, lead == 0xf4 ? 0x8f : 0xbf) || !continues(2) ||
-        !continues(3))
-      return {1, true};
-    return {4, false};
-  }
-  return {1, true};  // a stray continuation byte, or a lead byte UTF-8 never uses
 }
 
 constexpr bool printable_ascii(unsigned char c) {

@@ -116,17 +116,6 @@ TEST(BoundedJson, TextExcerptCutsOnACharacterBoundary) {
   EXPECT_EQ(text_excerpt(text, 7), text);
 }
 
-TEST(BoundedJson, InvalidUtf8IsFoundWhereverItIs) {
-  EXPECT_EQ(invalid_utf8_at("plain ascii"), std::nullopt);
-  EXPECT_EQ(invalid_utf8_at("\xe4\xb8\xad\xf0\x9f\x98\x80"), std::nullopt);  // 中😀
-  EXPECT_EQ(invalid_utf8_at("ab\xff"), 2u);
-  EXPECT_EQ(invalid_utf8_at("\xc0\xaf"), 0u);          // overlong '/'
-  EXPECT_EQ(invalid_utf8_at("x\xed\xa0\x80"), 1u);     // a surrogate
-  EXPECT_EQ(invalid_utf8_at("\xf4\x90\x80\x80"), 0u);  // past U+10FFFF
-  EXPECT_EQ(invalid_utf8_at("ok\xe4\xb8"), 2u);        // cut short
-  EXPECT_EQ(invalid_utf8_at("ok\xe4x\xad"), 2u);
-}
-
 TEST(BoundedJson, PositionsCountCharacters) {
   const TextPosition at = position_in(
       "ab\n\xe4\xb8\xad"

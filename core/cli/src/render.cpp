@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "stopd/core/bounded_json.hpp"
 #include "stopd/core/logging.hpp"
 
 namespace stopd::cli {
@@ -110,10 +111,7 @@ std::string pretty_json(const json& value, std::string_view indent) {
 
 std::string shorten(std::string_view text, std::size_t max) {
   if (text.size() <= max) return std::string(text);
-  // Not inside a UTF-8 character: its first bytes alone would be shown as bytes, not text.
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "… (" + std::to_string(text.size()) + " bytes)";
+  return core::text_excerpt(text, max) + " (" + std::to_string(text.size()) + " bytes)";
 }
 
 std::string format_duration(std::chrono::milliseconds duration) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "stopd/core/input_limits.hpp"
+#include "stopd/core/utf8.hpp"
 
 namespace stopd::core {
 
@@ -51,14 +52,6 @@ TextPosition position_in(std::string_view text, std::size_t offset);
 // shows, iteratively: a huge or deep value costs what a small one does. Invalid UTF-8 is replaced.
 std::string json_excerpt(const nlohmann::json& value,
                          std::size_t max_bytes = limits::kMaxQuotedBytes);
-
-// The offset of the first byte of `text` that is not well-formed UTF-8 (overlong forms,
-// surrogates and code points past U+10FFFF included), or nullopt. nlohmann's dump() throws on
-// such a string, and protobuf refuses it in a string field: it must be refused where it enters.
-std::optional<std::size_t> invalid_utf8_at(std::string_view text);
-
-// `text` with every byte that is not well-formed UTF-8 replaced by U+FFFD.
-std::string repair_utf8(std::string_view text);
 
 // Whether `value` can be stored and sent as it is: nested at most limits::kMaxNesting deep, every
 // string and key valid UTF-8. Found without recursion.
