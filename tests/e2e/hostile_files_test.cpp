@@ -6,38 +6,17 @@
 #include <string>
 
 #include "stopctl_runner.hpp"
+#include "stopd/test/hostile_plans.hpp"
 
 namespace stopd::e2e {
 namespace {
 
+using test::billion_laughs_plan;
+using test::needs_cycle_plan;
+using test::nested_arrays;
+
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-std::string nested(std::size_t depth) {
-  return std::string(depth, '[') + std::string(depth, ']');
-}
-
-// Nine levels of ten aliases: 10^9 values once expanded, from about 500 bytes.
-std::string billion_laughs() {
-  const std::string names = "abcdefghij";
-  std::string plan = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
-  for (std::size_t i = 1; i < names.size(); ++i) {
-    const std::string prev = std::string("*") + names[i - 1];
-    plan += std::string(1, names[i]) + ": &" + names[i] + " [" + prev;
-    for (int k = 1; k < 10; ++k) plan += ", " + prev;
-    plan += "]\n";
-  }
-  return plan + "steps: [{name: s, type: local.process, target: {pid: *j}}]\n";
-}
-
-std::string cycle_plan(std::size_t steps) {
-  std::string plan = "steps:\n";
-  for (std::size_t i = 0; i < steps; ++i)
-    plan += "- {name: s" + std::to_string(i) +
-            ", type: local.process, target: {pid: 1}, needs: [s" + std::to_string((i + 1) % steps) +
-            "]}\n";
-  return plan;
 }
 
 constexpr int kInvalidPlan = 101;  // README: exit codes of batch
@@ -47,7 +26,7 @@ constexpr int kInvalidArgument = 11;
 
 TEST(HostileFiles, PlanNestedFiftyThousandLevelsDeep) {
   TempDir dir;
-  const auto json_plan = dir.write("deep.json", R"({"steps": )" + nested(50'000) + "}");
+  const auto json_plan = dir.write("deep.json", R"({"steps": )" + nested_arrays(50'000) + "}");
   const auto json_result = run_stopctl({"--local", "batch", json_plan});
   EXPECT_EQ(json_result.exit_code, kInvalidPlan) << json_result;
   EXPECT_TRUE(contains(json_result.err, "deep.json:1:42: nested more than 32 levels deep"))
@@ -55,7 +34,7 @@ TEST(HostileFiles, PlanNestedFiftyThousandLevelsDeep) {
 
   const auto yaml_plan = dir.write(
       "deep.yaml",
-      "steps:\n- {name: a, type: local.process, target: {pid: " + nested(50'000) + "}}\n");
+      "steps:\n- {name: a, type: local.process, target: {pid: " + nested_arrays(50'000) + "}}\n");
   const auto yaml_result = run_stopctl({"--local", "batch", yaml_plan});
   EXPECT_EQ(yaml_result.exit_code, kInvalidPlan) << yaml_result;
   EXPECT_TRUE(contains(yaml_result.err, "nested more than 32 levels deep")) << yaml_result;
@@ -63,7 +42,8 @@ TEST(HostileFiles, PlanNestedFiftyThousandLevelsDeep) {
 
 TEST(HostileFiles, YamlAliasesThatExpandWithoutBound) {
   TempDir dir;
-  const auto result = run_stopctl({"--local", "batch", dir.write("laughs.yaml", billion_laughs())});
+  const auto result = run_stopctl(
+      {"--local", "batch", dir.write("laughs.yaml", billion_laughs_plan("local.process"))});
   EXPECT_EQ(result.exit_code, kInvalidPlan) << result;
   EXPECT_TRUE(contains(result.err, "values, aliases expanded (the limit for one document)"))
       << result;
@@ -71,8 +51,8 @@ TEST(HostileFiles, YamlAliasesThatExpandWithoutBound) {
 
 TEST(HostileFiles, AHundredThousandStepNeedsCycle) {
   TempDir dir;
-  const auto result =
-      run_stopctl({"--local", "batch", dir.write("cycle.yaml", cycle_plan(100'000))});
+  const auto result = run_stopctl(
+      {"--local", "batch", dir.write("cycle.yaml", needs_cycle_plan(100'000, "local.process"))});
   EXPECT_EQ(result.exit_code, kInvalidPlan) << result.err.substr(0, 2000);
   EXPECT_TRUE(contains(result.err, "needs form a cycle")) << result.err.substr(0, 2000);
   EXPECT_TRUE(contains(result.err, "and 99992 more steps")) << result.err.substr(0, 2000);
@@ -98,8 +78,8 @@ TEST(HostileFiles, ConfigThatNeverEndsOrNestsTooDeep) {
   EXPECT_TRUE(contains(endless.err, "/dev/zero: larger than 4 MiB (the limit)")) << endless;
 
   TempDir dir;
-  const auto deep = dir.write(
-      "deep.json", R"({"providers": {"local.process": {"settings": )" + nested(50'000) + "}}}");
+  const auto deep = dir.write("deep.json", R"({"providers": {"local.process": {"settings": )" +
+                                               nested_arrays(50'000) + "}}}");
   const auto result = run_stopctl({"--local", "--config", deep, "plugins", "list"});
   EXPECT_EQ(result.exit_code, kConfigError) << result;
   EXPECT_TRUE(contains(result.err, "nested more than 32 levels deep")) << result;
@@ -118,8 +98,8 @@ TEST(HostileFiles, ProviderSettingsThePluginRefusesAreAConfigError) {
 
 TEST(HostileFiles, TargetArgumentsNestedTooDeepOrNotUtf8) {
   // 10,000 bytes: within the 16 KiB any argument may have.
-  const auto deep =
-      run_stopctl({"--local", "stop", "local.process", "pid:=" + nested(5'000), "--dry-run"});
+  const auto deep = run_stopctl(
+      {"--local", "stop", "local.process", "pid:=" + nested_arrays(5'000), "--dry-run"});
   EXPECT_EQ(deep.exit_code, kInvalidArgument) << deep;
   EXPECT_TRUE(contains(deep.err, "nested more than 32 levels deep")) << deep;
 

@@ -14,6 +14,7 @@
 #include "convert.hpp"
 #include "daemon_harness.hpp"
 #include "stopd/test/child_process.hpp"
+#include "stopd/test/hostile_plans.hpp"
 
 extern char** environ;
 
@@ -21,6 +22,8 @@ namespace stopd::e2e {
 namespace {
 
 using stopd::api::from_struct;
+using stopd::test::billion_laughs_plan;
+using stopd::test::nested_arrays;
 using stopd::test::spawn_child;
 
 constexpr const char* kOps = "ops-SECRET-3c1d9e77";
@@ -33,10 +36,6 @@ std::size_t status_bytes(pid_t pid, const std::string& field) {
   for (std::string line; std::getline(in, line);)
     if (line.rfind(field + ":", 0) == 0) return std::stoul(line.substr(field.size() + 1)) * 1024;
   return 0;
-}
-
-std::string nested(std::size_t depth) {
-  return std::string(depth, '[') + std::string(depth, ']');
 }
 
 class DaemonHostileInput : public ::testing::Test {
@@ -105,7 +104,7 @@ class DaemonHostileInput : public ::testing::Test {
 // SIGSEGV before: dump() recursed over the whole value to build the schema's error message. Any
 // valid token did it, because the plan is read before its types can be checked.
 TEST_F(DaemonHostileInput, APlanNestedFiftyThousandDeepFromTheWeakestToken) {
-  const grpc::Status status = submit(R"({"steps": )" + nested(50'000) + "}", kCloud);
+  const grpc::Status status = submit(R"({"steps": )" + nested_arrays(50'000) + "}", kCloud);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << describe(status);
   EXPECT_TRUE(contains(status.error_message(), "hostile.plan:1:42: nested more than 32 levels"))
       << describe(status);
@@ -115,7 +114,7 @@ TEST_F(DaemonHostileInput, NestingInsideAStepsTargetOrOptions) {
   for (const char* field : {"target", "options"}) {
     const std::string plan = std::string(R"({"steps": [{"name": "a", "type": "local.process", )") +
                              (std::string(field) == "options" ? R"("target": {"pid": 1}, )" : "") +
-                             "\"" + field + R"(": {"x": )" + nested(50'000) + "}}]}";
+                             "\"" + field + R"(": {"x": )" + nested_arrays(50'000) + "}}]}";
     const grpc::Status status = submit(plan, kCloud);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << describe(status);
     EXPECT_TRUE(contains(status.error_message(), "nested more than 32 levels")) << describe(status);
@@ -124,15 +123,7 @@ TEST_F(DaemonHostileInput, NestingInsideAStepsTargetOrOptions) {
 
 // Past 8 GiB in under a minute before.
 TEST_F(DaemonHostileInput, YamlAliasesThatWouldExpandToABillionValues) {
-  const std::string names = "abcdefghij";
-  std::string plan = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
-  for (std::size_t i = 1; i < names.size(); ++i) {
-    const std::string prev = std::string("*") + names[i - 1];
-    plan += std::string(1, names[i]) + ": &" + names[i] + " [" + prev;
-    for (int k = 1; k < 10; ++k) plan += ", " + prev;
-    plan += "]\n";
-  }
-  plan += "steps: [{name: s, type: local.process, target: {pid: *j}}]\n";
+  const std::string plan = billion_laughs_plan("local.process");
   ASSERT_LT(plan.size(), 600u);
   const grpc::Status status = submit(plan, kCloud);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << describe(status);

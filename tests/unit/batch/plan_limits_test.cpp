@@ -4,34 +4,20 @@
 
 #include <string>
 
+#include "plan_refusal.hpp"
 #include "stopd/core/batch_plan.hpp"
 #include "stopd/core/input_limits.hpp"
+#include "stopd/test/hostile_plans.hpp"
 
 namespace stopd::core {
 namespace {
 
-// Every problem of a refused plan, one per line ("" when it parses).
-std::string refusal(std::string_view text, std::string_view source = "plan") {
-  try {
-    parse_batch_plan(text, source);
-  } catch (const PlanError& e) {
-    std::string all;
-    for (const auto& problem : e.problems()) all += problem + "\n";
-    return all;
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::string nested(std::size_t depth, char open, char close) {
-  return std::string(depth, open) + std::string(depth, close);
-}
+using test::billion_laughs_plan;
+using test::needs_cycle_plan;
+using test::nested_arrays;
 
 TEST(PlanLimits, JsonStepsNestedFiftyThousandDeep) {
-  const std::string plan = R"({"steps": )" + nested(50'000, '[', ']') + "}";
+  const std::string plan = R"({"steps": )" + nested_arrays(50'000) + "}";
   const std::string problems = refusal(plan, "deep.json");
   EXPECT_TRUE(contains(problems, "deep.json:1:")) << problems;
   EXPECT_TRUE(contains(problems, "nested more than 32 levels deep")) << problems;
@@ -40,12 +26,12 @@ TEST(PlanLimits, JsonStepsNestedFiftyThousandDeep) {
 TEST(PlanLimits, NestingInsideATargetOrOptions) {
   const std::string target =
       R"({"steps": [{"name": "a", "type": "local.process", "target": {"pid": )" +
-      nested(50'000, '[', ']') + "}}]}";
+      nested_arrays(50'000) + "}}]}";
   EXPECT_TRUE(contains(refusal(target), "nested more than 32 levels deep"));
   std::string options =
       "steps:\n  - name: a\n    type: local.process\n    target: {pid: 1}\n"
       "    options: {x: " +
-      nested(50'000, '[', ']') + "}\n";
+      nested_arrays(50'000) + "}\n";
   EXPECT_TRUE(contains(refusal(options, "p.yaml"), "p.yaml:5:")) << refusal(options, "p.yaml");
   EXPECT_TRUE(contains(refusal(options, "p.yaml"), "nested more than 32 levels deep"));
 }
@@ -63,7 +49,7 @@ TEST(PlanLimits, YamlBlockNestingIsCountedToo) {
 
 TEST(PlanLimits, NestingUpToTheLimitStillParses) {
   // plan, steps, step, target: 4 levels; the target's value takes the rest.
-  const std::string value = nested(limits::kMaxNesting - 4, '[', ']');
+  const std::string value = nested_arrays(limits::kMaxNesting - 4);
   const std::string plan =
       R"({"steps": [{"name": "a", "type": "t", "target": {"k": )" + value + "}}]}";
   EXPECT_EQ(refusal(plan), "");
@@ -71,15 +57,7 @@ TEST(PlanLimits, NestingUpToTheLimitStillParses) {
 
 // "Billion laughs": nine levels of ten aliases each would expand to 10^9 values.
 TEST(PlanLimits, YamlAliasesExpandingWithoutBoundAreRefused) {
-  const std::string names = "abcdefghij";
-  std::string plan = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
-  for (std::size_t i = 1; i < names.size(); ++i) {
-    const std::string prev = std::string("*") + names[i - 1];
-    plan += std::string(1, names[i]) + ": &" + names[i] + " [" + prev;
-    for (int k = 1; k < 10; ++k) plan += ", " + prev;
-    plan += "]\n";
-  }
-  plan += "steps: [{name: s, type: t, target: {k: *j}}]\n";
+  const std::string plan = billion_laughs_plan("t");
   ASSERT_LT(plan.size(), 600u);
   const std::string problems = refusal(plan, "laughs.yaml");
   EXPECT_TRUE(contains(problems, "values, aliases expanded (the limit for one document)"))
@@ -115,24 +93,15 @@ TEST(PlanLimits, InvalidUtf8InYamlIsRefusedWithItsPosition) {
   EXPECT_TRUE(contains(problems, "p.yaml:2:") && contains(problems, "not valid UTF-8")) << problems;
 }
 
-// A chain of needs through every step, closed into a cycle.
-std::string cycle_plan(std::size_t steps) {
-  std::string plan = "steps:\n";
-  for (std::size_t i = 0; i < steps; ++i)
-    plan += "- {name: s" + std::to_string(i) + ", type: t, target: {}, needs: [s" +
-            std::to_string((i + 1) % steps) + "]}\n";
-  return plan;
-}
-
 TEST(PlanLimits, AHundredThousandStepCycleIsFoundWithoutRecursion) {
-  const std::string problems = refusal(cycle_plan(100'000), "cycle.yaml");
+  const std::string problems = refusal(needs_cycle_plan(100'000, "t"), "cycle.yaml");
   EXPECT_TRUE(contains(problems, "needs form a cycle")) << problems.substr(0, 2000);
   EXPECT_TRUE(contains(problems, "and 99992 more steps, back to 's0'")) << problems;
   EXPECT_LT(problems.size(), 1000u);
 }
 
 TEST(PlanLimits, ACycleOfEightIsNamedWhole) {
-  const std::string problems = refusal(cycle_plan(8), "cycle.yaml");
+  const std::string problems = refusal(needs_cycle_plan(8, "t"), "cycle.yaml");
   EXPECT_TRUE(contains(problems, "s0 → s1 → s2 → s3 → s4 → s5 → s6 → s7 → s0")) << problems;
 }
 

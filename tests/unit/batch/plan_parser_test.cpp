@@ -5,28 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "plan_refusal.hpp"
 #include "stopd/core/batch_plan.hpp"
 
 namespace stopd::core {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The problems of a plan that must be refused ("" when it parses).
-std::string refusal(std::string_view text, std::string_view source = "plan") {
-  try {
-    parse_batch_plan(text, source);
-  } catch (const PlanError& e) {
-    std::string all;
-    for (const auto& problem : e.problems()) all += problem + "\n";
-    return all;
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST(PlanParser, YamlPlanWithNamedWavesDefaultsAndOverrides) {
   const BatchPlan plan = parse_batch_plan(R"(
