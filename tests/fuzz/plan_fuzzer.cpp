@@ -64,6 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const nlohmann::json::type_error& e) {
     if (stopd::fuzz::skip_invalid_utf8(e)) return -1;
     throw;
+  } catch (const std::out_of_range& e) {
+    if (stopd::fuzz::skip_percent_out_of_range(e)) return -1;
+    throw;
   }
   if (stopd::fuzz::skip_non_finite_number(plan->document)) return -1;
   // The journal keeps the document as JSON text (batch_manager.cpp); a resume parses it again.
