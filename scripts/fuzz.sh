@@ -159,6 +159,8 @@ report() {
   local target="$1" status="$2" dir="$work_dir/$1" log="$work_dir/$1/log"
   local runs cov corpus
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
+  # -fork prints no final stats; its status lines start with the runs so far ("#1234: cov: …").
+  [[ -n "$runs" ]] || runs="$(sed -n 's/^#\([0-9]*\): cov: .*/\1/p' "$log" | tail -n 1)"
   cov="$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1 || true)"
   corpus="$(find "$dir/corpus" -type f | wc -l)"
   local artifacts=()
