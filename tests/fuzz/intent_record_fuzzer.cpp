@@ -19,6 +19,7 @@
 #include "intent_log.hpp"
 #include "intent_record.hpp"
 #include "journal_schema.hpp"
+#include "known_crashes.hpp"
 #include "scratch_dir.hpp"
 #include "sqlite.hpp"
 #include "stopd/core/job_store.hpp"
@@ -119,7 +120,9 @@ void check_round_trip(std::string_view payload) {
 }
 
 // What JobStore::apply_intents does with one record, inside a transaction rolled back after each
-// input so that no input depends on the ones before it.
+// input so that no input depends on the ones before it. apply_intents skips a record that is
+// damaged (JournalError) or that the tables refuse by a constraint; any other SqliteError fails
+// the commit, to be retried: a record that fails that way at every try blocks the journal.
 void apply(std::string_view payload) {
   Journal& j = journal();
   try {
@@ -130,7 +133,9 @@ void apply(std::string_view payload) {
       rows.bind_row(*use);
       use->step();
     }
-  } catch (const SqliteError&) {
+  } catch (const SqliteError& e) {
+    if (e.code() != SQLITE_CONSTRAINT && !stopd::fuzz::skip_retried_forever())
+      fail("a record fails its apply at every try, so the journal can never apply it", e.what());
   } catch (const JournalError&) {
   }
 }
