@@ -40,6 +40,10 @@ readonly RUNTIME_PACKAGES=(
   containerd runc containernetworking-plugins busybox-static openssl
 )
 
+# The fuzz targets (scripts/fuzz.sh, CI's fuzz stage): GCC has no libFuzzer, so clang-16 with its
+# sanitizer and libFuzzer runtimes, and llvm (llvm-symbolizer) for stacks with names and lines.
+readonly FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev libfuzzer-16-dev llvm)
+
 log() { printf 'install-deps: %s\n' "$*"; }
 die() {
   printf 'install-deps: error: %s\n' "$*" >&2
@@ -65,7 +69,7 @@ while (($#)); do
   shift
 done
 
-packages=("${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}")
+packages=("${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}")
 
 if [[ "$mode" == list ]]; then
   printf '%s\n' "${packages[@]}"

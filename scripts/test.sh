@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The project's one test command (README, CI): installs what is missing, checks formatting and
 # shell scripts, builds and runs the whole ctest suite with preset `ci` (warnings are errors) and
-# `asan` (AddressSanitizer + UndefinedBehaviorSanitizer). The suite includes the out-of-tree
-# example plugin built against the installed SDK (ctest: e2e.example_plugin). Exits non-zero if
-# anything failed.
+# `asan` (AddressSanitizer + UndefinedBehaviorSanitizer), then runs every libFuzzer target briefly
+# (preset `fuzz`). The suite includes the out-of-tree example plugin built against the installed
+# SDK (ctest: e2e.example_plugin) and replays every fuzz target's seed corpus and regressions
+# (ctest: fuzz.*). Exits non-zero if anything failed.
 set -euo pipefail
 
 usage() {
@@ -19,12 +20,14 @@ Runs everything CI runs, in this order (cheap checks first), then prints a summa
               end-to-end tests, including the out-of-tree example plugin built against the
               SDK installed from this build)
   asan        configure + build preset asan, then ctest --preset asan
+  fuzz        scripts/fuzz.sh: build preset fuzz (clang-16, libFuzzer, ASan + UBSan) and run
+              each fuzz target for STOPD_FUZZ_SECONDS, two at a time; any finding fails it
 
 A stage that cannot run because an earlier one failed is reported as failed, never skipped.
 
 Options:
-  --quick          developers: leave out the asan stage (refused when CI=true)
-  --build-root DIR build in DIR/ci and DIR/asan instead of the presets' build/ci and build/asan
+  --quick          developers: leave out the asan and fuzz stages (refused when CI=true)
+  --build-root DIR build in DIR/<preset> instead of the presets' build/<preset>
   -h, --help
 
 Environment:
@@ -32,6 +35,7 @@ Environment:
   STOPD_JOBS          parallel build jobs (default: nproc)
   STOPD_TEST_JOBS     parallel ctest jobs (default: 2)
   STOPD_TEST_TIMEOUT  seconds per test that sets no TIMEOUT property itself (default: 300)
+  STOPD_FUZZ_SECONDS  seconds each fuzz target runs in the fuzz stage (default: 30)
 EOF
 }
 
@@ -64,7 +68,8 @@ done
 ci=false
 if [[ "${CI:-}" == true ]]; then
   ci=true
-  [[ "$quick" == false ]] || usage_error "--quick leaves out the asan stage, which CI=true forbids"
+  [[ "$quick" == false ]] ||
+    usage_error "--quick leaves out the asan and fuzz stages, which CI=true forbids"
   exec </dev/null # nothing may wait for input
 fi
 
@@ -74,8 +79,10 @@ scripts="$root/scripts"
 
 test_jobs="${STOPD_TEST_JOBS:-2}"
 test_timeout="${STOPD_TEST_TIMEOUT:-300}"
+fuzz_seconds="${STOPD_FUZZ_SECONDS:-30}"
 [[ "$test_jobs" =~ ^[1-9][0-9]*$ ]] || usage_error "STOPD_TEST_JOBS must be a positive integer"
 [[ "$test_timeout" =~ ^[1-9][0-9]*$ ]] || usage_error "STOPD_TEST_TIMEOUT must be a positive integer"
+[[ "$fuzz_seconds" =~ ^[1-9][0-9]*$ ]] || usage_error "STOPD_FUZZ_SECONDS must be a positive integer"
 
 if [[ -n "$build_root" ]]; then
   build_root="$(realpath -m -- "$build_root")"
@@ -278,11 +285,19 @@ test_preset() {
   fi
 }
 
+# Builds preset fuzz and runs every target two at a time (the machine's two cores). The work
+# directory is kept in the build directory: a finding's input stays there after the run, and the
+# corpus a run grows is where the next run starts.
+stage_fuzz() {
+  "$scripts/fuzz.sh" --seconds "$fuzz_seconds" --jobs 2 --build-dir "$(build_dir_of fuzz)" \
+    --work-dir "$(build_dir_of fuzz)/runs"
+}
+
 # ---------------------------------------------------------------------------------------------
 
 printf 'stopd tests: %s%s, build dirs %s\n' \
   "$([[ "$ci" == true ]] && echo "CI" || echo "local")" \
-  "$([[ "$quick" == true ]] && echo ", --quick (no asan)" || echo "")" \
+  "$([[ "$quick" == true ]] && echo ", --quick (no asan, no fuzz)" || echo "")" \
   "$(build_dir_of '<preset>')"
 
 run_stage deps "install missing Debian packages" stage_deps
@@ -308,6 +323,7 @@ if [[ "$quick" == false ]]; then
   else
     not_run "asan tests" "the asan build failed"
   fi
+  run_stage fuzz "build preset fuzz, each libFuzzer target ${fuzz_seconds} s" stage_fuzz
 fi
 
 print_summary
