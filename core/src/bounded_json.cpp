@@ -1,5 +1,7 @@
 #include "stopd/core/bounded_json.hpp"
 
+#include <cmath>
+#include <cstdlib>
 #include <regex>
 #include <utility>
 #include <vector>
@@ -61,6 +63,38 @@ void check_shape(std::string_view text) {
   }
 }
 
+// Where the first number outside strings that is too large for a double starts (the end of
+// `text` if none is found): only asked once nlohmann refused one.
+std::size_t overflowing_number_at(std::string_view text) {
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    std::size_t end = i;
+    while (end < text.size() &&
+           std::string_view("+-.0123456789eE").find(text[end]) != std::string_view::npos)
+      ++end;
+    const std::string number(text.substr(i, end - i));
+    if (!std::isfinite(std::strtod(number.c_str(), nullptr))) return i;
+    i = end - 1;
+  }
+  return text.size();
+}
+
 // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while parsing
 // object - invalid literal; last read: 'tru'; expected …": the position is reported separately
 // and "last read" would quote the text, which may be a secret or a control sequence.
@@ -115,6 +149,10 @@ json parse_bounded_json(std::string_view text) {
     // e.byte is one past the offending byte.
     refuse_at(DocumentTextError::Kind::syntax, text, e.byte > 0 ? e.byte - 1 : 0,
               parse_error_reason(e.what()));
+  } catch (const json::out_of_range&) {
+    // A number beyond a double ("1e400"): nlohmann says which, but not where.
+    refuse_at(DocumentTextError::Kind::syntax, text, overflowing_number_at(text),
+              "a number beyond the range of a double");
   }
 }
 

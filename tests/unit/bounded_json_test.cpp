@@ -76,6 +76,15 @@ TEST(BoundedJson, SyntaxErrorsNameLineAndColumnButNeverQuoteTheText) {
   EXPECT_EQ(e.reason().find("s3cr3t"), std::string::npos) << e.reason();
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number beyond a double.
+TEST(BoundedJson, ANumberBeyondADoubleIsASyntaxErrorWhereItIs) {
+  const DocumentTextError e = refusal_of("{\"a\": \"1e400\",\n \"b\": [1, -2e400]}");
+  EXPECT_EQ(e.kind(), DocumentTextError::Kind::syntax);
+  EXPECT_EQ(e.line(), 2u);
+  EXPECT_EQ(e.column(), 11u);
+  EXPECT_EQ(e.reason(), "a number beyond the range of a double");
+}
+
 TEST(BoundedJson, NestingDepthOfAHugeValueStopsCounting) {
   const json value = deep_value(200'000);
   EXPECT_EQ(nesting_depth(value), limits::kMaxNesting + 1);

@@ -123,12 +123,14 @@ class Parser {
     if (max.is_number()) {
       policy.max_failures = max.get<std::size_t>();
     } else {
+      // The schema let through only digits and a '%'; --max-failures reads the same way.
       const std::string text = max.get<std::string>();
-      const double percent = std::stod(text.substr(0, text.size() - 1));
-      if (percent > 100)
+      const auto limit = FailurePolicy::from_limit(text);
+      if (limit && limit->max_failure_percent)
+        policy.max_failure_percent = limit->max_failure_percent;
+      else
         problem("failure_policy.max_failures",
-                "expected a percentage of at most 100%, got " + text);
-      policy.max_failure_percent = percent;
+                "expected a percentage of at most 100%, got " + text_excerpt(text));
     }
     return policy;
   }

@@ -5,6 +5,7 @@
 #include <yaml-cpp/parser.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <regex>
@@ -62,9 +63,16 @@ class JsonBuilder final : public YAML::EventHandler {
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
+    // The text was UTF-8, but yaml-cpp reads text that starts with NUL bytes as UTF-16 or
+    // UTF-32 and may decode it into something that is not.
+    if (invalid_utf8_at(value)) refuse(mark, "not valid UTF-8 text");
     if (anchor != 0) anchor_text(anchor) = value;
     if (expects_key()) return take_key(mark, value);
-    add(mark, tag == "!" ? json(value) : plain_scalar(value), 1, anchor);
+    json scalar = tag == "!" ? json(value) : plain_scalar(value);
+    // dump() writes infinity as null: the journaled plan would not be the plan that ran.
+    if (scalar.is_number_float() && !std::isfinite(scalar.get<double>()))
+      refuse(mark, "a number beyond the range of a double");
+    add(mark, std::move(scalar), 1, anchor);
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -191,11 +199,14 @@ class JsonBuilder final : public YAML::EventHandler {
 }  // namespace
 
 json parse_bounded_yaml(std::string_view text) {
-  // yaml-cpp passes invalid UTF-8 through into scalars (nlohmann's JSON parser refuses it).
-  if (const auto bad = invalid_utf8_at(text)) {
-    const TextPosition at = position_in(text, *bad);
+  // yaml-cpp passes invalid UTF-8 through into scalars (nlohmann's JSON parser refuses it), and
+  // takes NUL bytes as the sign of another encoding.
+  const auto bad = invalid_utf8_at(text);
+  const auto nul = text.find('\0');
+  if (bad || nul != std::string_view::npos) {
+    const TextPosition at = position_in(text, bad ? *bad : nul);
     throw DocumentTextError(DocumentTextError::Kind::syntax, at.line, at.column,
-                            "not valid UTF-8 text");
+                            bad ? "not valid UTF-8 text" : "a NUL byte: a plan is text");
   }
   std::istringstream in{std::string(text)};
   JsonBuilder builder;

@@ -93,6 +93,29 @@ TEST(PlanLimits, InvalidUtf8InYamlIsRefusedWithItsPosition) {
   EXPECT_TRUE(contains(problems, "p.yaml:2:") && contains(problems, "not valid UTF-8")) << problems;
 }
 
+TEST(PlanLimits, NumbersBeyondADoubleAreRefusedNotTurnedIntoNull) {
+  EXPECT_TRUE(contains(refusal("steps: [{name: a, type: t, target: {pid: 1e400}}]\n", "p.yaml"),
+                       "p.yaml:1:42: syntax error: a number beyond the range of a double"))
+      << refusal("steps: [{name: a, type: t, target: {pid: 1e400}}]\n", "p.yaml");
+  EXPECT_TRUE(
+      contains(refusal(R"({"steps": [{"name": "a", "type": "t", "target": {"pid": 1e400}}]})"),
+               "a number beyond the range of a double"));
+}
+
+TEST(PlanLimits, APercentageOfHundredsOfDigitsIsAProblemNotAThrow) {
+  const std::string plan = "failure_policy: {max_failures: \"" + std::string(400, '9') +
+                           "%\"}\nsteps: [{name: a, type: t, target: {}}]\n";
+  EXPECT_TRUE(contains(refusal(plan, "p.yaml"),
+                       "failure_policy.max_failures: expected a percentage of at most 100%"))
+      << refusal(plan, "p.yaml");
+}
+
+TEST(PlanLimits, ANulByteIsRefusedBeforeYamlCppGuessesAnotherEncoding) {
+  const std::string plan("\0\0\0s\0\0\0t", 8);
+  EXPECT_TRUE(contains(refusal(plan, "p.yaml"), "p.yaml:1:1: syntax error: a NUL byte"))
+      << refusal(plan, "p.yaml");
+}
+
 TEST(PlanLimits, AHundredThousandStepCycleIsFoundWithoutRecursion) {
   const std::string problems = refusal(needs_cycle_plan(100'000, "t"), "cycle.yaml");
   EXPECT_TRUE(contains(problems, "needs form a cycle")) << problems.substr(0, 2000);
