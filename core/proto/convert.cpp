@@ -1,7 +1,10 @@
 #include "convert.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
+
+#include "stopd/core/input_limits.hpp"
 
 namespace stopd::api {
 namespace {
@@ -12,8 +15,15 @@ using nlohmann::json;
 
 constexpr double kLargestExactInteger = 9007199254740992.0;  // 2^53
 
-Value to_value(const json& value, const std::string& key) {
+Struct struct_of(const json& object, int depth);
+
+// `depth`: the objects and arrays around `value`. Values come bounded (limits::kMaxNesting) from
+// every parser and plugin; the check keeps the recursion below bounded whatever calls it.
+Value to_value(const json& value, const std::string& key, int depth) {
   Value out;
+  if (value.is_structured() && depth >= core::limits::kMaxNesting)
+    throw std::invalid_argument(key + ": nested more than " +
+                                std::to_string(core::limits::kMaxNesting) + " levels deep");
   switch (value.type()) {
     case json::value_t::null:
       out.set_null_value(google::protobuf::NULL_VALUE);
@@ -37,11 +47,11 @@ Value to_value(const json& value, const std::string& key) {
     case json::value_t::array: {
       auto* list = out.mutable_list_value();
       for (std::size_t i = 0; i < value.size(); ++i)
-        *list->add_values() = to_value(value[i], key + "[" + std::to_string(i) + "]");
+        *list->add_values() = to_value(value[i], key + "[" + std::to_string(i) + "]", depth + 1);
       break;
     }
     case json::value_t::object:
-      *out.mutable_struct_value() = to_struct(value);
+      *out.mutable_struct_value() = struct_of(value, depth + 1);
       break;
     default:
       throw std::invalid_argument(key + ": not representable");
@@ -49,7 +59,15 @@ Value to_value(const json& value, const std::string& key) {
   return out;
 }
 
-json from_value(const Value& value) {
+json object_of(const Struct& value, int depth);
+
+// protobuf parses a Struct up to 100 messages deep, three per object: one level deeper than stopd
+// accepts anywhere else, and then to_struct could not send it back.
+json from_value(const Value& value, int depth) {
+  if ((value.kind_case() == Value::kListValue || value.kind_case() == Value::kStructValue) &&
+      depth >= core::limits::kMaxNesting)
+    throw std::invalid_argument("nested more than " + std::to_string(core::limits::kMaxNesting) +
+                                " levels deep");
   switch (value.kind_case()) {
     case Value::kNullValue:
       return nullptr;
@@ -66,14 +84,28 @@ json from_value(const Value& value) {
       return value.string_value();
     case Value::kListValue: {
       json list = json::array();
-      for (const auto& item : value.list_value().values()) list.push_back(from_value(item));
+      for (const auto& item : value.list_value().values())
+        list.push_back(from_value(item, depth + 1));
       return list;
     }
     case Value::kStructValue:
-      return from_struct(value.struct_value());
+      return object_of(value.struct_value(), depth + 1);
     default:
       return nullptr;
   }
+}
+
+Struct struct_of(const json& object, int depth) {
+  Struct out;
+  for (const auto& [key, value] : object.items())
+    (*out.mutable_fields())[key] = to_value(value, key, depth);
+  return out;
+}
+
+json object_of(const Struct& value, int depth) {
+  json out = json::object();
+  for (const auto& [key, field] : value.fields()) out[key] = from_value(field, depth);
+  return out;
 }
 
 std::optional<double> seconds_of(const std::optional<std::chrono::milliseconds>& duration) {
@@ -84,18 +116,13 @@ std::optional<double> seconds_of(const std::optional<std::chrono::milliseconds>&
 }  // namespace
 
 Struct to_struct(const json& object) {
-  Struct out;
-  if (object.is_null()) return out;
+  if (object.is_null()) return Struct();
   if (!object.is_object()) throw std::invalid_argument("expected a JSON object");
-  for (const auto& [key, value] : object.items())
-    (*out.mutable_fields())[key] = to_value(value, key);
-  return out;
+  return struct_of(object, 1);
 }
 
 json from_struct(const Struct& value) {
-  json out = json::object();
-  for (const auto& [key, field] : value.fields()) out[key] = from_value(field);
-  return out;
+  return object_of(value, 1);
 }
 
 google::protobuf::Timestamp to_timestamp(std::chrono::system_clock::time_point at) {
@@ -108,9 +135,15 @@ google::protobuf::Timestamp to_timestamp(std::chrono::system_clock::time_point a
 }
 
 std::chrono::system_clock::time_point from_timestamp(const google::protobuf::Timestamp& at) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(at.seconds()) + std::chrono::nanoseconds(at.nanos())));
+  // The clock counts nanoseconds in 64 bits: about 292 years either side of 1970. A timestamp
+  // beyond (a caller's filter for the year 9999) means the end of time the clock can show.
+  using Clock = std::chrono::system_clock;
+  constexpr std::int64_t kLimit =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max()).count() - 1;
+  if (at.seconds() >= kLimit) return Clock::time_point::max();
+  if (at.seconds() <= -kLimit) return Clock::time_point::min();
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::seconds(at.seconds()) + std::chrono::nanoseconds(at.nanos())));
 }
 
 v1::JobState to_proto(core::JobState state) {

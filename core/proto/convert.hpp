@@ -16,10 +16,12 @@
 namespace stopd::api {
 
 // A JSON object as a Struct. Numbers become doubles (protobuf's only number); integers beyond
-// 2^53 cannot survive that and are refused (std::invalid_argument naming the key).
+// 2^53 cannot survive that and are refused (std::invalid_argument naming the key), as is a value
+// nested deeper than limits::kMaxNesting, which protobuf could not parse back.
 google::protobuf::Struct to_struct(const nlohmann::json& object);
 // A Struct as a JSON object; a whole-number double becomes an integer again, so {"pid": 42}
-// round-trips as an integer.
+// round-trips as an integer. Throws std::invalid_argument for one nested past
+// limits::kMaxNesting (protobuf lets one level more through).
 nlohmann::json from_struct(const google::protobuf::Struct& value);
 
 google::protobuf::Timestamp to_timestamp(std::chrono::system_clock::time_point at);
