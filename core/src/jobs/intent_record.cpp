@@ -62,6 +62,14 @@ RowKind RecordReader::next_row() {
 }
 
 void RecordReader::bind_row(sqlite::Statement& statement) {
+  // A row with another number of values than its statement binds was never written by stopd:
+  // damage (SQLite would answer SQLITE_RANGE, which the journal retries as if it were a full
+  // disk, at every start).
+  if (static_cast<int>(values_) != statement.parameter_count()) {
+    const std::string why = std::to_string(values_) + " values for a statement of " +
+                            std::to_string(statement.parameter_count()) + " parameters";
+    damaged(why.c_str());
+  }
   for (unsigned i = 1; i <= values_; ++i) {
     const int index = static_cast<int>(i);
     switch (take(1)[0]) {

@@ -93,6 +93,10 @@ void Statement::bind_null(int index) {
   if (const int rc = sqlite3_bind_null(statement_, index); rc != SQLITE_OK) fail(db_, rc);
 }
 
+int Statement::parameter_count() const {
+  return sqlite3_bind_parameter_count(statement_);
+}
+
 bool Statement::step() {
   const int rc = sqlite3_step(statement_);
   if (rc == SQLITE_ROW) return true;

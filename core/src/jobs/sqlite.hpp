@@ -40,6 +40,7 @@ class Statement {
   void bind(int index, std::string_view text);  // copied by SQLite
   void bind(int index, std::optional<std::int64_t> value);
   void bind_null(int index);
+  int parameter_count() const;
 
   bool step();   // true: a row is ready; false: done
   void reset();  // clears the bindings too
