@@ -6,10 +6,17 @@ namespace stopd::huaweicloud {
 namespace {
 
 constexpr std::size_t kMaxMessageBytes = 512;
+// A service's error code ("DLF.6205") or request id (a UUID) is short; a longer one is not that.
+constexpr std::size_t kMaxCodeBytes = 128;
 
-std::string bounded(std::string text) {
-  if (text.size() > kMaxMessageBytes) {
-    text.resize(kMaxMessageBytes);
+// Cut on a character boundary: half a UTF-8 character would make the message invalid text, which
+// protobuf and nlohmann's dump() refuse. (The host repairs a plugin's invalid UTF-8 anyway; this
+// keeps the service's own text intact up to the cut.)
+std::string bounded(std::string text, std::size_t max = kMaxMessageBytes) {
+  if (text.size() > max) {
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text.resize(cut);
     text += "…";
   }
   return text;
@@ -22,10 +29,21 @@ std::string string_field(const nlohmann::json& object, std::initializer_list<con
   return {};
 }
 
-// Keeps printable text only, so a hostile body cannot forge log lines.
+// Keeps printable text only, so a hostile body cannot forge log lines or drive a terminal: C0
+// controls, DEL and the C1 controls (U+0080 to U+009F, 0xC2 0x80 to 0xC2 0x9F) become spaces.
 std::string printable(std::string_view text) {
   std::string clean;
-  for (const char c : text) clean.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+  clean.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0xC2 && i + 1 < text.size() &&
+        (static_cast<unsigned char>(text[i + 1]) & 0xE0) == 0x80) {
+      clean.push_back(' ');
+      ++i;
+    } else {
+      clean.push_back(c < 0x20 || c == 0x7F ? ' ' : text[i]);
+    }
+  }
   return clean;
 }
 
@@ -35,16 +53,19 @@ ServiceError parse_service_error(std::string_view body) {
   ServiceError error;
   const auto document = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) {
-    if (!body.empty()) error.message = bounded(printable(body.substr(0, kMaxMessageBytes)));
+    // One byte more than fits, so bounded() cuts (on a character boundary) and says so.
+    if (!body.empty()) error.message = bounded(printable(body.substr(0, kMaxMessageBytes + 1)));
     return error;
   }
   const nlohmann::json* object = &document;
   if (auto nested = document.find("error"); nested != document.end() && nested->is_object())
     object = &*nested;
-  error.code = printable(string_field(*object, {"error_code", "errCode", "code"}));
+  error.code =
+      bounded(printable(string_field(*object, {"error_code", "errCode", "code"})), kMaxCodeBytes);
   error.message = bounded(
       printable(string_field(*object, {"error_msg", "externalMessage", "errMsg", "message"})));
-  error.request_id = printable(string_field(document, {"request_id", "requestId"}));
+  error.request_id =
+      bounded(printable(string_field(document, {"request_id", "requestId"})), kMaxCodeBytes);
   return error;
 }
 
