@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -101,7 +102,8 @@ std::optional<Time> timestamp(std::string_view text) {
       ++at;
       while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
       if (at == start + 1) return std::nullopt;
-      fraction = std::stod("0" + std::string(text.substr(start, at - start)));
+      // strtod, not stod: a fraction of hundreds of digits underflows, and stod would throw.
+      fraction = std::strtod(("0" + std::string(text.substr(start, at - start))).c_str(), nullptr);
     }
     const std::string_view zone = text.substr(at);
     if (zone == "Z" || zone == "z") {
