@@ -32,12 +32,13 @@ readonly BUILD_PACKAGES=(
 # The daemon (gRPC, SQLite journal, metrics), batch plans in YAML (yaml-cpp), the Huawei Cloud
 # clients and their emulator (libcurl, cpp-httplib), and the CRI integration tests against a real,
 # private containerd (containerd, runc, CNI plugins, busybox for a test image; gcc, in
-# build-essential, builds the static pause binary), and openssl to make the test certificates
-# the emulator serves HTTPS with.
+# build-essential, builds the static pause binary), openssl to make the test certificates
+# the emulator serves HTTPS with, and the sqlite3 shell: the journal tests hold a journal's lock
+# from another process and run the README's salvage procedure with it.
 readonly RUNTIME_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev
-  containerd runc containernetworking-plugins busybox-static openssl
+  containerd runc containernetworking-plugins busybox-static openssl sqlite3
 )
 
 # The fuzz targets (scripts/fuzz.sh, CI's fuzz stage): GCC has no libFuzzer, so clang-16 with its
