@@ -42,7 +42,8 @@ inline std::vector<std::string> split(std::string_view text, std::string_view se
 }
 
 // Well-formed UTF-8: no stray continuation bytes, no overlong forms, no surrogates, nothing past
-// U+10FFFF. What nlohmann's dump() and protobuf's string fields require.
+// U+10FFFF. What nlohmann's dump() and protobuf's string fields require. Written apart from
+// core/src/utf8.cpp on purpose: an oracle that shares the code it judges would share its bugs.
 inline bool is_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {

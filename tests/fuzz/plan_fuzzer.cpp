@@ -6,7 +6,6 @@
 #include <optional>
 
 #include "fuzz_check.hpp"
-#include "known_crashes.hpp"
 #include "stopd/core/batch_plan.hpp"
 
 namespace {
@@ -48,35 +47,18 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text = stopd::fuzz::text_of(data, size);
-  if (stopd::fuzz::skip_invalid_utf8(text) || stopd::fuzz::skip_yaml_alias_bomb(text)) return -1;
-  if (stopd::fuzz::skip_deep_nesting(text) || stopd::fuzz::skip_long_input(text)) return -1;
   std::optional<BatchPlan> plan;
   try {
     plan = stopd::core::parse_batch_plan(text, kSource);
   } catch (const PlanError& e) {
     check(!e.problems().empty(), "a PlanError lists no problem");
     for (const auto& problem : e.problems())
-      if (!problem.starts_with(kSource)) fail("a problem does not name the plan's source", problem);
+      if (!problem.starts_with(kSource) && !problem.starts_with("… and "))
+        fail("a problem does not name the plan's source", problem);
     return 0;
-  } catch (const nlohmann::json::out_of_range& e) {
-    if (stopd::fuzz::skip_number_overflow(e)) return -1;
-    throw;
-  } catch (const nlohmann::json::type_error& e) {
-    if (stopd::fuzz::skip_invalid_utf8(e)) return -1;
-    throw;
-  } catch (const std::out_of_range& e) {
-    if (stopd::fuzz::skip_percent_out_of_range(e)) return -1;
-    throw;
   }
-  if (stopd::fuzz::skip_non_finite_number(plan->document)) return -1;
   // The journal keeps the document as JSON text (batch_manager.cpp); a resume parses it again.
-  std::string journaled;
-  try {
-    journaled = plan->document.dump();
-  } catch (const nlohmann::json::type_error& e) {
-    if (stopd::fuzz::skip_invalid_utf8(e)) return -1;
-    throw;
-  }
+  const std::string journaled = plan->document.dump();
   const BatchPlan resumed =
       stopd::core::batch_plan_from_json(nlohmann::json::parse(journaled), kSource);
   if (!same_plan(*plan, resumed)) fail("the journaled plan parses into another plan", journaled);
