@@ -67,7 +67,16 @@ class JsonBuilder final : public YAML::EventHandler {
     // UTF-32 and may decode it into something that is not.
     if (invalid_utf8_at(value)) refuse(mark, "not valid UTF-8 text");
     if (anchor != 0) anchor_text(anchor) = value;
-    if (expects_key()) return take_key(mark, value);
+    if (expects_key()) {
+      // An anchored key may be used as a value elsewhere: as the string it is.
+      if (anchor != 0) {
+        count(mark, 1);
+        anchors_[anchor].value = value;
+        anchors_[anchor].values = 1;
+        anchors_[anchor].complete = true;
+      }
+      return take_key(mark, value);
+    }
     json scalar = tag == "!" ? json(value) : plain_scalar(value);
     // dump() writes infinity as null: the journaled plan would not be the plan that ran.
     if (scalar.is_number_float() && !std::isfinite(scalar.get<double>()))

@@ -87,6 +87,15 @@ steps:
   EXPECT_EQ(plan.steps[1].options["signal"], "SIGINT");
 }
 
+TEST(PlanLimits, AnAnchoredKeyCanBeAValueElsewhere) {
+  const BatchPlan plan = parse_batch_plan(R"(
+steps:
+  - {name: a, type: local.process, target: {&k pidfile: /run/a.pid}, options: {note: *k}}
+)",
+                                          "p.yaml");
+  EXPECT_EQ(plan.steps[0].options["note"], "pidfile");
+}
+
 TEST(PlanLimits, InvalidUtf8InYamlIsRefusedWithItsPosition) {
   const std::string problems =
       refusal("steps:\n  - name: \"caf\xe9\"\n    type: t\n    target: {}\n", "p.yaml");
