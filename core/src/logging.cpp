@@ -34,9 +34,9 @@ struct Sequence {
   bool escaped;
 };
 
-// The character at `at`, which is not printable ASCII: C0 and DEL, C1 controls and the line and
-// paragraph separators are escaped, as is each byte that does not start well-formed UTF-8 (the
-// bytes after it are looked at afresh).
+// The character at `at`, which is not printable ASCII: C0 and DEL, C1 controls, the line and
+// paragraph separators and the bidirectional controls are escaped, as is each byte that does not
+// start well-formed UTF-8 (the bytes after it are looked at afresh).
 Sequence sequence_at(std::string_view text, std::size_t at) {
   const std::size_t length = utf8_sequence_length(text, at);
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
@@ -47,8 +47,15 @@ Sequence sequence_at(std::string_view text, std::size_t at) {
       return {1, true};  // C0 or DEL: printable ASCII never gets here
     case 2:
       return {2, byte(0) == 0xc2 && byte(1) < 0xa0};  // U+0080…U+009F
-    case 3:
-      return {3, byte(0) == 0xe2 && byte(1) == 0x80 && (byte(2) == 0xa8 || byte(2) == 0xa9)};
+    case 3: {
+      // The line and paragraph separators, and the bidirectional controls that make a terminal
+      // show text in another order than it is ("Trojan Source").
+      const unsigned code_point =
+          ((byte(0) & 0x0fu) << 12) | ((byte(1) & 0x3fu) << 6) | (byte(2) & 0x3fu);
+      return {3, code_point == 0x2028 || code_point == 0x2029 || code_point == 0x200e ||
+                     code_point == 0x200f || (code_point >= 0x202a && code_point <= 0x202e) ||
+                     (code_point >= 0x2066 && code_point <= 0x2069)};
+    }
     default:
       return {length, false};
   }
@@ -74,8 +81,8 @@ std::size_t skip_printable_ascii(std::string_view text, std::size_t at) {
   return at;
 }
 
-// The escape of one escaped Sequence: \n \r \t, \xNN for any other single byte, \u00NN for a C1
-// control, \u2028 or \u2029.
+// The escape of one escaped Sequence: \n \r \t, \xNN for any other single byte, \uNNNN for a
+// C1, separator or bidirectional control.
 template <class Out>
 void append_escape(Out& out, std::string_view sequence) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -90,7 +97,10 @@ void append_escape(Out& out, std::string_view sequence) {
     escape[2] = kHex[last >> 4];
     escape[3] = kHex[last & 0xf];
   } else {
-    const unsigned code_point = sequence.size() == 2 ? last : (last == 0xa8 ? 0x2028 : 0x2029);
+    const auto at = [&](std::size_t i) { return static_cast<unsigned char>(sequence[i]); };
+    const unsigned code_point =
+        sequence.size() == 2 ? last
+                             : ((at(0) & 0x0fu) << 12) | ((at(1) & 0x3fu) << 6) | (last & 0x3fu);
     escape[1] = 'u';
     for (int i = 0; i < 4; ++i) escape[2 + i] = kHex[(code_point >> (12 - 4 * i)) & 0xf];
     length = 6;

@@ -18,7 +18,7 @@ TEST(Printable, KeepsOrdinaryTextAndValidUtf8AsItIs) {
   for (const std::string& text :
        {""s, "pid=4242 (sleep) exited after SIGTERM"s, "C:\\path\\x1b is a backslash"s,
         "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x9b\x91"s,  // café 日本 🛑
-        "\xc2\xa0 \xe2\x80\xa7 \xe2\x80\xaa \xef\xbf\xbd \xf4\x8f\xbf\xbf"s}) {
+        "\xc2\xa0 \xe2\x80\xa7 \xe2\x80\xb0 \xef\xbf\xbd \xf4\x8f\xbf\xbf"s}) {
     EXPECT_EQ(printable(text), text);
     EXPECT_TRUE(is_printable(text)) << text;
   }
@@ -32,6 +32,14 @@ TEST(Printable, EscapesEveryControlCharacter) {
   // C1 controls, encoded as UTF-8: NEL, CSI, the last one.
   EXPECT_EQ(printable("\xc2\x80|\xc2\x85|\xc2\x9b|\xc2\x9f"), "\\u0080|\\u0085|\\u009b|\\u009f");
   EXPECT_EQ(printable("line\xe2\x80\xa8sep\xe2\x80\xa9para"), "line\\u2028sep\\u2029para");
+  // Bidirectional controls reorder what a terminal shows ("Trojan Source"); other three-byte
+  // characters stay as they are.
+  EXPECT_EQ(printable("a\xe2\x80\xae"
+                      "b\xe2\x81\xa6"
+                      "c\xe2\x80\x8f"
+                      "d"),
+            "a\\u202eb\\u2066c\\u200fd");
+  EXPECT_EQ(printable("\xe2\x80\x94\xe4\xb8\xad"), "\xe2\x80\x94\xe4\xb8\xad");  // —中
   for (int c = 0; c < 0x20; ++c)
     EXPECT_FALSE(is_printable(std::string(1, static_cast<char>(c)))) << c;
   EXPECT_FALSE(is_printable("\x7f"));

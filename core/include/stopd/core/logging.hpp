@@ -26,10 +26,11 @@ spdlog::level::level_enum to_spdlog_level(sdk::LogLevel level);
 std::shared_ptr<sdk::Logger> make_plugin_logger(std::string plugin_name);
 
 // `text` as visible characters on one line, for a log line or a terminal. Control characters
-// (C0 and DEL: \n, \r, \t, else \xNN such as \x1b; C1: \u0080 to \u009f) and the Unicode line
-// and paragraph separators (\u2028, \u2029) become escapes; a byte that is not part of valid
-// UTF-8 becomes \xNN. Everything else, backslashes and valid UTF-8 included, is kept as it is,
-// so ordinary text comes back unchanged and escaping twice changes nothing more.
+// (C0 and DEL: \n, \r, \t, else \xNN such as \x1b; C1: \u0080 to \u009f), the Unicode line
+// and paragraph separators (\u2028, \u2029) and the bidirectional controls (\u200e, \u200f,
+// \u202a to \u202e, \u2066 to \u2069: text shown in another order) become escapes; a byte that is
+// not part of valid UTF-8 becomes \xNN. Everything else, backslashes and valid UTF-8 included, is
+// kept as it is, so ordinary text comes back unchanged and escaping twice changes nothing more.
 std::string printable(std::string_view text);
 // Appends printable(text) to `out`.
 void append_printable(std::string& out, std::string_view text);
