@@ -1,6 +1,7 @@
 #include "stopd/core/json_schema.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -253,36 +254,45 @@ bool has_pattern(const json& schema) {
   return false;
 }
 
-// Whether `value` holds a string or object key longer than `limit` bytes (without recursion).
-bool has_long_string(const json& value, std::size_t limit) {
+// What valijson must not be given: text that is not UTF-8 (its length count reads past the end
+// of a table on it), and, against a schema with patterns, text longer than `limit`.
+std::optional<std::string> text_problem(std::string_view text, std::size_t limit) {
+  if (text.size() > limit)
+    return "a string of " + std::to_string(text.size()) + " bytes; at most " +
+           std::to_string(limit) + " are checked against this schema's patterns";
+  if (invalid_utf8_at(text)) return "not valid UTF-8";
+  return std::nullopt;
+}
+
+// Whether any string or key of `value` has a text_problem (without recursion, without paths).
+bool has_unfit_text(const json& value, std::size_t limit) {
   std::vector<const json*> pending{&value};
   while (!pending.empty()) {
     const json* node = pending.back();
     pending.pop_back();
-    if (node->is_string() && node->get_ref<const std::string&>().size() > limit) return true;
+    if (node->is_string() && text_problem(node->get_ref<const std::string&>(), limit)) return true;
     if (node->is_object())
       for (auto it = node->begin(); it != node->end(); ++it)
-        if (it.key().size() > limit) return true;
+        if (text_problem(it.key(), limit)) return true;
     if (node->is_structured())
       for (const json& child : *node) pending.push_back(&child);
   }
   return false;
 }
 
-// The first string (or object key) longer than `limit` bytes in `value`: its path below `root`
-// and its size. Paths cost a string per value, so this runs only once has_long_string found one.
-std::optional<std::pair<std::string, std::size_t>> long_string(const json& value,
-                                                               std::string_view root,
-                                                               std::size_t limit) {
+// The first such text, as "<path>: <problem>". Paths cost a string per value, so this runs only
+// once has_unfit_text found one.
+std::optional<std::string> unfit_text(const json& value, std::string_view root, std::size_t limit) {
   std::vector<std::pair<const json*, std::string>> pending{{&value, std::string(root)}};
   while (!pending.empty()) {
     auto [node, path] = std::move(pending.back());
     pending.pop_back();
-    if (node->is_string() && node->get_ref<const std::string&>().size() > limit)
-      return std::pair{path, node->get_ref<const std::string&>().size()};
+    if (node->is_string())
+      if (auto problem = text_problem(node->get_ref<const std::string&>(), limit))
+        return path + ": " + *problem;
     if (node->is_object()) {
       for (auto it = node->begin(); it != node->end(); ++it) {
-        if (it.key().size() > limit) return std::pair{path + " (a key)", it.key().size()};
+        if (auto problem = text_problem(it.key(), limit)) return path + " (a key): " + *problem;
         pending.emplace_back(&it.value(), path + "." + text_excerpt(it.key()));
       }
     } else if (node->is_array()) {
@@ -325,11 +335,10 @@ std::optional<std::string> JsonSchema::validate(const json& value, std::string_v
   if (!compiled_) return std::nullopt;
   // valijson matches patterns with std::regex, whose matcher recurses once per character:
   // libstdc++'s overflows an 8 MiB stack at about 17,000 characters (ASan) to 25,000 (-O2).
-  if (matches_patterns_ && has_long_string(value, kMaxPatternSubjectBytes))
-    if (auto found = long_string(value, root, kMaxPatternSubjectBytes))
-      return found->first + ": a string of " + std::to_string(found->second) + " bytes; at most " +
-             std::to_string(kMaxPatternSubjectBytes) +
-             " are checked against this schema's patterns";
+  const std::size_t limit =
+      matches_patterns_ ? kMaxPatternSubjectBytes : std::numeric_limits<std::size_t>::max();
+  if (has_unfit_text(value, limit))
+    if (auto problem = unfit_text(value, root, limit)) return *problem;
   valijson::Validator validator;
   valijson::adapters::NlohmannJsonAdapter adapter(value);
   // Without a results object valijson stops at the first failure: the cheap path for valid input.

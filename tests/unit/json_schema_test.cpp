@@ -102,6 +102,13 @@ TEST(JsonSchema, LongStringsAreRefusedBeforeAnyPatternIsMatched) {
             std::nullopt);
 }
 
+// valijson counts a string's characters for maxLength, and reads past the end of a table on bytes
+// that are not UTF-8 (UBSan, found by the target_arguments fuzzer).
+TEST(JsonSchema, TextThatIsNotUtf8IsRefusedBeforeValijsonSeesIt) {
+  EXPECT_EQ(error_of({{"pid", 1}, {"name", "ab\xff\x8d\x8d"}}), "target.name: not valid UTF-8");
+  EXPECT_EQ(error_of({{"pid", 1}, {"\xff", 1}}), "target (a key): not valid UTF-8");
+}
+
 TEST(JsonSchema, HugeUnknownKeysAreCutInMessages) {
   EXPECT_LT(error_of({{"pid", 1}, {std::string(100'000, 'k'), 1}}).size(), 300u);
 }

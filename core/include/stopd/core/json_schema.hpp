@@ -20,8 +20,9 @@ class JsonSchema {
   JsonSchema& operator=(JsonSchema&&) noexcept;
 
   // nullopt when `value` conforms; otherwise "<root>.pid: expected integer, got string".
-  // `root` names the value in messages ("target", "options", …). Against a schema with patterns,
-  // a string (or key) longer than kMaxPatternSubjectBytes is refused before any is matched.
+  // `root` names the value in messages ("target", "options", …). A string or key that is not
+  // UTF-8 is refused before valijson sees it, and so, against a schema with patterns, is one
+  // longer than kMaxPatternSubjectBytes.
   std::optional<std::string> validate(const nlohmann::json& value, std::string_view root) const;
 
   const nlohmann::json& source() const { return source_; }
