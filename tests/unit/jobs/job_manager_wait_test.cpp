@@ -197,7 +197,12 @@ class OtherProcess {
     sqlite3* db = nullptr;
     char command = 0;
     while (::read(commands, &command, 1) == 1) {
-      if (db == nullptr && sqlite3_open(journal.c_str(), &db) != SQLITE_OK) return 1;
+      if (db == nullptr) {
+        if (sqlite3_open(journal.c_str(), &db) != SQLITE_OK) return 1;
+        // The manager's own threads (its start-up writes, the WAL checkpointer) may hold the
+        // journal for a moment; without a busy timeout BEGIN EXCLUSIVE would fail at once.
+        sqlite3_busy_timeout(db, 10'000);
+      }
       const char* sql = command == 'l'
                             ? "BEGIN EXCLUSIVE; INSERT OR REPLACE INTO meta (key, value) VALUES "
                               "('held by', 'a test')"
