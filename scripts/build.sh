@@ -7,7 +7,8 @@ usage() {
 Usage: scripts/build.sh [--build-dir DIR] [PRESET]
 
 Configures and builds stopd with a CMake preset (default: default).
-Presets: default (RelWithDebInfo), ci (warnings are errors), asan (Debug + ASan/UBSan).
+Presets: default (RelWithDebInfo), ci (warnings are errors, -O2, no debug info),
+asan (Debug + ASan/UBSan, line tables only), fuzz (clang-16 + libFuzzer; see scripts/fuzz.sh).
 
 Options:
   --build-dir DIR  build in DIR instead of the preset's build/<preset>

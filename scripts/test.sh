@@ -218,10 +218,12 @@ stage_format() {
     return 1
   }
   echo "clang-format $(clang-format --version | sed 's/.*version //') on ${#files[@]} files"
+  # Many files per clang-format (starting one per file costs 30 s); each violation it reports
+  # begins with the file's name.
   local file unformatted=()
-  for file in "${files[@]}"; do
-    clang-format --dry-run --Werror "$file" >/dev/null 2>&1 || unformatted+=("$file")
-  done
+  mapfile -t unformatted < <(printf '%s\0' "${files[@]}" |
+    xargs -0 -n 64 -P "$(nproc)" clang-format --dry-run --Werror 2>&1 >/dev/null |
+    sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' | sort -u)
   if ((${#unformatted[@]} == 0)); then
     echo "all ${#files[@]} files are formatted"
     return 0
