@@ -13,6 +13,7 @@
 #include "job_time.hpp"
 #include "job_watchers.hpp"
 #include "stopd/core/logging.hpp"
+#include "stopd/core/time_format.hpp"
 #include "tracked_job.hpp"
 
 namespace stopd::core {
@@ -293,9 +294,16 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       for (Job& job : journaled) {
         if (jobs.find(std::string_view(job.id)) != jobs.end()) continue;  // runs already
         if (ended.count(job.id) > 0) continue;                            // ran and ended
-        ResumePlan plan = resume_plan(job, now, options.dispatcher);
+        ResumePlan plan = resume_plan(job, now);
         job.resumed += 1;
-        job.deadline = plan.deadline;
+        if (plan.expired) {
+          end_without_running(job, now, Code::deadline_exceeded,
+                              "its deadline (" + rfc3339_utc(job.deadline) +
+                                  ") passed while stopd was not running; the resource was not "
+                                  "touched again");
+          rows.push_back(std::move(job));
+          continue;
+        }
         auto tracked = std::make_unique<TrackedJob>();
         tracked->id = job.id;
         tracked->state = job.state;
@@ -314,9 +322,9 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       }
       if (--resume_readers == 0) forgotten_while_resuming.clear();
     }
-    if (resumed.empty()) return 0;
+    if (rows.empty()) return 0;
     try {
-      store.update_many(rows);  // resumed += 1, the new deadline: durable before it runs again
+      store.update_many(rows);  // resumed += 1, or the end: durable before it runs again
     } catch (...) {
       for (const Resumed& each : resumed) untrack(each.job);
       throw;
@@ -326,6 +334,14 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       dispatch(each.job, std::move(each.request), each.deadline);
     }
     return resumed.size();
+  }
+
+  // A resumed job that is not run again ends here, with the reason, as a stop that ran would.
+  static void end_without_running(Job& job, Job::Time now, Code code, std::string message) {
+    host_logger()->warn("job={} not resumed: {}", job.id, message);
+    job.state = JobState::finished;
+    job.finished = now;
+    job.outcome = sdk::StopOutcome::make(code, std::move(message));
   }
 
   // ---- dispatcher events ---------------------------------------------------------------------

@@ -23,8 +23,8 @@ std::optional<Job::Time> force_at_of(const sdk::StopRequest& request, Job::Time 
   return at + std::chrono::milliseconds(grace);
 }
 
-ResumePlan resume_plan(const Job& job, Job::Time now, const DispatcherOptions& options) {
-  ResumePlan plan{job.request, std::max(job.deadline, now + options.deadline_margin)};
+ResumePlan resume_plan(const Job& job, Job::Time now) {
+  ResumePlan plan{job.request, job.deadline, job.deadline <= now};
   if (plan.request.mode == sdk::Mode::graceful && plan.request.grace) {
     if (job.force_at) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*job.force_at - now);

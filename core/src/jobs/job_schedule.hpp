@@ -22,13 +22,16 @@ std::int64_t grace_ms_of(const sdk::StopRequest& request);
 // When the request's own grace ends if it starts at `at`; nullopt for an unbounded grace.
 std::optional<Job::Time> force_at_of(const sdk::StopRequest& request, Job::Time at);
 
-// How a journaled, unfinished job continues after a restart at `now`: the rest of its grace
-// (force_at - now, at least 0; unchanged if immediate or unbounded) and a deadline of
-// max(journaled deadline, now + margin).
+// How a journaled, unfinished job continues after a restart at `now`. It keeps its journaled
+// deadline (a caller's deadline is a promise about when the resource may still be touched, and
+// the time stopd was down counts against it) and the rest of its grace: force_at - now, at least
+// 0; unchanged if immediate or unbounded. A job whose deadline has passed is `expired`: it ends
+// deadline_exceeded without being run again.
 struct ResumePlan {
   sdk::StopRequest request;  // what to submit
   Job::Time deadline;
+  bool expired = false;
 };
-ResumePlan resume_plan(const Job& job, Job::Time now, const DispatcherOptions& options);
+ResumePlan resume_plan(const Job& job, Job::Time now);
 
 }  // namespace stopd::core

@@ -95,6 +95,42 @@ TEST_F(ResumeTest, ResumesEveryUnfinishedJobAfterACrashUnderItsOwnId) {
   }
 }
 
+TEST_F(ResumeTest, AJobWhoseDeadlinePassedWhileStopdWasDownEndsWithoutTouchingTheResource) {
+  live_and_crash({"late", "in-time"}, 0);
+  {
+    // While stopd is down, the first job's deadline passes (as if the restart took minutes).
+    core::JobStore journal(dir.journal());
+    auto unfinished = journal.unfinished();
+    ASSERT_EQ(unfinished.size(), 2u);
+    for (Job& job : unfinished)
+      if (job.request.target["id"] == "late") {
+        job.deadline = std::chrono::system_clock::now() - 1s;
+        journal.update_many({job});
+      }
+  }
+
+  auto quick = live_and_finish();
+  EXPECT_EQ(manager->resume_unfinished(), 1u) << "only the job still in time runs again";
+  for (const auto& id : ids) {
+    const Job job = manager->wait(id, 10s);
+    ASSERT_TRUE(job.outcome) << id;
+    EXPECT_EQ(job.resumed, 1u);
+    if (job.request.target["id"] == "late") {
+      EXPECT_EQ(job.outcome->code, Code::deadline_exceeded);
+      EXPECT_NE(job.outcome->message.find("passed while stopd was not running; the resource was "
+                                          "not touched again"),
+                std::string::npos)
+          << job.outcome->message;
+      EXPECT_EQ(job.attempts, 1u) << "no attempt after the restart";
+    } else {
+      EXPECT_EQ(job.outcome->code, Code::stopped);
+    }
+  }
+  EXPECT_EQ(quick->calls.load(), 1) << "the late job's resource was touched again";
+  // Its end is in the journal, not only in memory.
+  EXPECT_TRUE(store->unfinished().empty());
+}
+
 TEST_F(ResumeTest, AJobResumedInTwoRestartsIsStillOneJob) {
   live_and_crash({"a", "b"}, 0);
   live_and_crash({"c"}, 2);  // resumes a and b, adds c, crashes again

@@ -102,25 +102,30 @@ TEST(JobSchedule, DefaultsFollowTheDispatcher) {
   EXPECT_EQ(core::force_at_of(request, at_ms(1000)), at_ms(1000));
 }
 
-TEST(JobSchedule, ResumeKeepsWhatIsLeftOfTheGraceAndAtLeastTheMargin) {
-  core::DispatcherOptions options;
-  options.deadline_margin = 30s;
+TEST(JobSchedule, ResumeKeepsTheJournaledDeadlineAndWhatIsLeftOfTheGrace) {
   Job job = pending_job("j-r", 0);
   job.request.grace = 60s;
   job.force_at = at_ms(100'000);
   job.deadline = at_ms(130'000);
 
-  auto plan = core::resume_plan(job, at_ms(70'000), options);  // 30 s of grace left
+  auto plan = core::resume_plan(job, at_ms(70'000));  // 30 s of grace left
   EXPECT_EQ(plan.request.grace, std::chrono::milliseconds(30'000));
   EXPECT_EQ(plan.deadline, at_ms(130'000));
+  EXPECT_FALSE(plan.expired);
 
-  plan = core::resume_plan(job, at_ms(200'000), options);  // all past
+  plan = core::resume_plan(job, at_ms(129'999));  // grace past, 1 ms of the deadline left
   EXPECT_EQ(plan.request.grace, std::chrono::milliseconds(0));
-  EXPECT_EQ(plan.deadline, at_ms(230'000));
+  EXPECT_EQ(plan.deadline, at_ms(130'000)) << "the time stopd was down is not given back";
+  EXPECT_FALSE(plan.expired);
+
+  plan = core::resume_plan(job, at_ms(130'000));  // the deadline itself: nothing left
+  EXPECT_TRUE(plan.expired);
+  plan = core::resume_plan(job, at_ms(200'000));
+  EXPECT_TRUE(plan.expired);
 
   job.request.grace = std::nullopt;  // unbounded stays unbounded
   job.force_at = std::nullopt;
-  plan = core::resume_plan(job, at_ms(200'000), options);
+  plan = core::resume_plan(job, at_ms(70'000));
   EXPECT_FALSE(plan.request.grace);
 }
 
