@@ -6,40 +6,61 @@ BlockingPool::BlockingPool(unsigned max_threads)
     : max_threads_(max_threads > 0 ? max_threads : 1) {}
 
 BlockingPool::~BlockingPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  for (auto& thread : threads_) thread.join();
+  if (!shut_down_) shut_down(std::chrono::steady_clock::now());
 }
 
-void BlockingPool::post(std::function<void()> task) {
+bool BlockingPool::post(std::function<void()> task) {
   {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(task));
+    std::lock_guard lock(shared_->mutex);
+    if (shared_->stopping) return false;
+    shared_->queue.push_back(std::move(task));
     // Only grow when every existing thread is busy.
-    if (idle_ < queue_.size() && threads_.size() < max_threads_) {
-      threads_.emplace_back([this] { work(); });
-      return;
+    if (shared_->idle < shared_->queue.size() && threads_.size() < max_threads_) {
+      ++shared_->running;
+      threads_.emplace_back([shared = shared_] { work(shared); });
+      return true;
     }
   }
-  wake_.notify_one();
+  shared_->wake.notify_one();
+  return true;
 }
 
-void BlockingPool::work() {
-  std::unique_lock lock(mutex_);
+std::size_t BlockingPool::shut_down(std::chrono::steady_clock::time_point until) {
+  shut_down_ = true;
+  std::unique_lock lock(shared_->mutex);
+  shared_->stopping = true;
+  shared_->wake.notify_all();
+  shared_->exited.wait_until(lock, until, [this] { return shared_->running == 0; });
+  const std::size_t stuck = shared_->running;
+  std::vector<std::thread> threads;
+  threads.swap(threads_);
+  lock.unlock();
+  for (auto& thread : threads) {
+    // Joining one that is still running would wait on provider code without a bound.
+    if (stuck == 0)
+      thread.join();
+    else
+      thread.detach();
+  }
+  return stuck;
+}
+
+void BlockingPool::work(const std::shared_ptr<Shared>& shared) {
+  std::unique_lock lock(shared->mutex);
   for (;;) {
-    ++idle_;
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    --idle_;
-    if (queue_.empty()) return;  // stopping, and nothing left to run
-    auto task = std::move(queue_.front());
-    queue_.pop_front();
+    ++shared->idle;
+    shared->wake.wait(lock, [&] { return shared->stopping || !shared->queue.empty(); });
+    --shared->idle;
+    if (shared->queue.empty()) break;  // stopping, and nothing left to run
+    auto task = std::move(shared->queue.front());
+    shared->queue.pop_front();
     lock.unlock();
     task();
+    task = nullptr;  // what it captured goes now, not when the next task comes
     lock.lock();
   }
+  --shared->running;
+  shared->exited.notify_all();
 }
 
 }  // namespace stopd::core

@@ -80,7 +80,8 @@ struct Dispatcher::State final : FlightEvents,
   std::condition_variable idle;
   FlightIndex flights;  // in progress, by resource
   std::unordered_map<const RegisteredProvider*, Limiter> limiters;
-  std::size_t active = 0;  // flights not yet finished
+  std::size_t active = 0;           // flights not yet finished
+  std::size_t abandoned_calls = 0;  // set by shutdown()
 
   std::string next_id() { return prefix + "-" + std::to_string(sequence.fetch_add(1) + 1); }
 
@@ -397,10 +398,13 @@ struct Dispatcher::State final : FlightEvents,
       invoke(flight, *context, [&] { provider.start(request, context); });
       return;
     }
-    pool->post([flight, context, request = std::move(request)] {
+    const bool posted = pool->post([flight, context, request = std::move(request)] {
       invoke(flight, *context,
              [&] { context->complete(flight->provider.provider->stop(request, *context)); });
     });
+    if (!posted)
+      context->complete(
+          sdk::StopOutcome::make(Code::cancelled, "cancelled before the attempt started"));
   }
 
   // Nothing a provider throws escapes into the host.
@@ -535,7 +539,7 @@ struct Dispatcher::State final : FlightEvents,
           true);
     }
     // inspect() may block on a backend: it borrows a worker like a synchronous stop.
-    pool->post([self = shared_from_this(), &provider, request = std::move(request), ticket, would] {
+    const bool posted = pool->post([self = shared_from_this(), &provider, request, ticket, would] {
       sdk::StopOutcome outcome;
       try {
         const sdk::Inspection seen = provider.provider->inspect(request.target);
@@ -571,15 +575,20 @@ struct Dispatcher::State final : FlightEvents,
       contain_outcome(outcome, request.type);
       self->finish_alone(ticket, request, std::move(outcome), true);
     });
+    if (!posted)
+      return finish_alone(
+          ticket, request,
+          sdk::StopOutcome::make(Code::unavailable, "the dispatcher is shutting down"));
     return ticket;
   }
 
-  void shutdown() {
+  std::size_t shutdown() {
     std::vector<std::shared_ptr<Flight>> running;
     std::vector<std::shared_ptr<Flight>> queued;
+    const auto until = Clock::now() + options.shutdown_timeout;
     {
       std::lock_guard lock(mutex);
-      if (stopping.exchange(true)) return;
+      if (stopping.exchange(true)) return abandoned_calls;
       flights.for_each([&](const std::shared_ptr<Flight>& flight) {
         flight->cancelled.store(true);
         (flight->phase == Flight::Phase::queued ? queued : running).push_back(flight);
@@ -594,7 +603,7 @@ struct Dispatcher::State final : FlightEvents,
       // Providers were told to wind down; give them a bounded time to say so. Whoever still
       // waits after that is answered now, so no caller outlives the event loop blocked.
       std::unique_lock lock(mutex);
-      idle.wait_for(lock, std::chrono::seconds(10), [this] { return active == 0; });
+      idle.wait_until(lock, until, [this] { return active == 0; });
       flights.for_each([&](const std::shared_ptr<Flight>& flight) {
         flight->retry_timer.reset();
         abandoned.insert(abandoned.end(), flight->tickets.begin(), flight->tickets.end());
@@ -607,10 +616,16 @@ struct Dispatcher::State final : FlightEvents,
           "",
           sdk::StopOutcome::make(Code::cancelled, "the host shut down before the stop finished"),
           0));
-    pool.reset();  // joins: synchronous providers have returned
+    abandoned_calls = pool->shut_down(until);
+    if (abandoned_calls > 0)
+      host_logger()->error(
+          "{} synchronous stop() call(s) still running {} ms after the shutdown began, though "
+          "cancelled: abandoned (the plugin ignores its deadline and cancellation)",
+          abandoned_calls, options.shutdown_timeout.count());
     work.reset();
     io.stop();
-    timer_thread.join();
+    timer_thread.join();  // the loop runs only host code: handlers that never block
+    return abandoned_calls;
   }
 };
 
@@ -619,6 +634,10 @@ Dispatcher::Dispatcher(const ProviderRegistry& registry, DispatcherOptions optio
 
 Dispatcher::~Dispatcher() {
   state_->shutdown();
+}
+
+std::size_t Dispatcher::shutdown() {
+  return state_->shutdown();
 }
 
 std::shared_ptr<StopTicket> Dispatcher::submit(sdk::StopRequest request, SubmitOptions options) {

@@ -3,6 +3,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <mutex>
+#include <vector>
+
 #include "plugin_output.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/core/logging_observer.hpp"
@@ -60,7 +63,16 @@ Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
   dispatcher_->add_observer(std::make_shared<LoggingObserver>());
 }
 
-Host::~Host() = default;
+Host::~Host() {
+  if (dispatcher_->shutdown() == 0) return;
+  // A stop() still runs in plugin code, on the provider object and in the library the registry
+  // holds. They must outlive that call, and the process is about to exit: they are kept until
+  // then, reachable from here (so no leak checker reports them) and never destroyed.
+  static auto* const kept = new std::vector<ProviderRegistry>();
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  kept->push_back(std::move(registry_));
+}
 
 std::vector<nlohmann::json> Host::list(std::string_view type,
                                        const nlohmann::json& selector) const {

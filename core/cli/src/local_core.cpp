@@ -33,6 +33,10 @@ LocalCore open_local_core(const GlobalOptions& options) {
     core.plugin_dirs = *core.config.plugin_dirs;
   else
     core.plugin_dirs.push_back(default_dir);
+  // stopctl shuts the host down only after it has printed every result, so each stop it ran has
+  // answered by then. A stop() still in plugin code at that point ignores its deadline and
+  // cancellation; waiting for it would only delay the exit the result promises.
+  core.config.dispatcher.shutdown_timeout = std::chrono::milliseconds(200);
   try {
     core.host = std::make_unique<core::Host>(core.config, default_dir);
   } catch (const core::ConfigError& e) {

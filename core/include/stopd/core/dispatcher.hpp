@@ -33,6 +33,10 @@ struct DispatcherOptions {
   std::chrono::milliseconds backoff_initial{200};
   std::chrono::milliseconds backoff_max{std::chrono::seconds(10)};
   unsigned max_worker_threads = 256;  // cap on threads lent to synchronous providers
+  // How long shutdown waits for providers to return from the stops it cancels. A synchronous
+  // stop() still running then (it ignores its deadline and cancellation) is abandoned: its thread
+  // is detached, and the host keeps the provider alive (see Host), so the process can exit.
+  std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(2)};
 };
 
 struct SubmitOptions {
@@ -63,7 +67,7 @@ class StopTicket {
 class Dispatcher {
  public:
   Dispatcher(const ProviderRegistry& registry, DispatcherOptions options = {});
-  ~Dispatcher();  // cancels what is still running and waits for it
+  ~Dispatcher();  // shutdown()
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
@@ -83,6 +87,10 @@ class Dispatcher {
   void add_observer(std::shared_ptr<StopObserver> observer);
 
   std::size_t in_flight() const;
+
+  // Cancels what is still running and waits at most options.shutdown_timeout for it (the
+  // destructor calls it too). Returns how many provider calls still ran then and were abandoned.
+  std::size_t shutdown();
 
  private:
   struct State;
