@@ -41,7 +41,8 @@ constexpr const char* kFooter = R"(Examples:
   printf %s "$TOKEN" | stopd --hash-token   # the sha256 to put in auth.tokens[].sha256
 
 Exit codes: 0 stopped cleanly (or a check passed), 1 could not start (socket in use, journal
-locked…), 2 bad command line, 3 invalid config.)";
+locked…), 2 bad command line, 3 invalid config, 4 a plugin called exit() while stopd served,
+128+N a second SIGTERM/SIGINT (N) ended the drain early.)";
 
 struct Arguments {
   std::optional<fs::path> config;
@@ -96,6 +97,22 @@ const char* signal_name(int signal) {
   return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
 }
 
+// Set once stopd itself decides to exit. An exit() while it is unset came from code stopd loaded
+// (a plugin's stop() calling exit(1), say): on_foreign_exit() then reports it and exits with
+// exit_code::plugin_exit instead of whatever the plugin chose.
+std::atomic<bool> g_exit_is_ours{false};
+
+extern "C" void on_foreign_exit() {
+  if (g_exit_is_ours.load()) return;
+  const auto logger = core::host_logger();
+  logger->critical(
+      "exit() was called by code stopd loaded (a plugin), not by stopd: exiting {}; unfinished "
+      "jobs stay in the journal",
+      core::exit_code::plugin_exit);
+  logger->flush();
+  std::_Exit(core::exit_code::plugin_exit);
+}
+
 // Serves until SIGTERM/SIGINT, then drains. A second signal during the drain exits at once.
 int serve(core::DaemonConfig config) {
   core::host_logger()->info("stopd {} starting (pid {})", STOPD_VERSION, ::getpid());
@@ -109,6 +126,8 @@ int serve(core::DaemonConfig config) {
   } catch (const std::exception& e) {
     return fail(1, std::string("cannot start: ") + e.what());
   }
+  // Registered after the plugins were loaded, so it runs before anything they registered.
+  std::atexit(on_foreign_exit);
   const int first = core::wait_for_termination_signal().value_or(SIGTERM);
   core::host_logger()->info("{}: draining, then exiting", signal_name(first));
 
@@ -122,10 +141,11 @@ int serve(core::DaemonConfig config) {
       core::host_logger()->warn("second {}: exiting now; unfinished jobs stay in the journal",
                                 signal_name(*second));
       core::host_logger()->flush();
-      std::_Exit(1);
+      std::_Exit(128 + *second);
     }
   }
   shutdown.join();
+  g_exit_is_ours.store(true);
   return 0;
 }
 

@@ -10,6 +10,9 @@ namespace exit_code {
 inline constexpr int ok = 0;      // stopped or already_stopped
 inline constexpr int usage = 2;   // bad command line
 inline constexpr int config = 3;  // unreadable or invalid config, or no usable plugin
+// stopd only: code it loaded (a plugin) called exit() while stopd served. Not 1, "could not
+// start", so a supervisor can tell a plugin that ended the daemon from a start that failed.
+inline constexpr int plugin_exit = 4;
 inline constexpr int not_found = 10;
 inline constexpr int invalid_argument = 11;
 inline constexpr int unauthenticated = 12;
