@@ -12,9 +12,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // The whole file: the host's keys (read by stopctl --local and the daemon) and the daemon's
-// sections (listen, auth, journal, metrics, drain_timeout_seconds; read by the daemon only, see
-// daemon_config.hpp). What a schema cannot say (files that must exist, TCP without TLS, duplicate
-// token names, …) is checked by parse_daemon_config.
+// sections (listen, auth, journal, metrics, drain_timeout_seconds, quarantine_after_crashes;
+// read by the daemon only, see daemon_config.hpp). What a schema cannot say (files that must exist,
+// TCP without TLS, duplicate token names, …) is checked by parse_daemon_config.
 const char* const kSchemaText = R"json({
   "$schema": "http://json-schema.org/draft-07/schema#",
   "title": "stopd configuration",
@@ -169,7 +169,13 @@ const char* const kSchemaText = R"json({
         }
       }
     },
-    "drain_timeout_seconds": {"type": "number", "minimum": 0, "maximum": 86400}
+    "drain_timeout_seconds": {"type": "number", "minimum": 0, "maximum": 86400},
+    "quarantine_after_crashes": {
+      "description": "how many times in a row stopd may end without a clean shutdown while a job is in flight before that job is quarantined instead of resumed",
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 100
+    }
   }
 })json";
 

@@ -104,6 +104,7 @@ void Daemon::Impl::start(const DaemonOptions& options) {
   job_options.retention = config.journal.retention;
   job_options.prune_interval = config.journal.prune_interval;
   job_options.dispatcher = config.host.dispatcher;
+  job_options.quarantine_after = config.quarantine_after;
   jobs = std::make_unique<JobManager>(*host, *store, job_options);
 
   resumed = jobs->resume_unfinished();

@@ -49,6 +49,8 @@ DaemonConfig parse_daemon_config(const json& document, const fs::path& base_dir)
   if (auto it = document.find("drain_timeout_seconds"); it != document.end())
     config.drain_timeout =
         std::chrono::milliseconds(static_cast<long long>(it->get<double>() * 1000.0));
+  if (auto it = document.find("quarantine_after_crashes"); it != document.end())
+    config.quarantine_after = it->get<unsigned>();
   check_together(config);
   return config;
 }

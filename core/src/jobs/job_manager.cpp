@@ -296,6 +296,19 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
         if (ended.count(job.id) > 0) continue;                            // ran and ended
         ResumePlan plan = resume_plan(job, now);
         job.resumed += 1;
+        if (const auto crashes = store.interruptions().find(job.id);
+            crashes != store.interruptions().end() && crashes->second >= options.quarantine_after) {
+          end_without_running(
+              job, now, Code::internal,
+              "quarantined: stopd ended without a clean shutdown " +
+                  std::to_string(crashes->second) +
+                  " times in a row while this job was in flight (a crash or exit() in the " +
+                  job.request.type +
+                  " plugin, most likely on this resource), so it is not run again; look at "
+                  "stopd's log and the plugin before you submit the stop anew");
+          rows.push_back(std::move(job));
+          continue;
+        }
         if (plan.expired) {
           end_without_running(job, now, Code::deadline_exceeded,
                               "its deadline (" + rfc3339_utc(job.deadline) +

@@ -1,5 +1,7 @@
 #include "stopd/core/job_store.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
@@ -96,6 +98,11 @@ struct JobStore::Impl {
     }
     replay_intents();
     try {
+      open_session();
+    } catch (const SqliteError& e) {
+      fail("cannot record this start", e);
+    }
+    try {
       checkpointer = std::make_unique<WalCheckpointer>(name, options.sync_full, *writer);
     } catch (const SqliteError& e) {
       fail("cannot open its checkpoint connection", e);
@@ -104,25 +111,68 @@ struct JobStore::Impl {
   }
 
   ~Impl() {
-    if (!intents) return;
-    {
-      std::lock_guard guard(intent_mutex);
-      applier_stopping = true;
+    if (intents) {
+      {
+        std::lock_guard guard(intent_mutex);
+        applier_stopping = true;
+      }
+      applier_cv.notify_all();
+      applier.join();
+      try {
+        settle();  // what is left: into the tables now, and the file starts over
+      } catch (const std::exception& e) {
+        host_logger()->error("journal {}: {} intent record(s) left for the next start: {}", name,
+                             pending_count(), e.what());
+      }
     }
-    applier_cv.notify_all();
-    applier.join();
     try {
-      settle();  // what is left: into the tables now, and the file starts over
-    } catch (const std::exception& e) {
-      host_logger()->error("journal {}: {} intent record(s) left for the next start: {}", name,
-                           pending_count(), e.what());
+      writer->exec("DELETE FROM meta WHERE key = 'session'");  // a clean close
+    } catch (const SqliteError& e) {
+      host_logger()->warn(
+          "journal {}: cannot record a clean close ({}); the next start counts "
+          "the jobs still unfinished as interrupted",
+          name, e.what());
     }
+  }
+
+  // At open: a "session" left in meta means the last JobStore on this file never closed (stopd
+  // crashed, was killed, or a plugin called exit()). Every job unfinished now was in flight then
+  // and counts one more interruption; after a clean close the counts start over. Then this
+  // session is recorded.
+  void open_session() {
+    writer->exec("BEGIN IMMEDIATE");
+    try {
+      const bool unclean =
+          writer->integer_query("SELECT count(*) FROM meta WHERE key = 'session'") > 0;
+      if (unclean) {
+        writer->exec(
+            "INSERT INTO interruptions (job_id, count) SELECT id, 1 FROM jobs WHERE state IN "
+            "('pending', 'running') ON CONFLICT (job_id) DO UPDATE SET count = count + 1");
+        writer->exec(
+            "DELETE FROM interruptions WHERE job_id NOT IN (SELECT id FROM jobs WHERE state IN "
+            "('pending', 'running'))");
+      } else {
+        writer->exec("DELETE FROM interruptions");
+      }
+      Statement session(*writer, "INSERT OR REPLACE INTO meta (key, value) VALUES ('session', ?1)");
+      session.bind(1, "pid " + std::to_string(::getpid()) + " since " +
+                          std::to_string(to_ms(job_clock_now())));
+      session.step();
+      writer->exec("COMMIT");
+    } catch (...) {
+      writer->exec("ROLLBACK");
+      throw;
+    }
+    Statement counts(*writer, "SELECT job_id, count FROM interruptions");
+    while (counts.step())
+      interrupted.emplace(counts.text(0), static_cast<unsigned>(counts.integer(1)));
   }
 
   const fs::path file;
   const std::string name;
   const JournalOptions options;
   JournalLock lock;
+  std::unordered_map<std::string, unsigned> interrupted;  // open_session(); then read-only
 
   // The writing connection: used only by the thread leading a group commit.
   std::unique_ptr<sqlite::Connection> writer;
@@ -737,6 +787,10 @@ JobStore::~JobStore() = default;
 
 const std::filesystem::path& JobStore::file() const {
   return impl_->file;
+}
+
+const std::unordered_map<std::string, unsigned>& JobStore::interruptions() const {
+  return impl_->interrupted;
 }
 
 void JobStore::insert(const Job& job) {

@@ -118,6 +118,17 @@ CREATE INDEX jobs_unfinished ON jobs (state, created_ms, id) WHERE state IN ('pe
 CREATE UNIQUE INDEX jobs_by_request_id ON jobs (request_id) WHERE request_id IS NOT NULL;
 )sql";
 
+// Version 4: crash accounting. A job in flight when stopd ended without a clean shutdown counts
+// one interruption; stopd quarantines a job that reached the configured number in a row instead
+// of running it again (a poison stop that crashes its plugin, and with it stopd, every time).
+// Rows exist only for unfinished jobs; the count is reset by a clean shutdown.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE interruptions (
+  job_id TEXT PRIMARY KEY,
+  count  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 // Runs `step` and records `version` in one transaction.
 void migrate(sqlite::Connection& db, const char* step, int version) {
   db.exec("BEGIN IMMEDIATE");
@@ -176,7 +187,8 @@ void refuse_if_damaged(sqlite::Connection& db, const std::string& file) {
 
 }  // namespace
 
-const char* const kJournalSchemaSteps[kJournalSchemaVersion] = {kSchemaV1, kSchemaV2, kSchemaV3};
+const char* const kJournalSchemaSteps[kJournalSchemaVersion] = {kSchemaV1, kSchemaV2, kSchemaV3,
+                                                                kSchemaV4};
 
 const char* const kJobColumns =
     "id, state, type, target, options, mode, grace_ms, dry_run, requester, request_id, "
@@ -226,6 +238,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
         db.exec(kSchemaV1);
         db.exec(kSchemaV2);
         db.exec(kSchemaV3);
+        db.exec(kSchemaV4);
         db.exec(
             "INSERT INTO meta (key, value) VALUES ('application', 'stopd-journal'), "
             "('schema_version', '" +
@@ -262,6 +275,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
                           db.integer_query("SELECT count(*) FROM jobs"));
       migrate(db, kSchemaV3, 3);
     }
+    if (number < 4) migrate(db, kSchemaV4, 4);  // interruptions: an empty table
 
     // A write now: a read-only file or file system fails here, not at the first accepted job.
     sqlite::Statement opened(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened', ?1)");

@@ -3,6 +3,11 @@
 //   meta(key, value)   "application" = "stopd-journal", "schema_version" = "3", "opened" = …
 //   jobs(…)            one row per job: every field of core::Job (see job_store.cpp)
 //   batches(…)         one row per batch: its plan, options, items and result (batch_store.cpp)
+//   interruptions(job_id, count)
+//                      per unfinished job: how many times in a row stopd ended without a clean
+//                      shutdown while it was in flight (JobStore::interruptions())
+//   meta "session"     present while a JobStore has the file open; one found at open means the
+//                      last one ended without closing it (a crash, kill -9, exit() in a plugin)
 //
 // The file also carries PRAGMA application_id 0x73747064 ("stpd"), so `file(1)`-style tools and
 // this check tell a journal from any other SQLite database.
@@ -15,7 +20,8 @@
 
 namespace stopd::core {
 
-inline constexpr int kJournalSchemaVersion = 3;  // 1: jobs; 2: + batches; 3: leaner indexes
+// 1: jobs; 2: + batches; 3: leaner indexes; 4: + interruptions
+inline constexpr int kJournalSchemaVersion = 4;
 inline constexpr int kJournalApplicationId = 0x73747064;
 
 // On the writing connection: refuses a file that is not a stopd journal, is damaged (PRAGMA

@@ -80,6 +80,8 @@ TEST_F(DaemonConfigErrors, SchemaMistakesNameTheKey) {
             "config.drain_timeout_seconds: expected a number >= 0, got -1");
   EXPECT_EQ(error_of({{"drain_timeout_seconds", "30s"}}),
             "config.drain_timeout_seconds: expected number, got string \"30s\"");
+  EXPECT_EQ(error_of({{"quarantine_after_crashes", 0}}),
+            "config.quarantine_after_crashes: expected a number >= 1, got 0");
 }
 
 TEST_F(DaemonConfigErrors, TcpWithoutTlsIsRefusedUnlessInsecure) {

@@ -58,7 +58,8 @@ TEST(DaemonConfig, ParsesEveryKey) {
         {"retention_hours", 1.5},
         {"prune_interval_minutes", 5}}},
       {"metrics", {{"listen", "127.0.0.1:9464"}}},
-      {"drain_timeout_seconds", 2.5}};
+      {"drain_timeout_seconds", 2.5},
+      {"quarantine_after_crashes", 5}};
 
   const DaemonConfig config = core::parse_daemon_config(document, dir.path());
   EXPECT_EQ(config.host.log_level, "debug");
@@ -106,6 +107,7 @@ TEST(DaemonConfig, ParsesEveryKey) {
   EXPECT_EQ(config.journal.prune_interval, std::chrono::seconds(300));
   EXPECT_EQ(config.metrics.listen, "127.0.0.1:9464");
   EXPECT_EQ(config.drain_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(config.quarantine_after, 5u);
 }
 
 TEST(DaemonConfig, EmptyConfigMeansDefaults) {
@@ -123,6 +125,7 @@ TEST(DaemonConfig, EmptyConfigMeansDefaults) {
   EXPECT_EQ(config.journal.prune_interval, std::chrono::hours(1));
   EXPECT_FALSE(config.metrics.listen.has_value());
   EXPECT_EQ(config.drain_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(config.quarantine_after, 2u);
   EXPECT_EQ(config.host.log_level, "warn");
 }
 

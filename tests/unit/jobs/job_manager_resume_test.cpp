@@ -1,6 +1,7 @@
 // Crash, restart, resume; and drain, whose leftovers must stay resumable although the host
 // cancels their stops when it shuts down.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <map>
 #include <set>
@@ -128,6 +129,44 @@ TEST_F(ResumeTest, AJobWhoseDeadlinePassedWhileStopdWasDownEndsWithoutTouchingTh
   }
   EXPECT_EQ(quick->calls.load(), 1) << "the late job's resource was touched again";
   // Its end is in the journal, not only in memory.
+  EXPECT_TRUE(store->unfinished().empty());
+}
+
+TEST_F(ResumeTest, AJobInFlightAtTwoUncleanEndsInARowIsQuarantinedInsteadOfRunAgain) {
+  live_and_crash({"poison", "innocent"}, 0);
+  std::string poison_id;
+  {
+    // The journal as two crashes in a row leave it: the poison job was in flight at the first
+    // (counted at the start after it) and the session of the second start never closed.
+    core::JobStore journal(dir.journal());
+    for (const Job& job : journal.unfinished())
+      if (job.request.target["id"] == "poison") poison_id = job.id;
+  }
+  ASSERT_FALSE(poison_id.empty());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.journal().c_str(), &db), SQLITE_OK);
+    const std::string sql = "INSERT INTO interruptions (job_id, count) VALUES ('" + poison_id +
+                            "', 1); INSERT INTO meta (key, value) VALUES ('session', 'pid 1')";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
+  auto quick = live_and_finish();
+  EXPECT_EQ(manager->resume_unfinished(), 1u) << "only the innocent job runs again";
+  const Job poison = manager->wait(poison_id, 10s);
+  ASSERT_TRUE(poison.outcome);
+  EXPECT_EQ(poison.outcome->code, Code::internal);
+  EXPECT_TRUE(poison.outcome->message.starts_with(
+      "quarantined: stopd ended without a clean shutdown 2 times in a row while this job was in "
+      "flight (a crash or exit() in the t.hold plugin"))
+      << poison.outcome->message;
+  for (const auto& id : ids) {
+    if (id == poison_id) continue;
+    EXPECT_EQ(manager->wait(id, 10s).outcome->code, Code::stopped);
+  }
+  EXPECT_EQ(quick->calls.load(), 1) << "the quarantined job's stop ran again";
   EXPECT_TRUE(store->unfinished().empty());
 }
 

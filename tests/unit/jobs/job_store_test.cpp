@@ -124,7 +124,7 @@ TEST(JobStore, StoresTimesAsMillisecondsAndTheRequestAsJsonText) {
   EXPECT_EQ(sql_value(dir.journal(), "SELECT outcome_code || '/' || state FROM jobs"),
             "stopped/finished");
   EXPECT_EQ(sql_value(dir.journal(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
 }
 
 TEST(JobStore, UpdateChangesWhatMayChangeAndNothingElse) {
@@ -401,12 +401,55 @@ TEST(JobStore, RefusesAnotherApplicationsDatabase) {
             "0");
 }
 
+TEST(JobStore, CountsTheUnfinishedJobsOfEachStartAfterAnUncleanEndAndForgetsThemAfterACleanOne) {
+  TempDir dir;
+  // What a stopd that dies leaves: its session in meta (no JobStore destructor ran).
+  const auto die = [&] {
+    sql_value(dir.journal(), "INSERT INTO meta (key, value) VALUES ('session', 'pid 1 since 0')");
+  };
+  {
+    JobStore store(dir.journal());
+    EXPECT_TRUE(store.interruptions().empty()) << "a new journal";
+    store.insert(pending_job("j-poison", 1'700'000'000'000));
+    store.insert(pending_job("j-other", 1'700'000'001'000));
+    Job done = pending_job("j-done", 1'700'000'002'000);
+    done.state = JobState::finished;
+    done.outcome = sdk::StopOutcome::make(sdk::Code::stopped, "gone");
+    store.insert(done);
+  }
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM meta WHERE key = 'session'"), "0")
+      << "a clean close takes its session out";
+  die();
+  {
+    JobStore store(dir.journal());
+    const auto& counts = store.interruptions();
+    EXPECT_EQ(counts.size(), 2u) << "the finished job was not in flight";
+    EXPECT_EQ(counts.at("j-poison"), 1u);
+    EXPECT_EQ(counts.at("j-other"), 1u);
+    Job other = *store.get("j-other");
+    other.state = JobState::finished;
+    other.outcome = sdk::StopOutcome::make(sdk::Code::stopped, "gone");
+    store.update(other);
+  }
+  die();
+  {
+    JobStore store(dir.journal());
+    EXPECT_EQ(store.interruptions().size(), 1u) << "a job that finished meanwhile is forgotten";
+    EXPECT_EQ(store.interruptions().at("j-poison"), 2u) << "two unclean ends in a row";
+  }
+  {
+    JobStore store(dir.journal());  // after a clean close: every count starts over
+    EXPECT_TRUE(store.interruptions().empty());
+  }
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM interruptions"), "0");
+}
+
 TEST(JobStore, RefusesAJournalOfANewerSchema) {
   TempDir dir;
   { JobStore store(dir.journal()); }
-  sql_value(dir.journal(), "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
+  sql_value(dir.journal(), "UPDATE meta SET value = '5' WHERE key = 'schema_version'");
   const std::string message = error_of([&] { JobStore store(dir.journal()); });
-  EXPECT_NE(message.find("newer stopd (schema version 4"), std::string::npos) << message;
+  EXPECT_NE(message.find("newer stopd (schema version 5"), std::string::npos) << message;
 }
 
 TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
@@ -417,14 +460,18 @@ TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
   }
   // What a stopd before batches left behind: schema version 1, no batches table.
   sql_value(dir.journal(), "DROP TABLE batches");
+  sql_value(dir.journal(), "DROP TABLE interruptions");
   sql_value(dir.journal(), "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   {
     JobStore store(dir.journal());
     EXPECT_TRUE(store.get("j-old").has_value());
   }
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
   EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM sqlite_schema WHERE name = 'batches'"),
             "1");
+  EXPECT_EQ(
+      sql_value(dir.journal(), "SELECT count(*) FROM sqlite_schema WHERE name = 'interruptions'"),
+      "1");
 }
 
 TEST(JobStore, UpgradesAVersion2JournalToLeanerIndexesAndKeepsItsJobs) {
@@ -486,7 +533,7 @@ TEST(JobStore, UpgradesAVersion2JournalToLeanerIndexesAndKeepsItsJobs) {
     EXPECT_FALSE(store.get("j-done"));
     EXPECT_TRUE(store.get("j-open"));
   }
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
   EXPECT_EQ(seq_of("j-open"), open_seq);
   EXPECT_NE(done_seq, open_seq);
   EXPECT_EQ(sql_value(dir.journal(),

@@ -21,7 +21,8 @@
 //   "journal": {"file": "/var/lib/stopd/journal.db", "sync": "full", "retention_hours": 168,
 //               "prune_interval_minutes": 60},
 //   "metrics": {"listen": "127.0.0.1:9464"},
-//   "drain_timeout_seconds": 30
+//   "drain_timeout_seconds": 30,
+//   "quarantine_after_crashes": 2
 // }
 //
 // A secret (a token's plaintext) may be inline, {"env": "NAME"} or {"file": "/path"}; it is
@@ -109,6 +110,7 @@ struct DaemonConfig {
   JournalConfig journal;
   MetricsConfig metrics;
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
+  unsigned quarantine_after = 2;  // JobManagerOptions::quarantine_after
 };
 
 // Throws ConfigError ("config.listen.tcp: …"). Relative paths resolve against base_dir. Reads

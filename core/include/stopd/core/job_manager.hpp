@@ -21,9 +21,13 @@ struct JobManagerOptions {
   std::chrono::seconds prune_interval{std::chrono::hours(1)};  // also prunes once at start
   // The host's dispatcher options (HostConfig::dispatcher, i.e. config.host.dispatcher): the
   // manager computes each job's deadline itself (grace + deadline_margin, drain_deadline for an
-  // unbounded grace, deadline_margin for immediate), journals it and hands it to the dispatcher,
-  // and resume gives every job at least deadline_margin. Pass the same values the Host got.
+  // unbounded grace, deadline_margin for immediate) and journals it; a resumed job keeps it.
+  // Pass the same values the Host got.
   DispatcherOptions dispatcher;
+  // A job that was in flight this many times in a row when stopd ended without a clean shutdown
+  // (JobStore::interruptions()) is not resumed again: it ends `internal`, "quarantined". A stop
+  // that crashes its in-process plugin, and stopd with it, then ends the crash loop by itself.
+  unsigned quarantine_after = 2;
 };
 
 struct JobSubmission {

@@ -22,7 +22,9 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "stopd/core/job.hpp"
@@ -120,6 +122,12 @@ class JobStore {
   std::vector<BatchRow> list_batches(std::size_t limit) const;  // newest first, 1..kMaxListLimit
 
   const std::filesystem::path& file() const;
+
+  // Crash accounting, as found when this JobStore opened the file: for each unfinished job, how
+  // many times in a row stopd ended without closing its JobStore (a crash, kill -9, a plugin's
+  // exit()) while the job was in flight. Jobs with none are absent. Closing a JobStore (its
+  // destructor) is the clean shutdown that lets the next open start every count over.
+  const std::unordered_map<std::string, unsigned>& interruptions() const;
 
  private:
   struct Impl;
