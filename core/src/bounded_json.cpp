@@ -17,14 +17,13 @@ using nlohmann::json;
   throw DocumentTextError(kind, at.line, at.column, std::move(reason));
 }
 
-// One pass over the text before nlohmann builds anything: the depth of brackets outside strings,
-// and an upper bound of the values (every comma or opening bracket may start one more).
-void check_shape(std::string_view text) {
-  int depth = 0;
-  std::size_t values = 1;
+// Calls visit(i) for every character of `text` outside JSON strings (a string's quotes
+// included: they are never visited). visit returns where to go on: i + 1, or past what it read.
+template <class Visit>
+void scan_outside_strings(std::string_view text, Visit&& visit) {
   bool in_string = false;
   bool escaped = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];
     if (in_string) {
       if (escaped)
@@ -33,12 +32,23 @@ void check_shape(std::string_view text) {
         escaped = true;
       else if (c == '"')
         in_string = false;
-      continue;
+      ++i;
+    } else if (c == '"') {
+      in_string = true;
+      ++i;
+    } else {
+      i = visit(i);
     }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
+  }
+}
+
+// One pass over the text before nlohmann builds anything: the depth of brackets outside strings,
+// and an upper bound of the values (every comma or opening bracket may start one more).
+void check_shape(std::string_view text) {
+  int depth = 0;
+  std::size_t values = 1;
+  scan_outside_strings(text, [&](std::size_t i) {
+    switch (text[i]) {
       case '[':
       case '{':
         if (++depth > limits::kMaxNesting)
@@ -60,39 +70,27 @@ void check_shape(std::string_view text) {
       default:
         break;
     }
-  }
+    return i + 1;
+  });
 }
 
 // Where the first number outside strings that is too large for a double starts (the end of
 // `text` if none is found): only asked once nlohmann refused one.
 std::size_t overflowing_number_at(std::string_view text) {
-  bool in_string = false;
-  bool escaped = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  std::size_t found = text.size();
+  scan_outside_strings(text, [&](std::size_t i) {
     const char c = text[i];
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
-    if (c != '-' && (c < '0' || c > '9')) continue;
+    if (c != '-' && (c < '0' || c > '9')) return i + 1;
     std::size_t end = i;
     while (end < text.size() &&
            std::string_view("+-.0123456789eE").find(text[end]) != std::string_view::npos)
       ++end;
     const std::string number(text.substr(i, end - i));
-    if (!std::isfinite(std::strtod(number.c_str(), nullptr))) return i;
-    i = end - 1;
-  }
-  return text.size();
+    if (std::isfinite(std::strtod(number.c_str(), nullptr))) return end;
+    found = i;
+    return text.size();  // stop here
+  });
+  return found;
 }
 
 // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while parsing
