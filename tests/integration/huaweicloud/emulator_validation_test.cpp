@@ -93,6 +93,31 @@ TEST_F(EmulatorValidationTest, FreshSignatureIsAcceptedStaleAndForgedOnesAre401)
   EXPECT_EQ(http_request("GET", emulator().url() + path + "x", moved).status, 401);
 }
 
+TEST_F(EmulatorValidationTest, TheSignatureCheckDecodesThePathBeforeSplittingItAsTheGatewayDoes) {
+  // A cluster id with '/' goes as one segment ("a%2Fb"). The gateway's canonical URI decodes the
+  // path first, so the '/' separates there: a signer that kept "%2F" must be refused.
+  const std::string path = std::string("/v1.1/") + kProject + "/clusters/a%2Fb";
+  const auto now = std::chrono::system_clock::now();
+  auto official = signed_headers(now, path, kSecretKey);
+  official.erase(official.begin());
+  EXPECT_EQ(http_request("GET", emulator().url() + path, official).status, 404)
+      << "signed as the official SDK signs: verified, and no such cluster";
+
+  const std::string host = emulator().url().substr(std::string("http://").size());
+  const aksk::HeaderList headers = {{"Host", host}, {"X-Sdk-Date", aksk::format_sdk_date(now)}};
+  const std::string kept_escape = "GET\n" + path + "/\n\n" + aksk::canonical_headers(headers) +
+                                  "\n" + aksk::signed_header_names(headers) + "\n" +
+                                  aksk::sha256_hex("");
+  const std::string wrong =
+      aksk::signature(kSecretKey, aksk::string_to_sign(aksk::format_sdk_date(now), kept_escape));
+  const aksk::HeaderList sent = {
+      {"X-Sdk-Date", aksk::format_sdk_date(now)},
+      {"Authorization", "SDK-HMAC-SHA256 Access=" + std::string(kAccessKey) +
+                            ", SignedHeaders=host;x-sdk-date, Signature=" + wrong}};
+  EXPECT_EQ(http_request("GET", emulator().url() + path, sent).status, 401)
+      << "a canonical URI that keeps %2F is not the gateway's";
+}
+
 TEST_F(EmulatorValidationTest, RequestLogRedactsEveryCredential) {
   http_request("GET", emulator().url() + "/v1.1/" + kProject + "/clusters/" + kIdleCluster,
                {{"X-Auth-Token", kToken}, {"X-Security-Token", "sts-SECRET-1"}});

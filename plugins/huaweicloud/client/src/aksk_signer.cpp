@@ -57,13 +57,19 @@ std::string format_sdk_date(std::chrono::system_clock::time_point when) {
   return std::string(text.data(), size);
 }
 
+// As the official SDK signer builds it (huaweicloudsdkcore/signer/signer.py,
+// process_canonical_uri), which API Gateway verifies: the whole path percent-decoded first, then
+// split on '/', each part encoded keeping only unreserved characters. So an id sent as one
+// segment with an encoded '/' ("a%2Fb") signs as two ("a/b"), exactly as the server checks it.
 std::string canonical_uri(std::string_view encoded_path) {
+  const std::string decoded = decode_percent(encoded_path);
+  const std::string_view path(decoded);
   std::string uri;
   std::size_t start = 0;
-  while (start <= encoded_path.size()) {
-    const std::size_t slash = encoded_path.find('/', start);
-    const std::size_t end = slash == std::string_view::npos ? encoded_path.size() : slash;
-    uri += encode_path_segment(decode_percent(encoded_path.substr(start, end - start)));
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    uri += encode_path_segment(path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
     if (slash == std::string_view::npos) break;
     uri.push_back('/');
     start = slash + 1;
@@ -72,15 +78,15 @@ std::string canonical_uri(std::string_view encoded_path) {
   return uri;
 }
 
+// Sorted by the decoded (name, value) pairs, as the official signer sorts them (repeated names by
+// value), then encoded: encoding first would order "a~" after "a%C3%A9", the server before.
 std::string canonical_query(const HeaderList& query) {
-  HeaderList encoded;
-  for (const auto& [name, value] : query)
-    encoded.emplace_back(encode_path_segment(name), encode_path_segment(value));
-  std::sort(encoded.begin(), encoded.end());
+  HeaderList sorted = query;
+  std::sort(sorted.begin(), sorted.end());
   std::string text;
-  for (const auto& [name, value] : encoded) {
+  for (const auto& [name, value] : sorted) {
     if (!text.empty()) text.push_back('&');
-    text += name + "=" + value;
+    text += encode_path_segment(name) + "=" + encode_path_segment(value);
   }
   return text;
 }

@@ -120,27 +120,29 @@ std::optional<std::chrono::system_clock::time_point> parse_sdk_date(std::string_
 std::string expected_signature(const SignedRequest& request,
                                const std::vector<std::string>& signed_headers,
                                std::string_view sdk_date, std::string_view secret_key) {
-  // Canonical URI: every segment decoded and re-encoded, and a trailing '/'.
+  // As API Gateway canonicalizes (the official SDK signer's process_canonical_uri): the whole
+  // path decoded first, then split on '/', each part re-encoded, and a trailing '/'. An encoded
+  // '/' inside an id is a separator here.
   std::string uri;
-  const auto segments = split(request.raw_path, '/');
+  const auto segments = split(unescape(request.raw_path), '/');
   for (std::size_t i = 0; i < segments.size(); ++i) {
     if (i > 0) uri += '/';
-    uri += escape(unescape(segments[i]));
+    uri += escape(segments[i]);
   }
   if (uri.empty() || uri.back() != '/') uri += '/';
 
+  // The query: sorted by decoded (name, value), repeated names by value, then encoded.
   std::vector<std::pair<std::string, std::string>> query;
   if (!request.raw_query.empty())
     for (const auto& pair : split(request.raw_query, '&')) {
       const auto equals = pair.find('=');
-      query.emplace_back(
-          escape(unescape(pair.substr(0, equals))),
-          equals == std::string::npos ? "" : escape(unescape(pair.substr(equals + 1))));
+      query.emplace_back(unescape(pair.substr(0, equals)),
+                         equals == std::string::npos ? "" : unescape(pair.substr(equals + 1)));
     }
   std::sort(query.begin(), query.end());
   std::string canonical_query;
   for (const auto& [name, value] : query)
-    canonical_query += (canonical_query.empty() ? "" : "&") + name + "=" + value;
+    canonical_query += (canonical_query.empty() ? "" : "&") + escape(name) + "=" + escape(value);
 
   std::string canonical_headers;
   std::string names;

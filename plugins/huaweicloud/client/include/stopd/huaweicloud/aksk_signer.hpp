@@ -32,8 +32,10 @@ struct SigningInput {
 // "20240102T030405Z" (UTC), the X-Sdk-Date format.
 std::string format_sdk_date(std::chrono::system_clock::time_point when);
 
-// "/v1/p/x" → "/v1/p/x/".
+// As the official SDK signer: "/v1/p/a%2Fb" → "/v1/p/a/b/" (decoded, split on '/', each part
+// re-encoded, a trailing '/').
 std::string canonical_uri(std::string_view encoded_path);
+// `query` holds decoded names and values: sorted by them, then encoded ("k=v&k=w").
 std::string canonical_query(const HeaderList& query);
 std::string canonical_headers(const HeaderList& headers);
 std::string signed_header_names(const HeaderList& headers);  // "host;x-sdk-date"
