@@ -339,23 +339,6 @@ TEST(BatchStop, CommandLineErrorsHaveBatchCodes) {
             103);
 }
 
-// True once process `holder` runs stopctl and has a pidfd open on `target` (its fdinfo says
-// "Pid: N"): local.process opens one when a stop of `target` begins. (Before its exec, the
-// forked process still holds this test's own pidfds.)
-bool holds_pidfd_of(pid_t holder, pid_t target) {
-  std::error_code error;
-  const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(holder) + "/exe", error);
-  if (error || exe != std::filesystem::canonical(stopctl_path())) return false;
-  const std::string wanted = "Pid:\t" + std::to_string(target);
-  for (const auto& entry :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(holder) + "/fdinfo", error)) {
-    std::ifstream info(entry.path());
-    for (std::string line; std::getline(info, line);)
-      if (line == wanted) return true;
-  }
-  return false;
-}
-
 // Timing: stopctl is interrupted while a stop waits out its grace.
 TEST(BatchStopTiming, InterruptCancelsTheBatchAndCompletesTheReport) {
   auto stubborn = spawn_child({"--ignore-term"});
@@ -370,11 +353,7 @@ TEST(BatchStopTiming, InterruptCancelsTheBatchAndCompletesTheReport) {
   StopctlProcess process({"--local", "batch", plan, "--report", report.string()});
   // Ctrl-C once the first stop is under way (a fixed wait was too short for stopctl to start
   // under ASan on a busy machine, and the item was then skipped, not cancelled).
-  const auto until = std::chrono::steady_clock::now() + 30s;
-  while (!holds_pidfd_of(process.pid(), stubborn.pid())) {
-    ASSERT_LT(std::chrono::steady_clock::now(), until) << "the first stop never began";
-    std::this_thread::sleep_for(20ms);
-  }
+  ASSERT_TRUE(process.wait_until_stopping(stubborn.pid())) << "the first stop never began";
   process.signal(SIGINT);
   const auto result = process.finish(30s);
   EXPECT_EQ(result.exit_code, 104) << result;

@@ -15,15 +15,13 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// Long enough for stopctl to load its plugins and submit; the outcome is `cancelled` even if the
-// signal comes earlier, so this only makes the test exercise the usual path.
-constexpr auto kLetItStart = 700ms;
-
 TEST(InterruptTiming, SigintCancelsTheStop) {
   auto child = stopd::test::spawn_child({"--ignore-term"});
   StopctlProcess stopctl({"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()),
                           "--grace", "60", "-o", "json"});
-  std::this_thread::sleep_for(kLetItStart);
+  // Once the stop is under way (a fixed wait was too short for stopctl to start on a busy
+  // machine, and the signal then ended it before its handler existed).
+  ASSERT_TRUE(stopctl.wait_until_stopping(child.pid())) << "the stop never began";
   stopctl.signal(SIGINT);
   const auto result = stopctl.finish(30s);
   ASSERT_FALSE(result.timed_out) << result;
@@ -42,7 +40,9 @@ TEST(InterruptTiming, SigtermCancelsTheStopHuman) {
   auto child = stopd::test::spawn_child({"--ignore-term"});
   StopctlProcess stopctl(
       {"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()), "--grace", "60"});
-  std::this_thread::sleep_for(kLetItStart);
+  // Once the stop is under way (a fixed wait was too short for stopctl to start on a busy
+  // machine, and the signal then ended it before its handler existed).
+  ASSERT_TRUE(stopctl.wait_until_stopping(child.pid())) << "the stop never began";
   stopctl.signal(SIGTERM);
   const auto result = stopctl.finish(30s);
   ASSERT_FALSE(result.timed_out) << result;
@@ -57,7 +57,9 @@ TEST(InterruptTiming, SecondSignalExitsAtOnce) {
   auto child = stopd::test::spawn_child({"--ignore-term"});
   StopctlProcess stopctl(
       {"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()), "--grace", "60"});
-  std::this_thread::sleep_for(kLetItStart);
+  // Once the stop is under way (a fixed wait was too short for stopctl to start on a busy
+  // machine, and the signal then ended it before its handler existed).
+  ASSERT_TRUE(stopctl.wait_until_stopping(child.pid())) << "the stop never began";
   stopctl.signal(SIGINT);
   stopctl.signal(SIGINT);
   const auto result = stopctl.finish(30s);

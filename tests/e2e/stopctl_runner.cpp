@@ -125,6 +125,25 @@ void StopctlProcess::signal(int signal) {
   if (pid_ > 0 && !reaped_) ::kill(pid_, signal);
 }
 
+bool StopctlProcess::wait_until_stopping(pid_t target, std::chrono::milliseconds timeout) {
+  const std::string proc = "/proc/" + std::to_string(pid_);
+  const std::string wanted = "Pid:\t" + std::to_string(target);  // a pidfd's fdinfo line
+  const auto stopctl = std::filesystem::canonical(stopctl_path());
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::error_code error;
+    // Before its exec the forked process still holds the test's own pidfds.
+    if (std::filesystem::read_symlink(proc + "/exe", error) == stopctl && !error)
+      for (const auto& entry : std::filesystem::directory_iterator(proc + "/fdinfo", error)) {
+        std::ifstream info(entry.path());
+        for (std::string line; std::getline(info, line);)
+          if (line == wanted) return true;
+      }
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
 StopctlResult StopctlProcess::finish(std::chrono::milliseconds timeout) {
   StopctlResult result;
   result.args = args_;

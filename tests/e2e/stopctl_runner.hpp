@@ -44,6 +44,10 @@ class StopctlProcess {
 
   pid_t pid() const { return pid_; }
   void signal(int signal);
+  // Waits up to `timeout` until this stopctl (after its exec) holds a pidfd on `target`, which
+  // local.process opens when a stop of `target` begins: the moment to interrupt it. False on
+  // timeout.
+  bool wait_until_stopping(pid_t target, std::chrono::milliseconds timeout = 30s);
   // Collects its output until it exits (SIGKILL after `timeout`, then timed_out is set).
   StopctlResult finish(std::chrono::milliseconds timeout = 60s);
 
