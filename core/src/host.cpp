@@ -3,9 +3,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <mutex>
+#include <set>
 #include <vector>
 
+#include "isolation/isolated_provider.hpp"
+#include "isolation/plugin_discovery.hpp"
 #include "plugin_output.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/core/logging_observer.hpp"
@@ -25,6 +30,13 @@ void raise_open_file_limit() {
     host_logger()->debug("could not raise the open-file limit to {}", limit.rlim_max);
 }
 
+fs::path isolated_library(const std::vector<std::pair<fs::path, std::string>>& isolated,
+                          const std::string& type) {
+  for (const auto& [file, provided] : isolated)
+    if (provided == type) return file;
+  return {};
+}
+
 }  // namespace
 
 Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
@@ -39,7 +51,13 @@ Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
 
   nlohmann::json settings = nlohmann::json::object();
   for (const auto& [name, provider] : config.providers) settings[name] = provider.settings;
-  report_ = load_plugins(sources, settings, registry_);
+  const bool any_isolated = std::any_of(
+      config.providers.begin(), config.providers.end(),
+      [](const auto& entry) { return entry.second.isolation.mode == Isolation::process; });
+  if (any_isolated)
+    load_with_isolation(config, sources, settings);
+  else
+    report_ = load_plugins(sources, settings, registry_);
   // A provider the config sets up but whose plugin refused those settings is a mistake in the
   // config, not a plugin to do without: running without it would only fail later, per stop.
   std::string misconfigured;
@@ -63,8 +81,83 @@ Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
   dispatcher_->add_observer(std::make_shared<LoggingObserver>());
 }
 
+// The libraries of isolated types are described in a plugin host process and served from one
+// each; the rest load here as usual.
+void Host::load_with_isolation(const HostConfig& config, const PluginSources& sources,
+                               nlohmann::json settings) {
+  const fs::path executable = config.plugin_host_executable.empty()
+                                  ? default_plugin_host_executable()
+                                  : config.plugin_host_executable;
+  std::vector<fs::path> files = plugin_files(sources, report_);
+  std::map<fs::path, DescribedPlugin> described;
+  try {
+    described = describe_plugin_files(executable, files);
+  } catch (const std::exception& e) {
+    throw ConfigError(std::string("isolated providers need stopd-plugin-host: ") + e.what());
+  }
+  PluginSources in_process;
+  std::vector<std::pair<fs::path, std::string>> isolated;  // file, type
+  std::set<fs::path> seen;
+  for (const auto& file : files) {
+    std::error_code ec;
+    if (!seen.insert(fs::weakly_canonical(file, ec)).second) continue;
+    const DescribedPlugin& plugin = described[file];
+    const auto configured = config.providers.find(plugin.type);
+    if (plugin.type.empty() || configured == config.providers.end() ||
+        configured->second.isolation.mode != Isolation::process) {
+      in_process.files.push_back(file);
+      continue;
+    }
+    if (std::any_of(isolated.begin(), isolated.end(),
+                    [&](const auto& entry) { return entry.second == plugin.type; })) {
+      report_.refused.push_back({file,
+                                 "resource type '" + plugin.type + "' is already provided by " +
+                                     isolated_library(isolated, plugin.type).string(),
+                                 plugin.type, false});
+      continue;
+    }
+    isolated.emplace_back(file, plugin.type);
+    settings.erase(plugin.type);
+  }
+  PluginLoadReport loaded = load_plugins(in_process, settings, registry_);
+  report_.loaded = std::move(loaded.loaded);
+  report_.refused.insert(report_.refused.end(), loaded.refused.begin(), loaded.refused.end());
+  report_.warnings = std::move(loaded.warnings);
+
+  for (const auto& [file, type] : isolated) {
+    const ProviderSettings& provider = config.providers.at(type);
+    IsolatedProviderSpec spec;
+    spec.type = type;
+    spec.library = file;
+    spec.settings = provider.settings;
+    spec.plugin_host = provider.isolation.plugin_host;
+    spec.executable = executable;
+    spec.log_level = config.log_level;
+    try {
+      auto launched = IsolatedProvider::launch(std::move(spec));
+      if (registry_.find(type) != nullptr) {
+        report_.refused.push_back({file,
+                                   "resource type '" + type + "' is already provided by " +
+                                       registry_.find(type)->library.string(),
+                                   type, false});
+        continue;
+      }
+      registry_.add(launched, file, launched);
+      report_.loaded.push_back(type);
+    } catch (const PluginRefused& e) {
+      report_.refused.push_back({file, e.what(), type, e.settings});
+    } catch (const std::exception& e) {
+      report_.refused.push_back({file, std::string("isolated: ") + e.what(), type, false});
+    }
+  }
+}
+
 Host::~Host() {
-  if (dispatcher_->shutdown() == 0) return;
+  const std::size_t abandoned = dispatcher_->shutdown();
+  // Plugin hosts are ended whatever their plugins do (bounded); their stops were cancelled above.
+  for (const auto* provider : registry_.all())
+    if (provider->plugin_host) provider->plugin_host->shut_down();
+  if (abandoned == 0) return;
   // A stop() still runs in plugin code, on the provider object and in the library the registry
   // holds. They must outlive that call, and the process is about to exit: they are kept until
   // then, reachable from here (so no leak checker reports them) and never destroyed.
@@ -96,6 +189,13 @@ std::vector<nlohmann::json> Host::list(std::string_view type,
   } catch (const std::exception& e) {
     throw sdk::StopError(sdk::Code::internal, provider->name() + " list() threw: " + e.what());
   }
+}
+
+fs::path default_plugin_host_executable() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path prefix = ec ? fs::path("/usr/local") : exe.parent_path().parent_path();
+  return (prefix / STOPD_PLUGIN_HOST_INSTALL_DIR / "stopd-plugin-host").lexically_normal();
 }
 
 fs::path default_plugin_dir() {

@@ -31,7 +31,32 @@ const char* const kSchemaText = R"json({
         "properties": {
           "settings": {"type": "object"},
           "max_concurrency": {"type": "integer", "minimum": 1, "maximum": 1000000},
-          "max_attempts": {"type": "integer", "minimum": 1, "maximum": 100}
+          "max_attempts": {"type": "integer", "minimum": 1, "maximum": 100},
+          "isolation": {
+            "description": "in_process (default): the plugin runs inside stopd, fastest; process: in a stopd-plugin-host process of its own, supervised, so a crash or hang costs only its own stops",
+            "enum": ["in_process", "process"]
+          },
+          "plugin_host": {
+            "description": "the plugin host process of an isolated provider (isolation: process)",
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "address_space_mb": {"type": "integer", "minimum": 16, "maximum": 16777216},
+              "open_files": {"type": "integer", "minimum": 16, "maximum": 1048576},
+              "cpu_seconds": {"type": "integer", "minimum": 1, "maximum": 31536000},
+              "user": {"type": "string", "minLength": 1, "maxLength": 64},
+              "group": {"type": "string", "minLength": 1, "maxLength": 64},
+              "environment": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                "additionalProperties": {"type": "string", "maxLength": 65536}
+              },
+              "kill_after_deadline_seconds": {"type": "number", "minimum": 0, "maximum": 86400},
+              "quarantine_after_crashes": {"type": "integer", "minimum": 1, "maximum": 100},
+              "restart_backoff_initial_ms": {"type": "integer", "minimum": 1, "maximum": 3600000},
+              "restart_backoff_max_ms": {"type": "integer", "minimum": 1, "maximum": 3600000}
+            }
+          }
         }
       }
     },
@@ -261,6 +286,36 @@ const json& host_config_schema() {
   return schema;
 }
 
+// Validated by the schema already; what it cannot say is checked here.
+PluginHostSettings parse_plugin_host(const json& section, const std::string& where) {
+  PluginHostSettings out;
+  if (auto v = section.find("address_space_mb"); v != section.end())
+    out.address_space_bytes = v->get<std::uint64_t>() * 1024 * 1024;
+  if (auto v = section.find("open_files"); v != section.end())
+    out.open_files = v->get<std::uint64_t>();
+  if (auto v = section.find("cpu_seconds"); v != section.end())
+    out.cpu_seconds = v->get<std::uint64_t>();
+  if (auto v = section.find("user"); v != section.end()) out.user = v->get<std::string>();
+  if (auto v = section.find("group"); v != section.end()) out.group = v->get<std::string>();
+  if (auto v = section.find("environment"); v != section.end())
+    for (const auto& [name, value] : v->items()) out.environment[name] = value.get<std::string>();
+  if (auto v = section.find("kill_after_deadline_seconds"); v != section.end())
+    out.kill_after_deadline = seconds_to_ms(*v);
+  if (auto v = section.find("quarantine_after_crashes"); v != section.end())
+    out.quarantine_after_crashes = v->get<unsigned>();
+  if (auto v = section.find("restart_backoff_initial_ms"); v != section.end())
+    out.restart_backoff_initial = std::chrono::milliseconds(v->get<long long>());
+  if (auto v = section.find("restart_backoff_max_ms"); v != section.end())
+    out.restart_backoff_max = std::chrono::milliseconds(v->get<long long>());
+  if (out.restart_backoff_max < out.restart_backoff_initial)
+    throw ConfigError(
+        where +
+        ".plugin_host.restart_backoff_max_ms: expected at least restart_backoff_initial_ms (" +
+        std::to_string(out.restart_backoff_initial.count()) + "), got " +
+        std::to_string(out.restart_backoff_max.count()));
+  return out;
+}
+
 HostConfig parse_host_config(const json& document, const fs::path& base_dir) {
   validate_config_document(document);
 
@@ -281,6 +336,10 @@ HostConfig parse_host_config(const json& document, const fs::path& base_dir) {
         settings.max_concurrency = c->get<unsigned>();
       if (auto a = entry.find("max_attempts"); a != entry.end())
         settings.max_attempts = a->get<unsigned>();
+      if (auto i = entry.find("isolation"); i != entry.end() && *i == "process")
+        settings.isolation.mode = Isolation::process;
+      if (auto h = entry.find("plugin_host"); h != entry.end())
+        settings.isolation.plugin_host = parse_plugin_host(*h, "config.providers." + name);
       config.providers.emplace(name, std::move(settings));
     }
   }

@@ -193,17 +193,7 @@ std::vector<fs::path> plugin_files_in(const fs::path& directory) {
 PluginLoadReport load_plugins(const PluginSources& sources, const nlohmann::json& settings,
                               ProviderRegistry& registry) {
   PluginLoadReport report;
-  std::vector<fs::path> files;
-  for (const auto& directory : sources.directories) {
-    try {
-      auto found = plugin_files_in(directory);
-      files.insert(files.end(), found.begin(), found.end());
-    } catch (const fs::filesystem_error& e) {
-      report.refused.push_back(
-          {directory, "cannot read plugin directory: " + e.code().message(), "", false});
-    }
-  }
-  files.insert(files.end(), sources.files.begin(), sources.files.end());
+  const std::vector<fs::path> files = plugin_files(sources, report);
 
   std::set<fs::path> seen;
   std::set<std::string> declared;  // every type a plugin named, loaded or not
@@ -228,6 +218,39 @@ PluginLoadReport load_plugins(const PluginSources& sources, const nlohmann::json
         report.warnings.push_back("settings are configured for '" + name +
                                   "', but no loaded plugin provides it");
   return report;
+}
+
+std::string plugin_type_of(const fs::path& file) {
+  try {
+    check_has_descriptor_section(file);
+    auto library = std::make_shared<Library>();
+    try {
+      library->load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    } catch (const std::exception& e) {
+      throw Refusal{std::string("cannot be loaded: ") + e.what()};
+    }
+    keep_loaded_forever(library);
+    const sdk::PluginDescriptor& descriptor = read_descriptor(*library);
+    check_descriptor(descriptor);
+    return descriptor.name;
+  } catch (const Refusal& refusal) {
+    throw std::runtime_error(refusal.reason);
+  }
+}
+
+std::vector<fs::path> plugin_files(const PluginSources& sources, PluginLoadReport& report) {
+  std::vector<fs::path> files;
+  for (const auto& directory : sources.directories) {
+    try {
+      auto found = plugin_files_in(directory);
+      files.insert(files.end(), found.begin(), found.end());
+    } catch (const fs::filesystem_error& e) {
+      report.refused.push_back(
+          {directory, "cannot read plugin directory: " + e.code().message(), "", false});
+    }
+  }
+  files.insert(files.end(), sources.files.begin(), sources.files.end());
+  return files;
 }
 
 std::string host_abi_description() {

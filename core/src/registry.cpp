@@ -17,7 +17,8 @@ JsonSchema compile(const nlohmann::json& schema, const std::string& provider, co
 }  // namespace
 
 const RegisteredProvider& ProviderRegistry::add(std::shared_ptr<sdk::IStopProvider> provider,
-                                                std::filesystem::path library) {
+                                                std::filesystem::path library,
+                                                std::shared_ptr<SupervisedPlugin> plugin_host) {
   auto entry = std::make_unique<RegisteredProvider>();
   entry->info = provider->info();
   const std::string& name = entry->info.name;
@@ -33,6 +34,7 @@ const RegisteredProvider& ProviderRegistry::add(std::shared_ptr<sdk::IStopProvid
   entry->concurrency = entry->info.default_concurrency > 0 ? entry->info.default_concurrency : 16;
   entry->provider = std::move(provider);
   entry->library = std::move(library);
+  entry->plugin_host = std::move(plugin_host);
   auto& stored = providers_[name];
   stored = std::move(entry);
   return *stored;

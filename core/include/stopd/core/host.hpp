@@ -30,6 +30,9 @@ class Host {
   std::vector<nlohmann::json> list(std::string_view type, const nlohmann::json& selector) const;
 
  private:
+  void load_with_isolation(const HostConfig& config, const PluginSources& sources,
+                           nlohmann::json settings);
+
   ProviderRegistry registry_;
   PluginLoadReport report_;
   std::unique_ptr<Dispatcher> dispatcher_;  // declared last: destroyed before the providers

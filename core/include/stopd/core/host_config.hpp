@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "stopd/core/dispatcher.hpp"
+#include "stopd/core/isolation.hpp"
 
 namespace stopd::core {
 
@@ -39,6 +40,7 @@ struct ProviderSettings {
   nlohmann::json settings = nlohmann::json::object();
   std::optional<unsigned> max_concurrency;
   std::optional<unsigned> max_attempts;
+  ProviderIsolation isolation;  // "isolation" and "plugin_host"
 };
 
 struct HostConfig {
@@ -47,6 +49,9 @@ struct HostConfig {
   std::map<std::string, ProviderSettings> providers;
   DispatcherOptions dispatcher;
   std::string log_level = "warn";
+  // The stopd-plugin-host executable isolated providers run in; not a config key (empty: next to
+  // the running executable, see default_plugin_host_executable()). Tests set it.
+  std::filesystem::path plugin_host_executable;
 };
 
 // Throws ConfigError("config.providers.local.process.max_concurrency: expected a number >= 1, got

@@ -35,6 +35,17 @@ struct PluginLoadReport {
 PluginLoadReport load_plugins(const PluginSources& sources, const nlohmann::json& settings,
                               ProviderRegistry& registry);
 
+// Every candidate library of `sources`, in load order (directories first, sorted); a directory
+// that cannot be read is refused in `report`.
+std::vector<std::filesystem::path> plugin_files(const PluginSources& sources,
+                                                PluginLoadReport& report);
+
+// The resource type `file` declares, after the same checks load_plugins makes (descriptor, ABI,
+// toolchain). Loads the library (its static initialisers run) but calls nothing in it: what
+// stopd-plugin-host --describe runs, so stopd learns the type of an isolated plugin without
+// loading it. Throws std::runtime_error with the refusal.
+std::string plugin_type_of(const std::filesystem::path& file);
+
 // What this host accepts, for messages and `stopctl plugins`: "ABI 1.0, libstdc++-…".
 std::string host_abi_description();
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stopd/core/isolation.hpp"
 #include "stopd/core/json_schema.hpp"
 #include "stopd/sdk/provider.hpp"
 
@@ -24,6 +25,8 @@ struct RegisteredProvider {
   JsonSchema selector_schema;
   unsigned concurrency = 16;  // the effective limit: operator's setting or the provider's default
   unsigned max_attempts = 0;  // operator's retry limit for this type; 0 = the dispatcher's default
+  // Set when the provider runs in a plugin host process of its own (isolation: process).
+  std::shared_ptr<SupervisedPlugin> plugin_host;
 
   const std::string& name() const { return info.name; }
 };
@@ -33,7 +36,8 @@ class ProviderRegistry {
   // Compiles the provider's schemas. Throws std::invalid_argument when the name is taken (the
   // message names both libraries) or a schema is unusable.
   const RegisteredProvider& add(std::shared_ptr<sdk::IStopProvider> provider,
-                                std::filesystem::path library);
+                                std::filesystem::path library,
+                                std::shared_ptr<SupervisedPlugin> plugin_host = nullptr);
 
   const RegisteredProvider* find(std::string_view name) const;
   std::vector<const RegisteredProvider*> all() const;  // sorted by name

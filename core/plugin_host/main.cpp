@@ -1,0 +1,55 @@
+// stopd-plugin-host: one isolated provider's process. stopd starts it; nobody else should.
+//   stopd-plugin-host --serve-fd FD --type TYPE   serve the session on the inherited socket FD
+//   stopd-plugin-host --describe FILE…            print each library's resource type (JSON lines)
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../src/isolation/plugin_host_service.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: stopd-plugin-host --serve-fd FD --type TYPE\n"
+    "       stopd-plugin-host --describe FILE...\n"
+    "\n"
+    "Serves one stopd plugin to stopd in a process of its own, for providers configured with\n"
+    "\"isolation\": \"process\". stopd starts it with a connected socket as FD and ends it when\n"
+    "it no longer needs it; it exits as soon as that socket closes. It is not meant to be run by\n"
+    "hand. --describe prints, for each plugin library, the resource type it provides (one JSON\n"
+    "object per line), loading it without creating its provider.\n";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "stopd-plugin-host: %s\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) return usage_error("nothing to do");
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("stopd-plugin-host %s\n", STOPD_VERSION);
+    return 0;
+  }
+  if (args[0] == "--describe") {
+    std::vector<std::filesystem::path> files(args.begin() + 1, args.end());
+    return stopd::core::describe_plugins(files);
+  }
+  if (args[0] == "--serve-fd" && args.size() >= 2) {
+    char* end = nullptr;
+    const long fd = std::strtol(std::string(args[1]).c_str(), &end, 10);
+    if (end == nullptr || *end != '\0' || fd < 0 || fd > 65535)
+      return usage_error("--serve-fd: expected a file descriptor number");
+    stopd::core::serve_plugin_host(static_cast<int>(fd));
+  }
+  return usage_error("unknown arguments");
+}

@@ -1,0 +1,693 @@
+#include "isolated_provider.hpp"
+
+#include <fcntl.h>
+#include <grpcpp/create_channel_posix.h>
+#include <grpcpp/grpcpp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "plugin_process.hpp"
+#include "stopd/core/logging.hpp"
+#include "stopd/plugin/v1/plugin_host.grpc.pb.h"
+#include "wire.hpp"
+
+namespace stopd::core {
+namespace {
+
+namespace pb = stopd::plugin::v1;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// How long a plugin host may take to load its plugin and create the provider (a factory may
+// dial its backend).
+constexpr auto kOpenTimeout = 30s;
+// After stopd closes the session, the process exits by itself at once; past this it is killed.
+constexpr auto kShutdownGrace = 500ms;
+// A process that ran this long counts as having served: its next restart is immediate.
+constexpr auto kRestartStableAfter = 10s;
+// inspect() and list() are bounded calls even when the plugin hangs in them.
+constexpr auto kCallTimeout = 60s;
+// The longest the supervisor sleeps without looking (deadlines it was not told about).
+constexpr auto kSupervisorTick = 1s;
+constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
+// Crash counts of stops that were never retried (their deadline passed) are dropped past this.
+constexpr std::size_t kMaxRememberedStops = 100000;
+
+using Stream = grpc::ClientReaderWriter<pb::HostMessage, pb::PluginMessage>;
+
+// One running plugin host: the process, the channel on its socket and the session stream.
+struct Connection {
+  std::unique_ptr<PluginProcess> process;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<pb::PluginHost::Stub> stub;
+  grpc::ClientContext session;
+  std::unique_ptr<Stream> stream;
+  std::thread reader;
+
+  std::mutex mutex;            // guards the fields below and every Write
+  bool closed = false;         // Finish() ran: no more writes
+  std::string killed_because;  // set when stopd ended it on purpose
+  std::string kill_label;      // its reason label for the metrics
+
+  bool write(const pb::HostMessage& message) {
+    std::lock_guard lock(mutex);
+    return !closed && stream->Write(message);
+  }
+  // Kills it unless it is already being ended for a reason; the first reason stays.
+  void end(std::string because, std::string label) {
+    {
+      std::lock_guard lock(mutex);
+      if (killed_because.empty()) {
+        killed_because = std::move(because);
+        kill_label = std::move(label);
+      }
+    }
+    process->kill();
+  }
+};
+
+pb::Schedule schedule_of(const sdk::StopContext& context) {
+  pb::Schedule schedule;
+  schedule.set_deadline_ns(wire::to_ns(context.deadline()));
+  schedule.set_force_at_ns(wire::to_ns(context.force_at()));
+  schedule.set_cancelled(context.cancelled());
+  return schedule;
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+  const double seconds = static_cast<double>(duration.count()) / 1000.0;
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g s", seconds);
+  return buffer;
+}
+
+}  // namespace
+
+struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::State> {
+  explicit State(IsolatedProviderSpec s) : spec(std::move(s)) {}
+
+  const IsolatedProviderSpec spec;
+  sdk::ProviderInfo info;  // as the plugin declared it (set by the first open, then constant)
+
+  struct Call {
+    std::shared_ptr<sdk::StopContext> context;
+    std::string stop_id;
+  };
+  struct Pending {
+    sdk::StopRequest request;
+    std::shared_ptr<sdk::StopContext> context;
+  };
+
+  mutable std::mutex mutex;             // guards everything below
+  std::shared_ptr<Connection> current;  // null while no plugin host serves
+  std::unordered_map<std::uint64_t, Call> calls;
+  std::deque<Pending> pending;
+  std::unordered_map<std::string, unsigned> crashes;  // by stop id
+  PluginHostStatus status;
+  std::map<std::string, unsigned> restarts_by_reason;
+  unsigned failures_in_a_row = 0;  // starts that did not serve before they ended
+  bool served = false;
+  Clock::time_point started_at;
+  Clock::time_point restart_at;
+  bool stopping = false;
+  std::uint64_t next_call = 1;
+  std::mt19937 random{std::random_device{}()};
+
+  int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  std::thread supervisor;
+
+  ~State() {
+    if (wake_fd >= 0) close(wake_fd);
+  }
+
+  void wake() const {
+    const std::uint64_t one = 1;
+    ssize_t ignored = ::write(wake_fd, &one, sizeof one);
+    (void)ignored;
+  }
+
+  // --- starting a plugin host ------------------------------------------------------------
+
+  // Spawns the process and opens the plugin in it. Throws std::runtime_error with the reason.
+  std::shared_ptr<Connection> connect() {
+    int sockets[2];
+    // Non-blocking, as gRPC's event engine requires of a descriptor it is handed (with a blocking
+    // one its reads stall). The child's end is made non-blocking by the child.
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+      throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
+    auto connection = std::make_shared<Connection>();
+    try {
+      PluginProcessSpec process;
+      process.executable = spec.executable;
+      process.arguments = {"--serve-fd", "3", "--type", spec.type};
+      process.settings = spec.plugin_host;
+      process.socket_fd = sockets[1];
+      connection->process = std::make_unique<PluginProcess>(process);
+    } catch (...) {
+      close(sockets[0]);
+      close(sockets[1]);
+      throw;
+    }
+    close(sockets[1]);
+    fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK);
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    arguments.SetMaxSendMessageSize(kMaxMessageBytes);
+    // The channel owns sockets[0] from here.
+    connection->channel =
+        grpc::CreateCustomInsecureChannelFromFd("plugin-host", sockets[0], arguments);
+    connection->stub = pb::PluginHost::NewStub(connection->channel);
+    connection->stream = connection->stub->Session(&connection->session);
+
+    auto opened = std::make_shared<std::promise<std::optional<pb::Opened>>>();
+    auto answer = opened->get_future();
+    connection->reader = std::thread(
+        [weak = weak_from_this(), connection, opened] { read(weak, connection, *opened); });
+
+    pb::HostMessage message;
+    auto& open = *message.mutable_open();
+    open.set_library(spec.library.string());
+    open.set_type(spec.type);
+    open.set_settings_json(spec.settings.dump());
+    open.set_log_level(spec.log_level);
+    connection->write(message);
+
+    std::optional<pb::Opened> reply;
+    if (answer.wait_for(kOpenTimeout) == std::future_status::ready) reply = answer.get();
+    if (!reply) {
+      if (answer.wait_for(0s) != std::future_status::ready)
+        connection->end("did not open the plugin within " + seconds_text(kOpenTimeout), "hung");
+      const std::string reason = disconnect(*connection);
+      throw std::runtime_error("the plugin host ended while it opened the plugin: " + reason);
+    }
+    if (!reply->refusal().empty()) {
+      disconnect(*connection);
+      throw PluginRefused(reply->refusal(), reply->refused_settings());
+    }
+    try {
+      auto declared = wire::info_from_json(nlohmann::json::parse(reply->info_json()));
+      std::lock_guard lock(mutex);
+      if (info.name.empty()) info = std::move(declared);
+    } catch (const std::exception& e) {
+      disconnect(*connection);
+      throw std::runtime_error(std::string("the plugin host sent unusable provider info: ") +
+                               e.what());
+    }
+    return connection;
+  }
+
+  // Ends a connection whose process is gone or going: kills it, reaps it, and closes the stream
+  // once the reader has stopped. Returns how the process ended.
+  static std::string disconnect(Connection& connection) {
+    connection.process->kill();
+    std::string how = connection.process->wait();
+    connection.session.TryCancel();
+    if (connection.reader.joinable()) connection.reader.join();
+    {
+      std::lock_guard lock(connection.mutex);
+      connection.closed = true;
+    }
+    (void)connection.stream->Finish();
+    std::lock_guard lock(connection.mutex);
+    return connection.killed_because.empty() ? how : connection.killed_because + " (" + how + ")";
+  }
+
+  // --- what the plugin host sends ----------------------------------------------------------
+
+  static void read(const std::weak_ptr<State>& weak, const std::shared_ptr<Connection>& connection,
+                   std::promise<std::optional<pb::Opened>>& opened) {
+    bool answered = false;
+    pb::PluginMessage message;
+    while (connection->stream->Read(&message)) {
+      if (message.has_opened()) {
+        if (!answered) opened.set_value(message.opened());
+        answered = true;
+        continue;
+      }
+      if (auto state = weak.lock()) state->deliver(message, *connection);
+    }
+    if (!answered) opened.set_value(std::nullopt);
+    // The stream ended. A process that died closed it; one still running after a moment has a
+    // connection that cannot be used: end it, so the supervisor sees it go.
+    if (!connection->process->exited_within(100ms))
+      connection->end("its connection to stopd broke", "disconnected");
+  }
+
+  std::shared_ptr<sdk::StopContext> find_call(std::uint64_t call) {
+    std::lock_guard lock(mutex);
+    auto it = calls.find(call);
+    return it == calls.end() ? nullptr : it->second.context;
+  }
+
+  void deliver(const pb::PluginMessage& message, const Connection& connection) {
+    if (message.has_completed()) {
+      const auto& completed = message.completed();
+      std::shared_ptr<sdk::StopContext> context;
+      {
+        std::lock_guard lock(mutex);
+        auto it = calls.find(completed.call());
+        if (it == calls.end()) return;
+        context = std::move(it->second.context);
+        crashes.erase(it->second.stop_id);
+        calls.erase(it);
+        served = true;
+      }
+      context->complete(wire::outcome_from(completed));
+    } else if (message.has_progress()) {
+      const auto& progress = message.progress();
+      if (auto context = find_call(progress.call()))
+        context->progress(progress.phase(),
+                          wire::parse_or(progress.facts_json(), nlohmann::json::object()));
+    } else if (message.has_log()) {
+      const auto& line = message.log();
+      auto level = sdk::LogLevel::error;
+      if (line.level() >= 0 && line.level() <= static_cast<int>(sdk::LogLevel::error))
+        level = static_cast<sdk::LogLevel>(line.level());
+      if (auto context = line.call() != 0 ? find_call(line.call()) : nullptr) {
+        context->log(level, line.message());
+      } else {
+        host_logger()->log(to_spdlog_level(level), "plugin_host={} pid={} {}", spec.type,
+                           connection.process->pid(), line.message());
+      }
+    }
+  }
+
+  // --- sending stops -----------------------------------------------------------------------
+
+  void send(const std::shared_ptr<Connection>& connection, std::uint64_t call,
+            const sdk::StopRequest& request, const std::shared_ptr<sdk::StopContext>& context) {
+    context->on_change([weak_connection = std::weak_ptr<Connection>(connection),
+                        weak_context = std::weak_ptr<sdk::StopContext>(context), call] {
+      auto live_connection = weak_connection.lock();
+      auto live_context = weak_context.lock();
+      if (!live_connection || !live_context) return;
+      pb::HostMessage message;
+      auto& changed = *message.mutable_changed();
+      changed.set_call(call);
+      // Read under the write lock: a change and the start it follows reach the plugin in order.
+      std::lock_guard lock(live_connection->mutex);
+      *changed.mutable_schedule() = schedule_of(*live_context);
+      if (!live_connection->closed) live_connection->stream->Write(message);
+    });
+    pb::HostMessage message;
+    auto& start = *message.mutable_start();
+    wire::set_request(start, request);
+    start.set_call(call);
+    start.set_stop_id(std::string(context->stop_id()));
+    start.set_attempt(context->attempt());
+    std::lock_guard lock(connection->mutex);
+    *start.mutable_schedule() = schedule_of(*context);
+    // A failed write means the process is gone: its death fails this call with the others.
+    if (!connection->closed) connection->stream->Write(message);
+  }
+
+  void start(const sdk::StopRequest& request, std::shared_ptr<sdk::StopContext> context) {
+    std::unique_lock lock(mutex);
+    if (stopping) {
+      lock.unlock();
+      context->complete(sdk::StopOutcome::make(
+          sdk::Code::unavailable, "the " + spec.type + " plugin host is shutting down"));
+      return;
+    }
+    if (auto live = current) {
+      const std::uint64_t call = next_call++;
+      calls.emplace(call, Call{context, std::string(context->stop_id())});
+      lock.unlock();
+      send(live, call, request, context);
+      return;
+    }
+    pending.push_back({request, context});
+    lock.unlock();
+    // The supervisor watches its deadline and cancellation while it waits.
+    context->on_change([weak = weak_from_this()] {
+      if (auto state = weak.lock()) state->wake();
+    });
+    wake();
+  }
+
+  // --- supervision -------------------------------------------------------------------------
+
+  std::chrono::milliseconds restart_delay() {
+    if (failures_in_a_row == 0) return 0ms;
+    const auto& settings = spec.plugin_host;
+    const unsigned shift = std::min(failures_in_a_row - 1, 30u);
+    const auto raw = std::min<std::int64_t>(settings.restart_backoff_initial.count() << shift,
+                                            settings.restart_backoff_max.count());
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(static_cast<double>(raw) * jitter(random)));
+  }
+
+  // The process behind `dead` ended: reap it, fail or quarantine its stops, plan the restart.
+  void on_exit(const std::shared_ptr<Connection>& dead) {
+    std::string label;
+    const std::string how = disconnect(*dead);
+    {
+      std::lock_guard lock(dead->mutex);
+      label = dead->kill_label;
+    }
+    if (label.empty()) label = how;
+    std::vector<std::pair<std::shared_ptr<sdk::StopContext>, sdk::StopOutcome>> ended;
+    std::chrono::milliseconds delay{0};
+    {
+      std::lock_guard lock(mutex);
+      if (current == dead) current.reset();
+      const auto now = Clock::now();
+      status.state = PluginHostStatus::State::restarting;
+      status.last_exit = how;
+      status.pid = 0;
+      ++status.restarts;
+      ++restarts_by_reason[label];
+      if (served || now - started_at >= kRestartStableAfter)
+        failures_in_a_row = 0;
+      else
+        ++failures_in_a_row;
+      delay = restart_delay();
+      restart_at = now + delay;
+      if (crashes.size() > kMaxRememberedStops) crashes.clear();
+      const unsigned limit = spec.plugin_host.quarantine_after_crashes;
+      for (auto& [_, call] : calls) {
+        const unsigned count = ++crashes[call.stop_id];
+        if (count >= limit) {
+          crashes.erase(call.stop_id);
+          ended.emplace_back(
+              std::move(call.context),
+              sdk::StopOutcome::make(sdk::Code::internal,
+                                     "quarantined: the " + spec.type + " plugin crashed " +
+                                         std::to_string(count) +
+                                         " times while stopping this resource (" + label + ")"));
+        } else {
+          ended.emplace_back(
+              std::move(call.context),
+              sdk::StopOutcome::make(sdk::Code::unavailable,
+                                     "the " + spec.type + " plugin host died: " + how));
+        }
+      }
+      calls.clear();
+    }
+    host_logger()->warn(
+        "the {} plugin host (pid {}) died: {}; {} stop(s) it had in flight end now; restarting in "
+        "{} ms",
+        spec.type, dead->process->pid(), how, ended.size(), delay.count());
+    for (auto& [context, outcome] : ended) context->complete(std::move(outcome));
+  }
+
+  void try_restart() {
+    std::shared_ptr<Connection> fresh;
+    std::string failure;
+    try {
+      fresh = connect();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    std::deque<Pending> waiting;
+    {
+      std::lock_guard lock(mutex);
+      if (!fresh) {
+        status.state = PluginHostStatus::State::failed;
+        status.last_exit = failure;
+        ++failures_in_a_row;
+        restart_at = Clock::now() + std::max<std::chrono::milliseconds>(restart_delay(), 10ms);
+      } else {
+        current = fresh;
+        status.state = PluginHostStatus::State::running;
+        status.pid = fresh->process->pid();
+        served = false;
+        started_at = Clock::now();
+        waiting.swap(pending);
+      }
+    }
+    if (!fresh) {
+      host_logger()->error("the {} plugin host could not be restarted: {}", spec.type, failure);
+      return;
+    }
+    host_logger()->info("the {} plugin host runs again (pid {})", spec.type, fresh->process->pid());
+    for (auto& waiter : waiting) {
+      std::uint64_t call;
+      {
+        std::lock_guard lock(mutex);
+        call = next_call++;
+        calls.emplace(call, Call{waiter.context, std::string(waiter.context->stop_id())});
+      }
+      send(fresh, call, waiter.request, waiter.context);
+    }
+  }
+
+  // Pending stops whose deadline passed or that were cancelled while no plugin host ran.
+  void expire_pending(Clock::time_point now) {
+    std::vector<std::pair<std::shared_ptr<sdk::StopContext>, sdk::StopOutcome>> ended;
+    {
+      std::lock_guard lock(mutex);
+      for (auto it = pending.begin(); it != pending.end();) {
+        const auto& context = *it->context;
+        if (context.cancelled()) {
+          ended.emplace_back(
+              it->context,
+              sdk::StopOutcome::make(sdk::Code::cancelled, "cancelled while the " + spec.type +
+                                                               " plugin host was restarting"));
+        } else if (context.deadline() <= now) {
+          ended.emplace_back(it->context,
+                             sdk::StopOutcome::make(
+                                 sdk::Code::unavailable,
+                                 "the " + spec.type + " plugin host is not running (last exit: " +
+                                     status.last_exit + "); it was not back by the deadline"));
+        } else {
+          ++it;
+          continue;
+        }
+        it = pending.erase(it);
+      }
+    }
+    for (auto& [context, outcome] : ended) context->complete(std::move(outcome));
+  }
+
+  void supervise() {
+    for (;;) {
+      std::shared_ptr<Connection> live;
+      auto next = Clock::now() + kSupervisorTick;
+      {
+        std::lock_guard lock(mutex);
+        if (stopping) break;
+        live = current;
+        if (!live) next = std::min(next, restart_at);
+        for (const auto& waiter : pending) next = std::min(next, waiter.context->deadline());
+        const auto margin = spec.plugin_host.kill_after_deadline;
+        if (live)
+          for (const auto& [_, call] : calls) {
+            const auto deadline = call.context->deadline();
+            if (deadline < Clock::time_point::max() - margin)
+              next = std::min(next, deadline + margin);
+          }
+      }
+      const auto now = Clock::now();
+      const auto wait =
+          next <= now ? 0ms : std::chrono::ceil<std::chrono::milliseconds>(next - now);
+      pollfd fds[2] = {{wake_fd, POLLIN, 0}, {live ? live->process->pidfd() : -1, POLLIN, 0}};
+      const int ready = poll(fds, 2, static_cast<int>(std::min<std::int64_t>(wait.count(), 60000)));
+      if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
+        std::uint64_t count;
+        ssize_t ignored = ::read(wake_fd, &count, sizeof count);
+        (void)ignored;
+      }
+      if (live && ready > 0 && fds[1].revents != 0) {
+        on_exit(live);
+        live.reset();
+      }
+      const auto after = Clock::now();
+      expire_pending(after);
+      bool restart = false;
+      {
+        std::lock_guard lock(mutex);
+        if (stopping) break;
+        if (!current) {
+          restart = after >= restart_at;
+        } else {
+          const auto margin = spec.plugin_host.kill_after_deadline;
+          for (const auto& [_, call] : calls) {
+            const auto deadline = call.context->deadline();
+            if (deadline < Clock::time_point::max() - margin && deadline + margin <= after) {
+              current->end("killed: a stop ran " + seconds_text(margin) +
+                               " past its deadline (the plugin ignores its deadline)",
+                           "hung");
+              break;
+            }
+          }
+        }
+      }
+      if (restart) try_restart();
+    }
+    tear_down();
+  }
+
+  void tear_down() {
+    std::shared_ptr<Connection> last;
+    std::unordered_map<std::uint64_t, Call> dropped_calls;
+    std::deque<Pending> dropped_pending;
+    {
+      std::lock_guard lock(mutex);
+      last = std::move(current);
+      dropped_calls.swap(calls);
+      dropped_pending.swap(pending);
+      status.pid = 0;
+    }
+    if (last) {
+      {
+        std::lock_guard lock(last->mutex);
+        if (!last->closed) last->stream->WritesDone();  // the plugin host exits on this
+      }
+      if (!last->process->exited_within(
+              std::chrono::duration_cast<std::chrono::milliseconds>(kShutdownGrace)))
+        last->end("it did not exit when stopd shut down", "shutdown");
+      disconnect(*last);
+    }
+    // The dispatcher is gone or going; the contexts are dropped, not completed.
+  }
+};
+
+std::shared_ptr<IsolatedProvider> IsolatedProvider::launch(IsolatedProviderSpec spec) {
+  auto state = std::make_shared<State>(std::move(spec));
+  if (state->wake_fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  // The process is started by the supervisor thread: PR_SET_PDEATHSIG ties it to that thread.
+  std::promise<void> first;
+  auto opened = first.get_future();
+  state->supervisor = std::thread([state, &first] {
+    std::shared_ptr<Connection> connection;
+    try {
+      connection = state->connect();
+    } catch (...) {
+      first.set_exception(std::current_exception());
+      return;
+    }
+    {
+      std::lock_guard lock(state->mutex);
+      state->current = connection;
+      state->status.pid = connection->process->pid();
+      state->started_at = Clock::now();
+    }
+    first.set_value();
+    state->supervise();
+  });
+  try {
+    opened.get();
+  } catch (...) {
+    state->supervisor.join();
+    throw;
+  }
+  return std::shared_ptr<IsolatedProvider>(new IsolatedProvider(state));
+}
+
+IsolatedProvider::IsolatedProvider(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+IsolatedProvider::~IsolatedProvider() {
+  shut_down();
+}
+
+void IsolatedProvider::shut_down() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->wake();
+  if (state_->supervisor.joinable() && state_->supervisor.get_id() != std::this_thread::get_id())
+    state_->supervisor.join();
+}
+
+sdk::ProviderInfo IsolatedProvider::info() const {
+  std::lock_guard lock(state_->mutex);
+  sdk::ProviderInfo info = state_->info;
+  info.capabilities.asynchronous = true;  // the proxy never blocks; the plugin host does
+  return info;
+}
+
+void IsolatedProvider::start(const sdk::StopRequest& request,
+                             std::shared_ptr<sdk::StopContext> context) {
+  state_->start(request, std::move(context));
+}
+
+namespace {
+
+template <class Response>
+void throw_failure(const Response& response) {
+  if (response.has_failure())
+    throw sdk::StopError(wire::code_from(response.failure().code()), response.failure().message());
+}
+
+}  // namespace
+
+sdk::Inspection IsolatedProvider::inspect(const nlohmann::json& target) {
+  std::shared_ptr<Connection> live;
+  {
+    std::lock_guard lock(state_->mutex);
+    live = state_->current;
+    if (!live)
+      throw sdk::StopError(sdk::Code::unavailable, "the " + state_->spec.type +
+                                                       " plugin host is not running (last exit: " +
+                                                       state_->status.last_exit + ")");
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  pb::InspectRequest request;
+  request.set_target_json(target.dump());
+  pb::InspectResponse response;
+  const grpc::Status status = live->stub->Inspect(&context, request, &response);
+  if (!status.ok())
+    throw sdk::StopError(sdk::Code::unavailable,
+                         "the " + state_->spec.type +
+                             " plugin host did not answer inspect(): " + status.error_message());
+  throw_failure(response);
+  sdk::Inspection inspection;
+  const int state = response.state();
+  inspection.state = state >= 0 && state <= static_cast<int>(sdk::Inspection::State::absent)
+                         ? static_cast<sdk::Inspection::State>(state)
+                         : sdk::Inspection::State::running;
+  inspection.summary = response.summary();
+  inspection.facts = wire::parse_or(response.facts_json(), nlohmann::json::object());
+  return inspection;
+}
+
+std::vector<nlohmann::json> IsolatedProvider::list(const nlohmann::json& selector) {
+  std::shared_ptr<Connection> live;
+  {
+    std::lock_guard lock(state_->mutex);
+    live = state_->current;
+    if (!live)
+      throw sdk::StopError(sdk::Code::unavailable, "the " + state_->spec.type +
+                                                       " plugin host is not running (last exit: " +
+                                                       state_->status.last_exit + ")");
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  pb::ListRequest request;
+  request.set_selector_json(selector.dump());
+  pb::ListResponse response;
+  const grpc::Status status = live->stub->List(&context, request, &response);
+  if (!status.ok())
+    throw sdk::StopError(sdk::Code::unavailable,
+                         "the " + state_->spec.type +
+                             " plugin host did not answer list(): " + status.error_message());
+  throw_failure(response);
+  auto targets = wire::parse_or(response.targets_json(), nlohmann::json::array());
+  if (!targets.is_array())
+    throw sdk::StopError(sdk::Code::internal, "the plugin host sent a list that is not an array");
+  return targets.get<std::vector<nlohmann::json>>();
+}
+
+PluginHostStatus IsolatedProvider::status() const {
+  std::lock_guard lock(state_->mutex);
+  PluginHostStatus status = state_->status;
+  status.restarts_by_reason = state_->restarts_by_reason;
+  return status;
+}
+
+}  // namespace stopd::core

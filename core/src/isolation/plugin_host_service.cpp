@@ -1,0 +1,378 @@
+#include "plugin_host_service.hpp"
+
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/server_posix.h>
+#include <spdlog/sinks/base_sink.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <unordered_map>
+
+#include "../blocking_pool.hpp"
+#include "stopd/core/logging.hpp"
+#include "stopd/core/plugin_loader.hpp"
+#include "stopd/core/registry.hpp"
+#include "stopd/plugin/v1/plugin_host.grpc.pb.h"
+#include "wire.hpp"
+
+namespace stopd::core {
+namespace {
+
+namespace pb = stopd::plugin::v1;
+using Stream = grpc::ServerReaderWriter<pb::PluginMessage, pb::HostMessage>;
+using Clock = std::chrono::steady_clock;
+
+// The provider may block its threads for as long as it likes; stopd bounds how many stops it
+// sends at once, this only bounds the damage of a runaway.
+constexpr unsigned kMaxBlockingThreads = 4096;
+
+// Everything sent to stopd goes through here: one writer at a time on the stream.
+class Outbox {
+ public:
+  void attach(Stream* stream) {
+    std::lock_guard lock(mutex_);
+    stream_ = stream;
+  }
+  void send(const pb::PluginMessage& message) {
+    std::lock_guard lock(mutex_);
+    if (stream_ != nullptr && !stream_->Write(message)) stream_ = nullptr;
+  }
+  bool attached() {
+    std::lock_guard lock(mutex_);
+    return stream_ != nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  Stream* stream_ = nullptr;
+};
+
+Outbox& outbox() {
+  static auto* box = new Outbox();  // outlives every thread that may still log
+  return *box;
+}
+
+sdk::LogLevel from_spdlog(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+      return sdk::LogLevel::trace;
+    case spdlog::level::debug:
+      return sdk::LogLevel::debug;
+    case spdlog::level::info:
+      return sdk::LogLevel::info;
+    case spdlog::level::warn:
+      return sdk::LogLevel::warn;
+    default:
+      return sdk::LogLevel::error;
+  }
+}
+
+void send_log(std::uint64_t call, sdk::LogLevel level, std::string_view text) {
+  pb::PluginMessage message;
+  auto& line = *message.mutable_log();
+  line.set_call(call);
+  line.set_level(static_cast<std::int32_t>(level));
+  line.set_message(std::string(text));
+  outbox().send(message);
+}
+
+// The host logger's lines (the plugin's own logger writes through it) go to stopd, which logs
+// them tagged with the type; to stderr (stopd's log too) before the session is up.
+class SessionSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    if (outbox().attached()) {
+      send_log(0, from_spdlog(msg.level), text);
+    } else {
+      std::string line = "stopd-plugin-host: " + printable(text) + "\n";
+      ssize_t ignored = ::write(2, line.data(), line.size());
+      (void)ignored;
+    }
+  }
+  void flush_() override {}
+};
+
+class ChildContext final : public sdk::StopContext {
+ public:
+  ChildContext(const pb::StartStop& start)
+      : call_(start.call()), stop_id_(start.stop_id()), attempt_(start.attempt()) {
+    apply(start.schedule());
+  }
+
+  void apply(const pb::Schedule& schedule) {
+    deadline_ns_.store(schedule.deadline_ns());
+    force_at_ns_.store(schedule.force_at_ns());
+    cancelled_.store(schedule.cancelled());
+  }
+  void changed() {
+    std::function<void()> callback;
+    {
+      std::lock_guard lock(mutex_);
+      callback = callback_;
+    }
+    if (callback) callback();
+  }
+
+  std::string_view stop_id() const override { return stop_id_; }
+  unsigned attempt() const override { return attempt_; }
+  Clock::time_point deadline() const override { return wire::from_ns(deadline_ns_.load()); }
+  Clock::time_point force_at() const override { return wire::from_ns(force_at_ns_.load()); }
+  bool cancelled() const override { return cancelled_.load(); }
+  void on_change(std::function<void()> callback) override {
+    std::lock_guard lock(mutex_);
+    callback_.swap(callback);
+  }
+  void progress(std::string_view phase, const nlohmann::json& facts) override {
+    if (completed_.load()) return;
+    pb::PluginMessage message;
+    auto& progress = *message.mutable_progress();
+    progress.set_call(call_);
+    progress.set_phase(std::string(phase));
+    progress.set_facts_json(facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    outbox().send(message);
+  }
+  void log(sdk::LogLevel level, std::string_view message) override {
+    send_log(call_, level, message);
+  }
+  void complete(sdk::StopOutcome outcome) override;
+
+ private:
+  const std::uint64_t call_;
+  const std::string stop_id_;
+  const unsigned attempt_;
+  std::atomic<std::int64_t> deadline_ns_{0};
+  std::atomic<std::int64_t> force_at_ns_{0};
+  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> completed_{false};
+  std::mutex mutex_;
+  std::function<void()> callback_;
+};
+
+class Calls {
+ public:
+  void add(std::uint64_t call, std::shared_ptr<ChildContext> context) {
+    std::lock_guard lock(mutex_);
+    calls_[call] = std::move(context);
+  }
+  std::shared_ptr<ChildContext> find(std::uint64_t call) {
+    std::lock_guard lock(mutex_);
+    auto it = calls_.find(call);
+    return it == calls_.end() ? nullptr : it->second;
+  }
+  void remove(std::uint64_t call) {
+    std::shared_ptr<ChildContext> removed;  // destroyed after the lock: it holds plugin code
+    std::lock_guard lock(mutex_);
+    if (auto it = calls_.find(call); it != calls_.end()) {
+      removed = std::move(it->second);
+      calls_.erase(it);
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<ChildContext>> calls_;
+};
+
+Calls& calls() {
+  static auto* all = new Calls();
+  return *all;
+}
+
+void ChildContext::complete(sdk::StopOutcome outcome) {
+  if (completed_.exchange(true)) return;
+  {
+    std::function<void()> dropped;
+    std::lock_guard lock(mutex_);
+    dropped.swap(callback_);
+  }
+  pb::PluginMessage message;
+  wire::set_outcome(*message.mutable_completed(), outcome);
+  message.mutable_completed()->set_call(call_);
+  outbox().send(message);
+  calls().remove(call_);
+}
+
+sdk::StopOutcome outcome_of_exception() {
+  try {
+    throw;
+  } catch (const sdk::StopError& e) {
+    return sdk::StopOutcome::make(e.code(), e.what());
+  } catch (const std::exception& e) {
+    return sdk::StopOutcome::make(sdk::Code::internal,
+                                  std::string("the provider threw: ") + e.what());
+  } catch (...) {
+    return sdk::StopOutcome::make(sdk::Code::internal,
+                                  "the provider threw a non-standard exception");
+  }
+}
+
+void set_failure(pb::Failure& failure) {
+  const sdk::StopOutcome outcome = outcome_of_exception();
+  failure.set_code(static_cast<std::int32_t>(outcome.code));
+  failure.set_message(outcome.message);
+}
+
+class PluginHostService final : public pb::PluginHost::Service {
+ public:
+  grpc::Status Session(grpc::ServerContext*, Stream* stream) override {
+    pb::HostMessage message;
+    if (!stream->Read(&message) || !message.has_open()) end_of_session();
+    pb::PluginMessage reply;
+    open(message.open(), *reply.mutable_opened());
+    const bool opened = reply.opened().refusal().empty();
+    outbox().attach(stream);
+    outbox().send(reply);
+    // Refused: stopd reads the reason, then closes the stream.
+    while (stream->Read(&message)) {
+      if (!opened) continue;
+      if (message.has_start())
+        start(message.start());
+      else if (message.has_changed())
+        if (auto context = calls().find(message.changed().call())) {
+          context->apply(message.changed().schedule());
+          context->changed();
+        }
+    }
+    end_of_session();
+  }
+
+  grpc::Status Inspect(grpc::ServerContext*, const pb::InspectRequest* request,
+                       pb::InspectResponse* response) override {
+    if (provider_ == nullptr) return {grpc::StatusCode::FAILED_PRECONDITION, "not open"};
+    try {
+      const sdk::Inspection seen =
+          provider_->inspect(wire::parse_or(request->target_json(), nlohmann::json::object()));
+      response->set_state(static_cast<std::int32_t>(seen.state));
+      response->set_summary(seen.summary);
+      response->set_facts_json(
+          seen.facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } catch (...) {
+      set_failure(*response->mutable_failure());
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status List(grpc::ServerContext*, const pb::ListRequest* request,
+                    pb::ListResponse* response) override {
+    if (provider_ == nullptr) return {grpc::StatusCode::FAILED_PRECONDITION, "not open"};
+    try {
+      const auto targets =
+          provider_->list(wire::parse_or(request->selector_json(), nlohmann::json::object()));
+      response->set_targets_json(
+          nlohmann::json(targets).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } catch (...) {
+      set_failure(*response->mutable_failure());
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  // stopd is gone or done with this process: nothing here is worth a destructor's risk.
+  [[noreturn]] static void end_of_session() {
+    std::fflush(nullptr);
+    _exit(0);
+  }
+
+  void open(const pb::Open& open, pb::Opened& opened) {
+    opened.set_pid(static_cast<std::uint32_t>(getpid()));
+    try {
+      set_log_level(open.log_level().empty() ? "warn" : open.log_level());
+    } catch (const std::exception&) {
+    }
+    nlohmann::json settings = nlohmann::json::object();
+    settings[open.type()] = wire::parse_or(open.settings_json(), nlohmann::json::object());
+    PluginSources sources;
+    sources.files.emplace_back(open.library());
+    const PluginLoadReport report = load_plugins(sources, settings, registry_);
+    for (const auto& refused : report.refused) {
+      opened.set_refusal(refused.reason);
+      opened.set_refused_settings(refused.settings);
+      return;
+    }
+    const RegisteredProvider* registered = registry_.find(open.type());
+    if (registered == nullptr) {
+      opened.set_refusal(open.library() + " does not provide '" + open.type() + "' (it provides " +
+                         registry_.names() + ")");
+      return;
+    }
+    provider_ = registered->provider;
+    info_ = registered->info;
+    opened.set_info_json(wire::info_to_json(info_).dump());
+  }
+
+  void start(const pb::StartStop& start) {
+    auto context = std::make_shared<ChildContext>(start);
+    calls().add(start.call(), context);
+    sdk::StopRequest request = wire::request_from(start);
+    if (info_.capabilities.asynchronous) {
+      try {
+        provider_->start(request, context);
+      } catch (...) {
+        context->complete(outcome_of_exception());
+      }
+      return;
+    }
+    const bool posted = pool_.post([provider = provider_, request = std::move(request), context] {
+      sdk::StopOutcome outcome;
+      try {
+        outcome = provider->stop(request, *context);
+      } catch (...) {
+        outcome = outcome_of_exception();
+      }
+      context->complete(std::move(outcome));
+    });
+    if (!posted)
+      context->complete(
+          sdk::StopOutcome::make(sdk::Code::unavailable, "the plugin host is ending"));
+  }
+
+  ProviderRegistry registry_;
+  std::shared_ptr<sdk::IStopProvider> provider_;
+  sdk::ProviderInfo info_;
+  BlockingPool pool_{kMaxBlockingThreads};
+};
+
+}  // namespace
+
+void serve_plugin_host(int fd) {
+  auto& logger = *host_logger();
+  logger.sinks().clear();
+  logger.sinks().push_back(std::make_shared<SessionSink>());
+
+  static auto* service = new PluginHostService();  // never destroyed: see end_of_session
+  grpc::ServerBuilder builder;
+  builder.RegisterService(service);
+  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  builder.SetMaxSendMessageSize(64 * 1024 * 1024);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server) {
+    std::fputs("stopd-plugin-host: cannot start the gRPC server\n", stderr);
+    _exit(70);
+  }
+  // gRPC's event engine needs the descriptor non-blocking; it was inherited blocking.
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  grpc::AddInsecureChannelFromFd(server.get(), fd);
+  server->Wait();
+  _exit(0);
+}
+
+int describe_plugins(const std::vector<std::filesystem::path>& files) {
+  for (const auto& file : files) {
+    nlohmann::json line = {{"file", file.string()}};
+    try {
+      line["type"] = plugin_type_of(file);
+    } catch (const std::exception& e) {
+      line["refusal"] = e.what();
+    }
+    std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'
+              << std::flush;
+  }
+  return 0;
+}
+
+}  // namespace stopd::core
