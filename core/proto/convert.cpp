@@ -254,6 +254,15 @@ v1::Provider to_proto(const core::RegisteredProvider& provider) {
   *out.mutable_target_schema() = to_struct(provider.info.target_schema);
   *out.mutable_options_schema() = to_struct(provider.info.options_schema);
   *out.mutable_selector_schema() = to_struct(provider.info.selector_schema);
+  out.set_isolation(provider.plugin_host ? "process" : "in_process");
+  if (provider.plugin_host) {
+    const core::PluginHostStatus status = provider.plugin_host->status();
+    auto& host = *out.mutable_plugin_host();
+    host.set_state(core::to_string(status.state));
+    host.set_restarts(status.restarts);
+    host.set_last_exit(status.last_exit);
+    host.set_pid(static_cast<std::uint32_t>(status.pid));
+  }
   return out;
 }
 

@@ -40,11 +40,27 @@ json capabilities_json(const sdk::Capabilities& c) {
 }
 
 json provider_summary_json(const ProviderView& p) {
-  return json{{"name", p.name},
-              {"version", p.version},
-              {"description", p.description},
-              {"asynchronous", p.capabilities.asynchronous},
-              {"library", p.library}};
+  json out{{"name", p.name},
+           {"version", p.version},
+           {"description", p.description},
+           {"asynchronous", p.capabilities.asynchronous},
+           {"library", p.library},
+           {"isolation", p.isolated ? "process" : "in_process"}};
+  if (p.isolated)
+    out["plugin_host"] = {{"state", p.plugin_host_state},
+                          {"restarts", p.plugin_host_restarts},
+                          {"last_exit", p.plugin_host_last_exit}};
+  return out;
+}
+
+// "in-process", "running", "restarting (3 restarts, last: SIGSEGV)".
+std::string state_text(const ProviderView& p) {
+  if (!p.isolated) return "in-process";
+  std::string text = p.plugin_host_state;
+  if (p.plugin_host_restarts > 0)
+    text += " (" + std::to_string(p.plugin_host_restarts) + " restart" +
+            (p.plugin_host_restarts == 1 ? "" : "s") + ", last: " + p.plugin_host_last_exit + ")";
+  return text;
 }
 
 ProviderView view_of(const core::RegisteredProvider& p, const core::HostConfig& config) {
@@ -61,6 +77,13 @@ ProviderView view_of(const core::RegisteredProvider& p, const core::HostConfig& 
   view.target_schema = p.info.target_schema;
   view.options_schema = p.info.options_schema;
   view.selector_schema = p.info.selector_schema;
+  if (p.plugin_host) {
+    const core::PluginHostStatus status = p.plugin_host->status();
+    view.isolated = true;
+    view.plugin_host_state = core::to_string(status.state);
+    view.plugin_host_restarts = status.restarts;
+    view.plugin_host_last_exit = status.last_exit;
+  }
   return view;
 }
 
@@ -78,6 +101,12 @@ ProviderView view_of(const v1::Provider& p) {
   view.target_schema = api::from_struct(p.target_schema());
   view.options_schema = api::from_struct(p.options_schema());
   view.selector_schema = api::from_struct(p.selector_schema());
+  if (p.isolation() == "process") {
+    view.isolated = true;
+    view.plugin_host_state = p.plugin_host().state();
+    view.plugin_host_restarts = p.plugin_host().restarts();
+    view.plugin_host_last_exit = p.plugin_host().last_exit();
+  }
   return view;
 }
 
@@ -100,12 +129,18 @@ void print_provider_table(const std::vector<ProviderView>& providers, Console& c
   const auto pad = [](const std::string& s, std::size_t width) {
     return s + std::string(width > s.size() ? width - s.size() : 0, ' ');
   };
-  console.out(pad("PROVIDER", name_width) + "  " + pad("VERSION", version_width) +
-              "  MODE   DESCRIPTION");
+  std::vector<std::string> states;
+  std::size_t state_width = 5;
+  for (const auto& p : providers) {
+    states.push_back(core::printable(state_text(p)));
+    state_width = std::max(state_width, states.back().size());
+  }
+  console.out(pad("PROVIDER", name_width) + "  " + pad("VERSION", version_width) + "  MODE   " +
+              pad("STATE", state_width) + "  DESCRIPTION");
   for (std::size_t i = 0; i < providers.size(); ++i)
     console.out(pad(names[i].first, name_width) + "  " + pad(names[i].second, version_width) +
                 "  " + (providers[i].capabilities.asynchronous ? "async  " : "sync   ") +
-                first_sentence(providers[i].description, 100));
+                pad(states[i], state_width) + "  " + first_sentence(providers[i].description, 100));
 }
 
 void print_refused(const std::vector<RefusedView>& refused, const std::string& title,
@@ -373,6 +408,9 @@ void print_description(const ProviderView& provider, const std::vector<std::stri
   console.out("library:       " +
               (provider.library.empty() ? std::string("(built into the host)") : provider.library));
   console.out("capabilities:  " + capabilities_text(provider.capabilities));
+  console.out("isolation:     " + std::string(provider.isolated
+                                                  ? "process (" + state_text(provider) + ")"
+                                                  : "in_process"));
   std::string concurrency = std::to_string(provider.concurrency) + " stops at once";
   if (provider.default_concurrency)
     concurrency += provider.concurrency != *provider.default_concurrency

@@ -97,7 +97,13 @@ void Daemon::Impl::start(const DaemonOptions& options) {
   if (host->registry().empty())
     throw StartupError(exit_code::config, "no usable plugin: nothing could be stopped" +
                                               refused_summary(host->load_report()));
-  if (metrics) host->dispatcher().add_observer(metrics->stop_observer());
+  if (metrics) {
+    host->dispatcher().add_observer(metrics->stop_observer());
+    std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins;
+    for (const auto* provider : host->registry().all())
+      plugins.emplace_back(provider->name(), provider->plugin_host);
+    metrics->watch_plugins(std::move(plugins));
+  }
 
   authenticator = std::make_unique<Authenticator>(config.auth);
   JobManagerOptions job_options;
@@ -122,7 +128,13 @@ void Daemon::Impl::start(const DaemonOptions& options) {
   health = std::make_unique<api::HealthService>(
       std::vector<std::string>{v1::StopService::service_full_name(),
                                v1::BatchService::service_full_name()},
-      *tokenless_streams);
+      *tokenless_streams,
+      [registry = &host->registry()](std::string_view type) -> std::optional<bool> {
+        const RegisteredProvider* provider = registry->find(type);
+        if (provider == nullptr) return std::nullopt;
+        return !provider->plugin_host ||
+               provider->plugin_host->status().state == PluginHostStatus::State::running;
+      });
   reflection = std::make_unique<api::ReflectionService>(
       *tokenless_streams, std::vector<std::string>{v1::StopService::service_full_name(),
                                                    v1::BatchService::service_full_name(),

@@ -9,8 +9,9 @@ using grpc::health::v1::HealthCheckResponse;
 
 }  // namespace
 
-HealthService::HealthService(const std::vector<std::string>& services, TokenlessStreams& watches)
-    : watches_(watches) {
+HealthService::HealthService(const std::vector<std::string>& services, TokenlessStreams& watches,
+                             ProviderServing provider_serving)
+    : watches_(watches), provider_serving_(std::move(provider_serving)) {
   serving_.emplace("", false);
   for (const auto& service : services) serving_.emplace(service, false);
 }
@@ -33,7 +34,16 @@ void HealthService::end_watches() {
 
 HealthService::Status HealthService::status_of(const std::string& service) const {
   const auto it = serving_.find(service);
-  if (it == serving_.end()) return HealthCheckResponse::SERVICE_UNKNOWN;
+  if (it == serving_.end()) {
+    // A provider is served while the daemon is and its plugin (host) can serve.
+    if (!provider_serving_ || !service.starts_with(kProviderPrefix))
+      return HealthCheckResponse::SERVICE_UNKNOWN;
+    const auto serving =
+        provider_serving_(std::string_view(service).substr(kProviderPrefix.size()));
+    if (!serving) return HealthCheckResponse::SERVICE_UNKNOWN;
+    return *serving && serving_.at("") ? HealthCheckResponse::SERVING
+                                       : HealthCheckResponse::NOT_SERVING;
+  }
   return it->second ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
 }
 
@@ -46,6 +56,7 @@ grpc::Status HealthService::Check(grpc::ServerContext*,
     std::string known;
     for (const auto& [each, serving] : serving_)
       known += (known.empty() ? "'" : ", '") + each + "'";
+    if (provider_serving_) known += ", '" + std::string(kProviderPrefix) + "<type>'";
     return grpc::Status(
         grpc::StatusCode::NOT_FOUND,
         "service: unknown service " + echo(request->service()) + " (known: " + known + ")");

@@ -6,9 +6,12 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -18,9 +21,15 @@ namespace stopd::api {
 
 class HealthService final : public grpc::health::v1::Health::Service {
  public:
-  // `services`: the names a checker may ask about besides "" (the server as a whole). All start
-  // NOT_SERVING.
-  HealthService(const std::vector<std::string>& services, TokenlessStreams& watches);
+  // Whether one provider can serve now; nullopt for a type that is not loaded.
+  using ProviderServing = std::function<std::optional<bool>(std::string_view type)>;
+  // The prefix of the per-provider names: "stopd.provider/local.process".
+  static constexpr std::string_view kProviderPrefix = "stopd.provider/";
+
+  // `services`: the names a checker may ask about besides "" (the server as a whole), and every
+  // kProviderPrefix + type `provider_serving` knows. All start NOT_SERVING.
+  HealthService(const std::vector<std::string>& services, TokenlessStreams& watches,
+                ProviderServing provider_serving = nullptr);
 
   // Every known service at once.
   void set_serving(bool serving);
@@ -44,6 +53,7 @@ class HealthService final : public grpc::health::v1::Health::Service {
                      grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>& writer);
 
   TokenlessStreams& watches_;
+  const ProviderServing provider_serving_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -63,6 +63,49 @@ void poke(const std::string& host, int port) {
   ::freeaddrinfo(found);
 }
 
+// Plugin liveness, read from the supervisors at each scrape rather than pushed on every change.
+class PluginCollectable final : public prometheus::Collectable {
+ public:
+  explicit PluginCollectable(
+      std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins)
+      : plugins_(std::move(plugins)) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::MetricFamily up{"stopd_plugin_up",
+                                "1 while the provider can serve: in-process, or its plugin host "
+                                "process runs",
+                                prometheus::MetricType::Gauge,
+                                {}};
+    prometheus::MetricFamily restarts{
+        "stopd_plugin_restarts_total",
+        "Deaths of an isolated provider's plugin host process, by how it ended",
+        prometheus::MetricType::Counter,
+        {}};
+    for (const auto& [type, plugin] : plugins_) {
+      prometheus::ClientMetric metric;
+      metric.label = {{"type", type}};
+      if (!plugin) {
+        metric.gauge.value = 1;
+        up.metric.push_back(metric);
+        continue;
+      }
+      const PluginHostStatus status = plugin->status();
+      metric.gauge.value = status.state == PluginHostStatus::State::running ? 1 : 0;
+      up.metric.push_back(metric);
+      for (const auto& [reason, count] : status.restarts_by_reason) {
+        prometheus::ClientMetric restart;
+        restart.label = {{"reason", reason}, {"type", type}};
+        restart.counter.value = count;
+        restarts.metric.push_back(restart);
+      }
+    }
+    return {up, restarts};
+  }
+
+ private:
+  const std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins_;
+};
+
 }  // namespace
 
 struct Metrics::Impl {
@@ -71,6 +114,7 @@ struct Metrics::Impl {
   std::shared_ptr<metrics_detail::StopMetricsObserver> observer =
       std::make_shared<metrics_detail::StopMetricsObserver>(metrics);
   std::unique_ptr<prometheus::Exposer> exposer;
+  std::shared_ptr<PluginCollectable> plugins;
   std::string host;  // where the endpoint is reachable
   int port = 0;
 };
@@ -125,6 +169,12 @@ std::function<void(std::chrono::nanoseconds)> Metrics::journal_write_recorder() 
   return [metrics = impl_->metrics](std::chrono::nanoseconds took) {
     metrics->observe_journal_write(std::chrono::duration<double>(took).count());
   };
+}
+
+void Metrics::watch_plugins(
+    std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins) {
+  impl_->plugins = std::make_shared<PluginCollectable>(std::move(plugins));
+  impl_->exposer->RegisterCollectable(impl_->plugins);
 }
 
 int Metrics::port() const {

@@ -7,6 +7,10 @@
 //                                           provider, from submission to outcome
 //   stopd_stops_in_flight{type}             gauge: first attempt started, not ended yet
 //   stopd_journal_write_seconds             histogram, 50 µs … 1 s: one durable journal write
+//   stopd_plugin_up{type}                   gauge: 1 while the provider can serve (always for an
+//                                           in-process one; an isolated one's process runs)
+//   stopd_plugin_restarts_total{type,reason} counter: deaths of an isolated provider's process,
+//                                           by how it ended ("SIGSEGV", "exit 1", "hung", …)
 //
 // At most 256 distinct `type` labels; further types share type="other".
 #pragma once
@@ -15,7 +19,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "stopd/core/isolation.hpp"
 #include "stopd/core/stop_observer.hpp"
 
 namespace stopd::core {
@@ -36,6 +43,10 @@ class Metrics {
   std::shared_ptr<StopObserver> stop_observer();
   // Records one journal write (JournalOptions::on_write). Thread-safe.
   std::function<void(std::chrono::nanoseconds)> journal_write_recorder();
+  // Exports stopd_plugin_up and stopd_plugin_restarts_total for these providers (read at each
+  // scrape). The pointer is null for an in-process provider.
+  void watch_plugins(
+      std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins);
   // The port actually bound (useful with port 0).
   int port() const;
 

@@ -27,6 +27,10 @@ struct ProviderView {
   nlohmann::json target_schema = nlohmann::json::object();
   nlohmann::json options_schema = nlohmann::json::object();
   nlohmann::json selector_schema = nlohmann::json::object();
+  bool isolated = false;          // runs in a stopd-plugin-host process (isolation: process)
+  std::string plugin_host_state;  // running | restarting | failed (isolated only)
+  unsigned plugin_host_restarts = 0;
+  std::string plugin_host_last_exit;
 };
 
 int run_plugins_list(const GlobalOptions& global, Console& console);
