@@ -7,12 +7,27 @@
 //   "exit"      call std::exit(1), as a plugin that gives up on the whole process would
 //   "abort"     call std::abort()
 //   "segfault"  write through a null pointer
+//   "segfault_once"  segfault unless the file `marker` exists, creating it first: the first call
+//               crashes, a retry (in a restarted plugin host) succeeds
+//   "spin"      burn CPU for `hang_seconds` (what RLIMIT_CPU is for)
+//   "alloc"     allocate 4 GiB (what RLIMIT_AS is for)
+//   "whoami"    answer `stopped` with "uid=U gid=G" of the process running it
+//   "env"       answer `stopped` with details.names: the names in its environment
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <stopd/sdk.hpp>
 #include <thread>
+#include <vector>
+
+extern char** environ;
 
 namespace {
 
@@ -39,7 +54,9 @@ class MisbehavingProvider final : public stopd::sdk::IStopProvider {
       "type": "object", "required": ["id", "do"], "additionalProperties": false,
       "properties": {
         "id": {"type": "string"},
-        "do": {"enum": ["ok", "hang", "throw", "exit", "abort", "segfault"]}
+        "do": {"enum": ["ok", "hang", "throw", "exit", "abort", "segfault", "segfault_once",
+                        "spin", "alloc", "whoami", "env"]},
+        "marker": {"type": "string"}
       }})");
     return info;
   }
@@ -54,9 +71,34 @@ class MisbehavingProvider final : public stopd::sdk::IStopProvider {
       std::exit(1);
     } else if (what == "abort") {
       std::abort();
-    } else if (what == "segfault") {
+    } else if (what == "segfault" || what == "segfault_once") {
+      if (what == "segfault_once") {
+        const std::string marker = request.target.value("marker", "");
+        if (marker.empty() || std::filesystem::exists(marker))
+          return StopOutcome::make(Code::stopped, "did not crash: the marker exists");
+        std::ofstream(marker) << "crashed\n";
+      }
       volatile int* nowhere = nullptr;
       *nowhere = 1;
+    } else if (what == "spin") {
+      const auto until = std::chrono::steady_clock::now() + hang_;
+      volatile std::uint64_t sink = 0;
+      while (std::chrono::steady_clock::now() < until) sink = sink + 1;
+    } else if (what == "alloc") {
+      std::unique_ptr<char[]> block(new char[std::size_t{4} << 30]);  // not zeroed: no touching
+      block[0] = 1;
+      return StopOutcome::make(Code::stopped, "allocated 4 GiB");
+    } else if (what == "whoami") {
+      return StopOutcome::make(
+          Code::stopped, "uid=" + std::to_string(getuid()) + " gid=" + std::to_string(getgid()));
+    } else if (what == "env") {
+      std::vector<std::string> names;
+      for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string text(*entry);
+        names.push_back(text.substr(0, text.find('=')));
+      }
+      std::sort(names.begin(), names.end());
+      return StopOutcome::make(Code::stopped, "environment", {{"names", names}});
     }
     return StopOutcome::make(Code::stopped, "did " + what);
   }
