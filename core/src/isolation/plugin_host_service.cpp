@@ -197,22 +197,22 @@ void ChildContext::complete(sdk::StopOutcome outcome) {
   calls().remove(call_);
 }
 
-sdk::StopOutcome outcome_of_exception() {
+// The same words the dispatcher uses for an in-process provider.
+sdk::StopOutcome outcome_of_exception(const std::string& type) {
   try {
     throw;
   } catch (const sdk::StopError& e) {
     return sdk::StopOutcome::make(e.code(), e.what());
   } catch (const std::exception& e) {
-    return sdk::StopOutcome::make(sdk::Code::internal,
-                                  std::string("the provider threw: ") + e.what());
+    return sdk::StopOutcome::make(sdk::Code::internal, type + " provider threw: " + e.what());
   } catch (...) {
     return sdk::StopOutcome::make(sdk::Code::internal,
-                                  "the provider threw a non-standard exception");
+                                  type + " provider threw a non-standard exception");
   }
 }
 
-void set_failure(pb::Failure& failure) {
-  const sdk::StopOutcome outcome = outcome_of_exception();
+void set_failure(pb::Failure& failure, const std::string& type) {
+  const sdk::StopOutcome outcome = outcome_of_exception(type);
   failure.set_code(static_cast<std::int32_t>(outcome.code));
   failure.set_message(outcome.message);
 }
@@ -252,7 +252,7 @@ class PluginHostService final : public pb::PluginHost::Service {
       response->set_facts_json(
           seen.facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } catch (...) {
-      set_failure(*response->mutable_failure());
+      set_failure(*response->mutable_failure(), info_.name);
     }
     return grpc::Status::OK;
   }
@@ -266,7 +266,7 @@ class PluginHostService final : public pb::PluginHost::Service {
       response->set_targets_json(
           nlohmann::json(targets).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } catch (...) {
-      set_failure(*response->mutable_failure());
+      set_failure(*response->mutable_failure(), info_.name);
     }
     return grpc::Status::OK;
   }
@@ -313,19 +313,20 @@ class PluginHostService final : public pb::PluginHost::Service {
       try {
         provider_->start(request, context);
       } catch (...) {
-        context->complete(outcome_of_exception());
+        context->complete(outcome_of_exception(info_.name));
       }
       return;
     }
-    const bool posted = pool_.post([provider = provider_, request = std::move(request), context] {
-      sdk::StopOutcome outcome;
-      try {
-        outcome = provider->stop(request, *context);
-      } catch (...) {
-        outcome = outcome_of_exception();
-      }
-      context->complete(std::move(outcome));
-    });
+    const bool posted = pool_.post(
+        [provider = provider_, type = info_.name, request = std::move(request), context] {
+          sdk::StopOutcome outcome;
+          try {
+            outcome = provider->stop(request, *context);
+          } catch (...) {
+            outcome = outcome_of_exception(type);
+          }
+          context->complete(std::move(outcome));
+        });
     if (!posted)
       context->complete(
           sdk::StopOutcome::make(sdk::Code::unavailable, "the plugin host is ending"));

@@ -137,7 +137,13 @@ bool move_fd(int from, int to) {
   };
   limit(RLIMIT_AS, spec.settings.address_space_bytes, "setrlimit RLIMIT_AS");
   limit(RLIMIT_NOFILE, spec.settings.open_files, "setrlimit RLIMIT_NOFILE");
-  limit(RLIMIT_CPU, spec.settings.cpu_seconds, "setrlimit RLIMIT_CPU");
+  // CPU: the hard limit a second above the soft one, so the process dies of SIGXCPU (which says
+  // why) rather than of the hard limit's SIGKILL.
+  if (spec.settings.cpu_seconds) {
+    rlimit l{static_cast<rlim_t>(*spec.settings.cpu_seconds),
+             static_cast<rlim_t>(*spec.settings.cpu_seconds + 1)};
+    if (setrlimit(RLIMIT_CPU, &l) != 0) child_fail("setrlimit RLIMIT_CPU");
+  }
   if (creds.drop) {
     if (setgroups(1, &creds.gid) != 0) child_fail("setgroups");
     if (setgid(creds.gid) != 0) child_fail("setgid");

@@ -1,0 +1,511 @@
+// Isolation: the same plugin libraries served in process and from a stopd-plugin-host
+// (`providers.<type>.isolation: "process"`), in one run, through core::Host as stopctl --local and
+// the daemon use it. Targets (the isolation issue):
+//   1. no-op provider, sequential stops: added p50 (process - in_process) <= 100 us
+//   2. no-op provider, 64 stops in flight: process throughput >= 50 % of in_process
+//   3. 5,000 real processes through local.process, immediate: process <= 1.3x in_process
+//   4. a segfault in the plugin: from that stop's result until a stop succeeds in the restarted
+//      plugin host, p50 <= 50 ms (with where the time goes: exec, plugin load, the rest)
+//   5. 100 crashes in a row (segfault_once, default retries): 100/100 stopped, none lost
+// Rounds alternate between the modes; medians and ratios are what to quote (the machines are
+// shared and noisy). Exits 1 when a stop that should have succeeded did not, not over timing.
+//
+//   stopd_bench_isolation [--latency-stops 10000] [--throughput-stops 20000] [--concurrency 64]
+//                         [--rounds 3] [--processes 5000] [--crashes 30] [--crash-series 100]
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <semaphore>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "forked_children.hpp"
+#include "stopd/core/host.hpp"
+#include "stopd/core/logging.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace stopd;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr const char* kNoop = "bench.noop";
+constexpr const char* kProcess = "local.process";
+constexpr const char* kMisbehave = "test.misbehave";
+
+double us_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::micro>(to - from).count();
+}
+double ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+std::string fixed(double value, int decimals = 1) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+// --- hosts ---------------------------------------------------------------------------------
+
+const char* mode_name(bool isolated) {
+  return isolated ? "process" : "in_process";
+}
+
+// A Host over `document`, with `type` loaded in the mode asked for (checked).
+std::unique_ptr<core::Host> make_host(json document, const std::string& type, bool isolated) {
+  document["log_level"] = "error";  // also the plugin host's
+  document["providers"][type]["isolation"] = mode_name(isolated);
+  core::HostConfig config = core::parse_host_config(document, fs::current_path());
+  config.plugin_host_executable = STOPD_PLUGIN_HOST_EXECUTABLE;
+  auto host = std::make_unique<core::Host>(config, fs::path{});
+  const core::RegisteredProvider* provider = host->registry().find(type);
+  if (provider == nullptr) {
+    std::string why;
+    for (const auto& refused : host->load_report().refused)
+      why += "; " + refused.file.string() + ": " + refused.reason;
+    throw std::runtime_error(type + " did not load (" + mode_name(isolated) + ")" + why);
+  }
+  if ((provider->plugin_host != nullptr) != isolated)
+    throw std::runtime_error(type + " loaded, but not " + mode_name(isolated));
+  return host;
+}
+
+json noop_config() {
+  return {{"plugin_dirs", {STOPD_BENCH_PLUGIN_DIR}},
+          {"providers", {{kNoop, {{"max_concurrency", 1000000}}}}}};
+}
+
+json process_config() {
+  return {{"plugin_dirs", json::array()},
+          {"plugins", {STOPD_PROCESS_PLUGIN}},
+          {"providers", {{kProcess, {{"max_concurrency", 1000000}}}}}};
+}
+
+json misbehave_config() {
+  // plugin_host left at its defaults (restart_backoff_initial 100 ms, quarantine after 2).
+  return {{"plugin_dirs", json::array()},
+          {"plugins", {STOPD_MISBEHAVING_PLUGIN}},
+          {"providers", {{kMisbehave, json::object()}}}};
+}
+
+sdk::StopRequest noop_request(std::size_t id) {
+  sdk::StopRequest request;
+  request.type = kNoop;
+  request.target = {{"id", "n" + std::to_string(id)}};
+  request.mode = sdk::Mode::immediate;
+  return request;
+}
+
+sdk::StopRequest misbehave_request(const std::string& id, const std::string& what,
+                                   const std::string& marker = {}) {
+  sdk::StopRequest request;
+  request.type = kMisbehave;
+  request.target = {{"id", id}, {"do", what}};
+  if (!marker.empty()) request.target["marker"] = marker;
+  return request;
+}
+
+struct Failures {
+  std::size_t count = 0;
+  std::string first;
+  void add(const std::string& what, const core::StopResult& result) {
+    if (count++ == 0)
+      first = what + ": " + std::string(sdk::to_string(result.outcome.code)) + " " +
+              result.outcome.message;
+  }
+};
+
+// --- 1. sequential latency -----------------------------------------------------------------
+
+void sequential_block(core::Host& host, std::size_t stops, std::size_t& next_id,
+                      std::vector<double>* samples, Failures& failures) {
+  for (std::size_t i = 0; i < stops; ++i) {
+    const auto start = Clock::now();
+    auto ticket = host.dispatcher().submit(noop_request(next_id++));
+    const core::StopResult& result = ticket->wait();
+    const auto end = Clock::now();
+    if (result.outcome.code != sdk::Code::stopped) failures.add("no-op stop", result);
+    if (samples != nullptr) samples->push_back(us_between(start, end));
+  }
+}
+
+// --- 2. throughput at a fixed concurrency --------------------------------------------------
+
+double throughput_round(core::Host& host, std::size_t stops, std::size_t concurrency,
+                        std::size_t& next_id, Failures& failures) {
+  std::counting_semaphore<> slots(static_cast<std::ptrdiff_t>(concurrency));
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::size_t done = 0;
+  std::vector<std::shared_ptr<core::StopTicket>> tickets;
+  tickets.reserve(stops);
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < stops; ++i) {
+    slots.acquire();
+    tickets.push_back(host.dispatcher().submit(noop_request(next_id++)));
+    tickets.back()->on_done([&](const core::StopResult& result) {
+      slots.release();
+      std::lock_guard lock(mutex);
+      if (result.outcome.code != sdk::Code::stopped) failures.add("no-op stop", result);
+      if (++done == stops) all_done.notify_all();
+    });
+  }
+  std::unique_lock lock(mutex);
+  all_done.wait(lock, [&] { return done == stops; });
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(stops) / seconds;
+}
+
+// --- 3. real processes through local.process ------------------------------------------------
+
+double mass_stop_round(core::Host& host, std::size_t processes, Failures& failures) {
+  const auto pids = bench::fork_children(processes, bench::OnTerm::exit);
+  std::vector<std::shared_ptr<core::StopTicket>> tickets;
+  tickets.reserve(pids.size());
+  const auto start = Clock::now();
+  for (pid_t pid : pids) {
+    sdk::StopRequest request;
+    request.type = kProcess;
+    request.target = {{"pid", pid}};
+    request.mode = sdk::Mode::immediate;
+    tickets.push_back(host.dispatcher().submit(std::move(request)));
+  }
+  for (auto& ticket : tickets) {
+    const core::StopResult& result = ticket->wait();
+    if (result.outcome.code != sdk::Code::stopped) failures.add("local.process stop", result);
+  }
+  const double took = ms_between(start, Clock::now());
+  bench::reap_children(pids);  // the parent's business, not the stopper's: untimed
+  return took;
+}
+
+// --- 4. where a restart's time goes ---------------------------------------------------------
+
+// Runs stopd-plugin-host with `arguments` (stdout to /dev/null) and waits for it: ms, or -1.
+double time_plugin_host_run(const std::vector<std::string>& arguments) {
+  std::vector<std::string> args{STOPD_PLUGIN_HOST_EXECUTABLE};
+  args.insert(args.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  const auto start = Clock::now();
+  pid_t pid = -1;
+  const int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const double took = ms_between(start, Clock::now());
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? took : -1;
+}
+
+double median_plugin_host_run(const std::vector<std::string>& arguments, std::size_t runs) {
+  std::vector<double> samples;
+  for (std::size_t i = 0; i < runs; ++i) {
+    const double took = time_plugin_host_run(arguments);
+    if (took < 0) return -1;
+    samples.push_back(took);
+  }
+  return bench::median(samples);
+}
+
+// --- the summary ----------------------------------------------------------------------------
+
+struct Row {
+  std::string figure;
+  std::string value;
+  std::string target;
+  std::optional<bool> pass;  // nullopt: informational
+};
+
+void print_table(const std::vector<Row>& rows) {
+  std::size_t widths[3] = {6, 5, 6};
+  for (const auto& row : rows) {
+    widths[0] = std::max(widths[0], row.figure.size());
+    widths[1] = std::max(widths[1], row.value.size());
+    widths[2] = std::max(widths[2], row.target.size());
+  }
+  const auto pad = [](const std::string& text, std::size_t width) {
+    return text + std::string(width > text.size() ? width - text.size() : 0, ' ');
+  };
+  std::cout << "\n"
+            << pad("figure", widths[0]) << "  " << pad("value", widths[1]) << "  "
+            << pad("target", widths[2]) << "  result\n"
+            << std::string(widths[0] + widths[1] + widths[2] + 14, '-') << "\n";
+  for (const auto& row : rows)
+    std::cout << pad(row.figure, widths[0]) << "  " << pad(row.value, widths[1]) << "  "
+              << pad(row.target, widths[2]) << "  "
+              << (row.pass ? (*row.pass ? "PASS" : "FAIL") : "") << "\n";
+}
+
+std::string mode_label(bool isolated) {
+  return isolated ? "process   " : "in_process";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::size_t latency_stops = bench::flag_value(argc, argv, "--latency-stops", 10000);
+  const std::size_t throughput_stops = bench::flag_value(argc, argv, "--throughput-stops", 20000);
+  const std::size_t concurrency = bench::flag_value(argc, argv, "--concurrency", 64);
+  const std::size_t rounds = bench::flag_value(argc, argv, "--rounds", 3);
+  const std::size_t processes = bench::flag_value(argc, argv, "--processes", 5000);
+  const std::size_t crashes = bench::flag_value(argc, argv, "--crashes", 30);
+  const std::size_t crash_series = bench::flag_value(argc, argv, "--crash-series", 100);
+  // The hosts' own warnings (each crash logs one) would bury the figures.
+  core::set_log_level("error");
+  std::vector<Row> rows;
+  bool correct = true;
+  const auto report_failures = [&](const char* what, const Failures& failures) {
+    if (failures.count == 0) return;
+    correct = false;
+    std::cout << "  !! " << what << ": " << failures.count
+              << " stop(s) not stopped; first: " << failures.first << "\n";
+  };
+
+  // 1 and 2: the no-op provider, both modes loaded at once so blocks and rounds can alternate.
+  {
+    std::unique_ptr<core::Host> hosts[2] = {make_host(noop_config(), kNoop, false),
+                                            make_host(noop_config(), kNoop, true)};
+    std::size_t next_id = 0;
+    Failures failures;
+    std::vector<double> latency[2];
+    std::cout << "== 1. " << kNoop << ", sequential stops: " << latency_stops << " per mode\n";
+    for (auto& host : hosts) sequential_block(*host, 1000, next_id, nullptr, failures);  // warm-up
+    constexpr std::size_t kBlock = 500;
+    for (std::size_t done = 0; done < latency_stops; done += kBlock)
+      for (int mode = 0; mode < 2; ++mode)
+        sequential_block(*hosts[mode], std::min(kBlock, latency_stops - done), next_id,
+                         &latency[mode], failures);
+    double p50[2];
+    for (int mode = 0; mode < 2; ++mode) {
+      p50[mode] = bench::percentile(latency[mode], 50);
+      const double p99 = bench::percentile(latency[mode], 99);
+      std::cout << "  " << mode_label(mode == 1) << "  p50 " << fixed(p50[mode]) << " us  p99 "
+                << fixed(p99) << " us\n";
+      rows.push_back({std::string("1. no-op stop p50, ") + mode_name(mode == 1),
+                      fixed(p50[mode]) + " us", "", std::nullopt});
+      rows.push_back({std::string("1. no-op stop p99, ") + mode_name(mode == 1), fixed(p99) + " us",
+                      "", std::nullopt});
+    }
+    const double added = p50[1] - p50[0];
+    rows.push_back(
+        {"1. added p50 (process - in_process)", fixed(added) + " us", "<= 100 us", added <= 100});
+    report_failures("sequential no-op", failures);
+
+    std::cout << "== 2. " << kNoop << ", throughput: " << throughput_stops << " stops, "
+              << concurrency << " in flight, " << rounds << " rounds per mode\n";
+    Failures throughput_failures;
+    for (auto& host : hosts)  // warm-up
+      throughput_round(*host, throughput_stops / 10, concurrency, next_id, throughput_failures);
+    std::vector<double> rate[2];
+    for (std::size_t round = 0; round < rounds; ++round) {
+      for (int mode = 0; mode < 2; ++mode)
+        rate[mode].push_back(throughput_round(*hosts[mode], throughput_stops, concurrency, next_id,
+                                              throughput_failures));
+      std::cout << "  round " << round + 1 << ": in_process " << fixed(rate[0].back(), 0)
+                << " stops/s, process " << fixed(rate[1].back(), 0) << " stops/s\n";
+    }
+    const double rates[2] = {bench::median(rate[0]), bench::median(rate[1])};
+    for (int mode = 0; mode < 2; ++mode)
+      rows.push_back({"2. no-op throughput @" + std::to_string(concurrency) + ", " +
+                          mode_name(mode == 1) + " (median)",
+                      fixed(rates[mode], 0) + " stops/s", "", std::nullopt});
+    const double ratio = rates[1] / rates[0];
+    rows.push_back(
+        {"2. throughput process/in_process", fixed(100 * ratio) + " %", ">= 50 %", ratio >= 0.5});
+    report_failures("no-op throughput", throughput_failures);
+  }
+
+  // 3. real processes: both hosts loaded, rounds alternate.
+  {
+    std::cout << "== 3. " << kProcess << ", " << processes << " real processes, immediate, "
+              << rounds << " rounds per mode\n";
+    std::unique_ptr<core::Host> hosts[2] = {make_host(process_config(), kProcess, false),
+                                            make_host(process_config(), kProcess, true)};
+    Failures failures;
+    for (auto& host : hosts) mass_stop_round(*host, 200, failures);  // warm-up
+    std::vector<double> took[2];
+    for (std::size_t round = 0; round < rounds; ++round) {
+      for (int mode = 0; mode < 2; ++mode)
+        took[mode].push_back(mass_stop_round(*hosts[mode], processes, failures));
+      std::cout << "  round " << round + 1 << ": in_process " << fixed(took[0].back()) << " ms, "
+                << "process " << fixed(took[1].back()) << " ms\n";
+    }
+    const double medians[2] = {bench::median(took[0]), bench::median(took[1])};
+    for (int mode = 0; mode < 2; ++mode)
+      rows.push_back(
+          {"3. " + std::to_string(processes) + " processes, " + mode_name(mode == 1) + " (median)",
+           fixed(medians[mode]) + " ms", "", std::nullopt});
+    const double ratio = medians[1] / medians[0];
+    rows.push_back(
+        {"3. processes process/in_process", fixed(ratio, 2) + "x", "<= 1.3x", ratio <= 1.3});
+    report_failures("local.process", failures);
+  }
+
+  // 4. crash -> serving again.
+  {
+    std::cout << "== 4. " << kMisbehave << " (process), " << crashes
+              << " crashes, each followed by an ok stop\n";
+    auto host = make_host(misbehave_config(), kMisbehave, true);
+    const core::RegisteredProvider& provider = *host->registry().find(kMisbehave);
+    Failures failures;
+    // Warm-up, and the plugin host's own round trip for the breakdown below; it also makes the
+    // first plugin host serve, so its crash restarts at once like the others.
+    std::vector<double> warm;
+    for (std::size_t i = 0; i < 200; ++i) {
+      const auto start = Clock::now();
+      auto ticket = host->dispatcher().submit(misbehave_request("ok", "ok"));
+      const core::StopResult& result = ticket->wait();
+      warm.push_back(ms_between(start, Clock::now()));
+      if (result.outcome.code != sdk::Code::stopped) failures.add("warm-up ok", result);
+    }
+    std::vector<double> detect;   // submit of the segfault stop -> its result
+    std::vector<double> recover;  // that result -> the ok stop's success
+    std::size_t unexpected = 0;
+    std::string unexpected_first;
+    for (std::size_t i = 0; i < crashes; ++i) {
+      core::SubmitOptions once;
+      once.max_attempts = 1;
+      const auto submitted = Clock::now();
+      auto crash =
+          host->dispatcher().submit(misbehave_request("c" + std::to_string(i), "segfault"), once);
+      const core::StopResult& crashed = crash->wait();
+      const auto ended = Clock::now();
+      auto ok = host->dispatcher().submit(misbehave_request("ok", "ok"));
+      const core::StopResult& served = ok->wait();
+      const auto back = Clock::now();
+      const auto code = crashed.outcome.code;
+      if (code != sdk::Code::unavailable && code != sdk::Code::internal && unexpected++ == 0)
+        unexpected_first = std::string(sdk::to_string(code)) + " " + crashed.outcome.message;
+      if (served.outcome.code != sdk::Code::stopped) failures.add("ok after crash", served);
+      detect.push_back(ms_between(submitted, ended));
+      recover.push_back(ms_between(ended, back));
+    }
+    const core::PluginHostStatus status = provider.plugin_host->status();
+    // A restart with backoff waits restart_backoff_initial (100 ms) -20 % at least.
+    std::size_t immediate = 0;
+    for (double ms : recover)
+      if (ms < 80) ++immediate;
+    const double p50 = bench::percentile(recover, 50);
+    const double worst = *std::max_element(recover.begin(), recover.end());
+    std::cout << "  segfault stop -> its result: p50 " << fixed(bench::percentile(detect, 50), 2)
+              << " ms, max " << fixed(*std::max_element(detect.begin(), detect.end()), 2) << " ms\n"
+              << "  result -> ok stop succeeded: p50 " << fixed(p50, 2) << " ms, max "
+              << fixed(worst, 2) << " ms, min "
+              << fixed(*std::min_element(recover.begin(), recover.end()), 2) << " ms\n"
+              << "  restarts " << status.restarts << " (SIGSEGV "
+              << (status.restarts_by_reason.contains("SIGSEGV")
+                      ? status.restarts_by_reason.at("SIGSEGV")
+                      : 0u)
+              << "), state " << core::to_string(status.state) << "; " << immediate << "/" << crashes
+              << " back in < 80 ms (no backoff)\n";
+    if (unexpected > 0) {
+      correct = false;
+      std::cout << "  !! " << unexpected << " segfault stop(s) did not end unavailable/internal; "
+                << "first: " << unexpected_first << "\n";
+    }
+    // Where the time goes: exec + dynamic linking alone (--version), plus loading the plugin
+    // (--describe dlopens it), and a warm ok stop's round trip; the rest is the session (gRPC
+    // channel on the socket, Open, the factory).
+    const double exec_ms = median_plugin_host_run({"--version"}, 30);
+    const double describe_ms = median_plugin_host_run({"--describe", STOPD_MISBEHAVING_PLUGIN}, 30);
+    const double warm_ms = bench::median(warm);
+    std::cout << "  breakdown (medians): exec+ld.so of stopd-plugin-host " << fixed(exec_ms, 2)
+              << " ms; + dlopen of the plugin (--describe) " << fixed(describe_ms - exec_ms, 2)
+              << " ms; ok stop round trip, warm " << fixed(warm_ms, 3)
+              << " ms; rest (socket, gRPC session, Open, factory, scheduling) "
+              << fixed(p50 - describe_ms - warm_ms, 2) << " ms\n";
+    rows.push_back(
+        {"4. crash -> serving again, p50", fixed(p50, 2) + " ms", "<= 50 ms", p50 <= 50});
+    rows.push_back({"4. crash: segfault stop -> its result (p50)",
+                    fixed(bench::percentile(detect, 50), 2) + " ms", "", std::nullopt});
+    rows.push_back({"4. crash -> serving again, max", fixed(worst, 2) + " ms", "", std::nullopt});
+    rows.push_back({"4. crash -> serving again, immediate restarts",
+                    std::to_string(immediate) + "/" + std::to_string(crashes), "", std::nullopt});
+    rows.push_back(
+        {"4.   of which exec+ld.so (--version)", fixed(exec_ms, 2) + " ms", "", std::nullopt});
+    rows.push_back({"4.   of which dlopen plugin (--describe - --version)",
+                    fixed(describe_ms - exec_ms, 2) + " ms", "", std::nullopt});
+    report_failures("crash recovery", failures);
+  }
+
+  // 5. 100 crashes in a row, default retries.
+  {
+    std::cout << "== 5. " << kMisbehave << " (process), " << crash_series
+              << " stops in a row that each crash their first attempt\n";
+    char dir_template[] = "/tmp/stopd-isolation-bench-XXXXXX";
+    const char* dir = mkdtemp(dir_template);
+    if (dir == nullptr) {
+      std::cerr << "mkdtemp failed\n";
+      return 1;
+    }
+    auto host = make_host(misbehave_config(), kMisbehave, true);
+    const core::RegisteredProvider& provider = *host->registry().find(kMisbehave);
+    {
+      auto ticket = host->dispatcher().submit(misbehave_request("ok", "ok"));
+      ticket->wait();
+    }
+    std::size_t stopped = 0;
+    std::size_t lost = 0;
+    std::size_t retried_once = 0;
+    Failures failures;
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < crash_series; ++i) {
+      const std::string id = "s" + std::to_string(i);
+      auto ticket = host->dispatcher().submit(
+          misbehave_request(id, "segfault_once", std::string(dir) + "/m" + std::to_string(i)));
+      if (!ticket->wait_for(std::chrono::seconds(120))) {
+        ++lost;
+        continue;
+      }
+      const core::StopResult& result = ticket->wait();
+      if (result.outcome.code == sdk::Code::stopped)
+        ++stopped;
+      else
+        failures.add(id, result);
+      if (result.attempts == 2) ++retried_once;
+    }
+    const double took = ms_between(start, Clock::now());
+    const core::PluginHostStatus status = provider.plugin_host->status();
+    std::cout << "  " << stopped << "/" << crash_series << " stopped, " << lost << " lost, "
+              << retried_once << " took exactly 2 attempts; plugin host restarts "
+              << status.restarts << "; " << fixed(took / 1000, 2) << " s ("
+              << fixed(took / static_cast<double>(crash_series)) << " ms per stop)\n";
+    report_failures("crash series", failures);
+    if (lost > 0) correct = false;
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    rows.push_back({"5. crash series: bench process survived", "yes", "yes", true});
+    rows.push_back({"5. crash series: stops ended stopped",
+                    std::to_string(stopped) + "/" + std::to_string(crash_series),
+                    std::to_string(crash_series) + "/" + std::to_string(crash_series),
+                    stopped == crash_series});
+    rows.push_back(
+        {"5. crash series: lost (ticket never completed)", std::to_string(lost), "0", lost == 0});
+    rows.push_back({"5. crash series: plugin host restarts", std::to_string(status.restarts), "",
+                    std::nullopt});
+    rows.push_back({"5. crash series: time taken", fixed(took / 1000, 2) + " s", "", std::nullopt});
+  }
+
+  print_table(rows);
+  return correct ? 0 : 1;
+}
