@@ -1,9 +1,12 @@
 #include "daemon_harness.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -386,6 +389,33 @@ std::string describe(const grpc::Status& status) {
   const auto code = static_cast<std::size_t>(status.error_code());
   const std::string name = code < std::size(kNames) ? kNames[code] : std::to_string(code);
   return name + ": " + status.error_message();
+}
+
+std::string scrape(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;)
+        response.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return response;
+}
+
+int TestDaemon::metrics_port() const {
+  std::smatch match;
+  const std::string text = log();
+  if (!std::regex_search(text, match, std::regex(R"(metrics listen=\S+ port=(\d+))"))) return 0;
+  return std::stoi(match[1].str());
 }
 
 }  // namespace stopd::e2e

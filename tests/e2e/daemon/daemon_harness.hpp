@@ -139,6 +139,8 @@ class TestDaemon {
   std::string log() const { return read_file(log_file()); }
   // The TCP port from the "serving … port=N" log line; nullopt if none.
   std::optional<int> tcp_port() const;
+  // The metrics endpoint's port, from the log ("metrics listen=… port=N"); 0 if not serving.
+  int metrics_port() const;
 
   std::shared_ptr<grpc::Channel> channel();  // to the unix socket, new after each start
   std::unique_ptr<v1::StopService::Stub> stub();
@@ -158,6 +160,9 @@ v1::StopRequest stop_pid(pid_t pid, std::optional<double> grace_seconds = std::n
 v1::Job wait_finished(v1::StopService::Stub& stub, const std::string& id,
                       std::chrono::milliseconds timeout,
                       const std::optional<std::string>& token = std::nullopt);
+
+// GET /metrics from 127.0.0.1:port; the whole response, headers included.
+std::string scrape(int port);
 
 // "CODE: message" of a status, for assertion messages.
 std::string describe(const grpc::Status& status);
