@@ -51,6 +51,10 @@ const char* const kSchemaText = R"json({
                 "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                 "additionalProperties": {"type": "string", "maxLength": 65536}
               },
+              "inherit_environment": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+              },
               "kill_after_deadline_seconds": {"type": "number", "minimum": 0, "maximum": 86400},
               "quarantine_after_crashes": {"type": "integer", "minimum": 1, "maximum": 100},
               "restart_backoff_initial_ms": {"type": "integer", "minimum": 1, "maximum": 3600000},
@@ -299,6 +303,8 @@ PluginHostSettings parse_plugin_host(const json& section, const std::string& whe
   if (auto v = section.find("group"); v != section.end()) out.group = v->get<std::string>();
   if (auto v = section.find("environment"); v != section.end())
     for (const auto& [name, value] : v->items()) out.environment[name] = value.get<std::string>();
+  if (auto v = section.find("inherit_environment"); v != section.end())
+    out.inherit_environment = v->get<std::vector<std::string>>();
   if (auto v = section.find("kill_after_deadline_seconds"); v != section.end())
     out.kill_after_deadline = seconds_to_ms(*v);
   if (auto v = section.find("quarantine_after_crashes"); v != section.end())

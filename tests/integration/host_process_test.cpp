@@ -7,6 +7,7 @@
 
 #include "stopd/core/host.hpp"
 #include "stopd/test/child_process.hpp"
+#include "stopd/test/isolation_mode.hpp"
 #include "stopd/test/process_probe.hpp"
 
 namespace stopd::test {
@@ -18,7 +19,7 @@ using sdk::Code;
 core::HostConfig config_with(nlohmann::json providers = nlohmann::json::object()) {
   nlohmann::json document = {{"plugin_dirs", {STOPD_PLUGIN_BUILD_DIR}}};
   if (!providers.empty()) document["providers"] = providers;
-  return core::parse_host_config(document, "");
+  return core::parse_host_config(test::with_test_isolation(document, {"local.process"}), "");
 }
 
 sdk::StopRequest stop_pid(pid_t pid, std::optional<std::chrono::milliseconds> grace) {
@@ -64,6 +65,8 @@ TEST(HostWithProcessPlugin, LoadsTheBuiltPlugin) {
   ASSERT_NE(provider, nullptr);
   EXPECT_TRUE(provider->info.capabilities.asynchronous);
   EXPECT_EQ(provider->library.filename(), "libstopd_process.so");
+  // The run with STOPD_TEST_ISOLATION=process really serves it from a plugin host.
+  EXPECT_EQ(provider->plugin_host != nullptr, test::isolated_run());
 }
 
 TEST(HostWithProcessPlugin, ConcurrentStopsOfOneProcessShareOneStopAndImmediateEscalatesIt) {

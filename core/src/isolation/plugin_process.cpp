@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -69,6 +70,10 @@ std::vector<std::string> child_environment(const PluginHostSettings& settings) {
   std::vector<std::string> out;
   if (!settings.environment.contains("PATH")) out.emplace_back(kDefaultPath);
   for (const auto& [name, value] : settings.environment) out.push_back(name + "=" + value);
+  for (const auto& name : settings.inherit_environment)
+    if (const char* value = std::getenv(name.c_str());
+        value != nullptr && !settings.environment.contains(name))
+      out.push_back(name + "=" + value);
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
     if (text.starts_with("ASAN_OPTIONS=") || text.starts_with("UBSAN_OPTIONS=") ||

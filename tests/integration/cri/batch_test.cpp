@@ -12,6 +12,7 @@
 #include "emulator_process.hpp"
 #include "provider_fixture.hpp"
 #include "stopctl_runner.hpp"
+#include "stopd/test/isolation_mode.hpp"
 
 namespace stopd::cri_test {
 namespace {
@@ -81,13 +82,14 @@ class CheckoutPlanTest : public CriTest {
                           {"auth", {{"token", {{"env", "STOPD_CRI_BATCH_TEST_TOKEN"}}}}},
                           {"poll_interval_ms", 50}}}};
     ::setenv("STOPD_CRI_BATCH_TEST_TOKEN", "demo-token-project-a", 1);
-    config_ = dir_.write("stopd.json", json{{"plugin_dirs", {STOPD_PLUGIN_DIR}},
-                                            {"providers",
-                                             {{"cri.container", cri},
-                                              {"cri.pod_sandbox", cri},
-                                              {"huaweicloud.cdm.cluster", cloud},
-                                              {"huaweicloud.dlf.script_instance", cloud},
-                                              {"huaweicloud.fgs.workflow_execution", cloud}}}}
+    config_ = dir_.write("stopd.json", test::with_test_isolation(
+                                           json{{"plugin_dirs", {STOPD_PLUGIN_DIR}},
+                                                {"providers",
+                                                 {{"cri.container", cri},
+                                                  {"cri.pod_sandbox", cri},
+                                                  {"huaweicloud.cdm.cluster", cloud},
+                                                  {"huaweicloud.dlf.script_instance", cloud},
+                                                  {"huaweicloud.fgs.workflow_execution", cloud}}}})
                                            .dump());
   }
 

@@ -4,6 +4,7 @@
 #include "provider_fixture.hpp"
 #include "stopctl_runner.hpp"
 #include "stopd/core/exit_codes.hpp"
+#include "stopd/test/isolation_mode.hpp"
 
 namespace stopd::cri_test {
 namespace {
@@ -16,7 +17,8 @@ class StopctlCriTest : public CriTest {
   // The providers' settings: this containerd's socket.
   json providers() const {
     const json settings = {{"settings", {{"endpoint", shared_containerd()->endpoint()}}}};
-    return {{"cri.container", settings}, {"cri.pod_sandbox", settings}};
+    return test::with_test_isolation(
+        {{"providers", {{"cri.container", settings}, {"cri.pod_sandbox", settings}}}})["providers"];
   }
   std::string local_config() {
     return dir_.write("stopd.json",

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "emulator_environment.hpp"
+#include "stopd/test/isolation_mode.hpp"
 
 namespace stopd::hwtest {
 namespace {
@@ -19,7 +20,7 @@ core::HostConfig host_config(const nlohmann::json& settings) {
     for (const char* type : {"huaweicloud.cdm.cluster", "huaweicloud.dlf.script_instance",
                              "huaweicloud.fgs.workflow_execution"})
       document["providers"][type] = {{"settings", settings}};
-  return core::parse_host_config(document, "");
+  return core::parse_host_config(test::with_test_isolation(document), "");
 }
 
 class HostWithHuaweiCloudPlugins : public EmulatorTest {
@@ -30,8 +31,12 @@ class HostWithHuaweiCloudPlugins : public EmulatorTest {
 TEST_F(HostWithHuaweiCloudPlugins, LoadsTheThreeBuiltPlugins) {
   EXPECT_TRUE(host_.load_report().refused.empty());
   for (const char* type : {"huaweicloud.cdm.cluster", "huaweicloud.dlf.script_instance",
-                           "huaweicloud.fgs.workflow_execution"})
-    EXPECT_NE(host_.registry().find(type), nullptr) << type;
+                           "huaweicloud.fgs.workflow_execution"}) {
+    const auto* provider = host_.registry().find(type);
+    ASSERT_NE(provider, nullptr) << type;
+    // The run with STOPD_TEST_ISOLATION=process really serves it from a plugin host.
+    EXPECT_EQ(provider->plugin_host != nullptr, test::isolated_run()) << type;
+  }
   EXPECT_TRUE(host_.registry().find("huaweicloud.cdm.cluster")->info.capabilities.drain);
 }
 

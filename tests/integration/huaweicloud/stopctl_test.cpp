@@ -3,6 +3,7 @@
 
 #include "emulator_environment.hpp"
 #include "stopctl_runner.hpp"
+#include "stopd/test/isolation_mode.hpp"
 
 namespace stopd::hwtest {
 namespace {
@@ -20,7 +21,7 @@ class StopctlWithEmulator : public EmulatorTest {
     for (const char* type : {"huaweicloud.cdm.cluster", "huaweicloud.dlf.script_instance",
                              "huaweicloud.fgs.workflow_execution"})
       config["providers"][type] = {{"settings", settings}};
-    config_ = directory_.write("stopd.json", config.dump(2));
+    config_ = directory_.write("stopd.json", test::with_test_isolation(config).dump(2));
   }
 
   e2e::TempDir directory_;

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace stopd::core {
 
@@ -27,6 +28,9 @@ struct PluginHostSettings {
   // of the daemon's (sanitizer runtime options excepted: they configure the runtime, not the
   // plugin).
   std::map<std::string, std::string> environment;
+  // Names whose values are copied from stopd's own environment when it has them (a secret a
+  // plugin's settings refer to as {"env": NAME} belongs here, not in `environment`).
+  std::vector<std::string> inherit_environment;
   // A stop still running this long after its deadline means the plugin is stuck: the process is
   // killed and restarted, and its other stops are retried.
   std::chrono::milliseconds kill_after_deadline{std::chrono::seconds(10)};
