@@ -1,6 +1,8 @@
 // stopd-plugin-host: one isolated provider's process. stopd starts it; nobody else should.
 //   stopd-plugin-host --serve-fd FD --type TYPE   serve the session on the inherited socket FD
 //   stopd-plugin-host --describe FILE…            print each library's resource type (JSON lines)
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -42,7 +44,10 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "--describe") {
     std::vector<std::filesystem::path> files(args.begin() + 1, args.end());
-    return stopd::core::describe_plugins(files);
+    const int code = stopd::core::describe_plugins(files);
+    // The libraries it loaded stay loaded; their static destructors are not worth running.
+    std::fflush(nullptr);
+    _exit(code);
   }
   if (args[0] == "--serve-fd" && args.size() >= 2) {
     char* end = nullptr;

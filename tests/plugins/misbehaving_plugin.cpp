@@ -6,7 +6,7 @@
 //   "throw"     throw std::runtime_error
 //   "exit"      call std::exit(1), as a plugin that gives up on the whole process would
 //   "abort"     call std::abort()
-//   "segfault"  write through a null pointer
+//   "segfault"  die of SIGSEGV
 //   "segfault_once"  segfault unless the file `marker` exists, creating it first: the first call
 //               crashes, a retry (in a restarted plugin host) succeeds
 //   "spin"      burn CPU for `hang_seconds` (what RLIMIT_CPU is for)
@@ -78,8 +78,10 @@ class MisbehavingProvider final : public stopd::sdk::IStopProvider {
           return StopOutcome::make(Code::stopped, "did not crash: the marker exists");
         std::ofstream(marker) << "crashed\n";
       }
-      volatile int* nowhere = nullptr;
-      *nowhere = 1;
+      // The kernel's own SIGSEGV, as a null dereference gets it, also where a sanitizer would
+      // catch the dereference and report it its way (abort) instead.
+      std::signal(SIGSEGV, SIG_DFL);
+      std::raise(SIGSEGV);
     } else if (what == "spin") {
       const auto until = std::chrono::steady_clock::now() + hang_;
       volatile std::uint64_t sink = 0;
