@@ -16,6 +16,9 @@ Usage: scripts/bench.sh [--no-build] [--help]
   memory       the daemon's resident memory with 10,000 jobs in flight (long graces)
   batch        a plan of 10,000 processes in 4 waves, --parallel 256, vs xargs -P 256 kill -9;
                the batch engine's own cost per item
+  isolation    the same plugins in process and in a stopd-plugin-host (isolation: process): no-op
+               latency and throughput at 64 in flight, 5,000 processes through local.process,
+               restart after a crash, 100 crashes in a row
   huaweicloud  DLF stops against the emulator over pooled connections vs a new one per request,
                over HTTPS (the test certificates), then plain HTTP
   cri          50 containers on a private containerd, immediate: stopd vs a direct CRI
@@ -63,6 +66,8 @@ printf '\n== daemon memory: 10,000 jobs in flight\n'
 "$bin/stopd_bench_daemon_memory" --jobs 10000
 printf '\n== batch: 10,000 processes in 4 waves, --parallel 256, vs xargs -P 256 kill -9\n'
 "$bin/stopd_bench_batch" --processes 10000 --rounds 3 --noop-items 100000
+printf '\n== isolation: in process vs a stopd-plugin-host (no-op, 5,000 processes, crashes)\n'
+"$bin/stopd_bench_isolation"
 printf '\n== Huawei Cloud: pooled connections vs a new connection per request (emulator, HTTPS)\n'
 "$bin/stopd_bench_hwcloud_stop" --tls
 printf '\n== the same over plain HTTP (loopback: a new connection costs little)\n'

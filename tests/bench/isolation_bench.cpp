@@ -9,6 +9,7 @@
 //   5. 100 crashes in a row (segfault_once, default retries): 100/100 stopped, none lost
 // Rounds alternate between the modes; medians and ratios are what to quote (the machines are
 // shared and noisy). Exits 1 when a stop that should have succeeded did not, not over timing.
+// Forking the 5,000 children of part 3 (untimed) takes most of the run on a busy machine.
 //
 //   stopd_bench_isolation [--latency-stops 10000] [--throughput-stops 20000] [--concurrency 64]
 //                         [--rounds 3] [--processes 5000] [--crashes 30] [--crash-series 100]
@@ -31,8 +32,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <semaphore>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "forked_children.hpp"
@@ -302,6 +303,7 @@ std::string mode_label(bool isolated) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::cout << std::unitbuf;  // progress shows as it happens, also into a file
   const std::size_t latency_stops = bench::flag_value(argc, argv, "--latency-stops", 10000);
   const std::size_t throughput_stops = bench::flag_value(argc, argv, "--throughput-stops", 20000);
   const std::size_t concurrency = bench::flag_value(argc, argv, "--concurrency", 64);
