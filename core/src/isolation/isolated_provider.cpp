@@ -54,6 +54,7 @@ struct Connection {
   grpc::ClientContext session;
   std::unique_ptr<Stream> stream;
   std::thread reader;
+  std::future<std::optional<pb::Opened>> opened;  // the answer to Open, set by the reader
 
   std::mutex mutex;            // guards the fields below and every Write
   bool closed = false;         // Finish() ran: no more writes
@@ -139,8 +140,13 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
 
   // --- starting a plugin host ------------------------------------------------------------
 
-  // Spawns the process and opens the plugin in it. Throws std::runtime_error with the reason.
-  std::shared_ptr<Connection> connect() {
+  // A process whose session is up but which has not opened the plugin yet. Loading
+  // stopd-plugin-host (gRPC, protobuf, abseil: about 60 shared libraries) is most of a start, so
+  // one is kept ready: a restart then costs the Open alone. Supervisor thread only.
+  std::shared_ptr<Connection> spare;
+
+  // Spawns a plugin host and opens its session. Throws std::runtime_error with the reason.
+  std::shared_ptr<Connection> spawn() {
     int sockets[2];
     // Non-blocking, as gRPC's event engine requires of a descriptor it is handed (with a blocking
     // one its reads stall). The child's end is made non-blocking by the child.
@@ -171,10 +177,34 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
     connection->stream = connection->stub->Session(&connection->session);
 
     auto opened = std::make_shared<std::promise<std::optional<pb::Opened>>>();
-    auto answer = opened->get_future();
+    connection->opened = opened->get_future();
     connection->reader = std::thread(
         [weak = weak_from_this(), connection, opened] { read(weak, connection, *opened); });
+    return connection;
+  }
 
+  // The spare if it is still alive, else a new process.
+  std::shared_ptr<Connection> spare_or_spawn() {
+    if (auto ready = std::move(spare)) {
+      if (!ready->process->exited_within(std::chrono::milliseconds(0))) return ready;
+      disconnect(*ready);
+    }
+    return spawn();
+  }
+
+  void prepare_spare() {
+    if (spare) return;
+    try {
+      spare = spawn();
+    } catch (const std::exception& e) {
+      host_logger()->warn("the {} plugin host has no spare process: {}", spec.type, e.what());
+    }
+  }
+
+  // A plugin host with the plugin open in it. Throws std::runtime_error with the reason
+  // (PluginRefused when the plugin refused).
+  std::shared_ptr<Connection> connect() {
+    std::shared_ptr<Connection> connection = spare_or_spawn();
     pb::HostMessage message;
     auto& open = *message.mutable_open();
     open.set_library(spec.library.string());
@@ -183,10 +213,11 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
     open.set_log_level(spec.log_level);
     connection->write(message);
 
+    auto& answer = connection->opened;
     std::optional<pb::Opened> reply;
     if (answer.wait_for(kOpenTimeout) == std::future_status::ready) reply = answer.get();
     if (!reply) {
-      if (answer.wait_for(0s) != std::future_status::ready)
+      if (answer.valid() && answer.wait_for(0s) != std::future_status::ready)
         connection->end("did not open the plugin within " + seconds_text(kOpenTimeout), "hung");
       const std::string reason = disconnect(*connection);
       throw std::runtime_error("the plugin host ended while it opened the plugin: " + reason);
@@ -442,6 +473,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       }
       send(fresh, call, waiter.request, waiter.context);
     }
+    prepare_spare();  // after the waiting stops are on their way: it forks
   }
 
   // Pending stops whose deadline passed or that were cancelled while no plugin host ran.
@@ -531,6 +563,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
   }
 
   void tear_down() {
+    if (auto unused = std::move(spare)) disconnect(*unused);
     std::shared_ptr<Connection> last;
     std::unordered_map<std::uint64_t, Call> dropped_calls;
     std::deque<Pending> dropped_pending;
@@ -576,6 +609,7 @@ std::shared_ptr<IsolatedProvider> IsolatedProvider::launch(IsolatedProviderSpec 
       state->started_at = Clock::now();
     }
     first.set_value();
+    state->prepare_spare();
     state->supervise();
   });
   try {
