@@ -69,8 +69,8 @@ TEST(HostConfig, NamesTheWrongKey) {
   EXPECT_EQ(error_of({{"providers", {{"local.process", {{"max_concurrency", -1}}}}}}),
             "config.providers.local.process.max_concurrency: expected a number >= 1, got -1");
   EXPECT_EQ(error_of({{"providers", {{"local.process", {{"settngs", json::object()}}}}}}),
-            "config.providers.local.process: unknown key 'settngs' (expected max_attempts, "
-            "max_concurrency or settings)");
+            "config.providers.local.process: unknown key 'settngs' (expected isolation, "
+            "max_attempts, max_concurrency, plugin_host or settings)");
   EXPECT_EQ(error_of({{"dispatcher", {{"max_attempts", "three"}}}}),
             "config.dispatcher.max_attempts: expected integer, got string \"three\"");
   EXPECT_EQ(error_of({{"log_level", "loud"}}),
