@@ -30,6 +30,10 @@ set(STOPD_UNITY_BUILD_SKIP
   core/src/dispatcher.cpp                    # subobject-linkage: Dispatcher::State
   core/src/jobs/batch_manager.cpp            # subobject-linkage: BatchRun::watchers_
   core/src/jobs/job_store.cpp                # subobject-linkage: JobStore::Impl::queue
+  core/src/isolation/isolated_provider.cpp   # subobject-linkage: IsolatedProvider::State
+  core/src/isolation/plugin_host_service.cpp # Stream (the server's; the provider's is the client's)
+  core/src/isolation/plugin_process.cpp      # environ
+  core/src/isolation/wire.cpp                # its own namespace
   core/cli/src/since_argument.cpp            # kMaxSeconds
   plugins/huaweicloud/emulator/src/fixture.cpp  # fail()
   tests/integration/cri/support/private_containerd.cpp  # read_text()
