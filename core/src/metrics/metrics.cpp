@@ -115,7 +115,7 @@ struct Metrics::Impl {
       std::make_shared<metrics_detail::StopMetricsObserver>(metrics);
   std::unique_ptr<prometheus::Exposer> exposer;
   std::shared_ptr<prometheus::Collectable> plugins;  // a PluginCollectable
-  std::string host;  // where the endpoint is reachable
+  std::string host;                                  // where the endpoint is reachable
   int port = 0;
 };
 
