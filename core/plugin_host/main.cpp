@@ -50,8 +50,9 @@ int main(int argc, char** argv) {
     _exit(code);
   }
   if (args[0] == "--serve-fd" && args.size() >= 2) {
+    const std::string number(args[1]);  // strtol's `end` points into it: it must outlive the check
     char* end = nullptr;
-    const long fd = std::strtol(std::string(args[1]).c_str(), &end, 10);
+    const long fd = std::strtol(number.c_str(), &end, 10);
     if (end == nullptr || *end != '\0' || fd < 0 || fd > 65535)
       return usage_error("--serve-fd: expected a file descriptor number");
     stopd::core::serve_plugin_host(static_cast<int>(fd));

@@ -651,35 +651,40 @@ void IsolatedProvider::start(const sdk::StopRequest& request,
 
 namespace {
 
-template <class Response>
-void throw_failure(const Response& response) {
+// One unary call to the serving plugin host, bounded by kCallTimeout: its response, or StopError
+// (unavailable while no plugin host runs or it does not answer; the plugin's own code if it threw).
+template <class Request, class Response, class Method>
+Response call_plugin_host(IsolatedProvider::State& state, const char* what, Method method,
+                          const Request& request) {
+  std::shared_ptr<Connection> live;
+  {
+    std::lock_guard lock(state.mutex);
+    live = state.current;
+    if (!live)
+      throw sdk::StopError(sdk::Code::unavailable, "the " + state.spec.type +
+                                                       " plugin host is not running (last exit: " +
+                                                       state.status.last_exit + ")");
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  Response response;
+  const grpc::Status status = ((*live->stub).*method)(&context, request, &response);
+  if (!status.ok())
+    throw sdk::StopError(sdk::Code::unavailable, "the " + state.spec.type +
+                                                     " plugin host did not answer " + what + ": " +
+                                                     status.error_message());
   if (response.has_failure())
     throw sdk::StopError(wire::code_from(response.failure().code()), response.failure().message());
+  return response;
 }
 
 }  // namespace
 
 sdk::Inspection IsolatedProvider::inspect(const nlohmann::json& target) {
-  std::shared_ptr<Connection> live;
-  {
-    std::lock_guard lock(state_->mutex);
-    live = state_->current;
-    if (!live)
-      throw sdk::StopError(sdk::Code::unavailable, "the " + state_->spec.type +
-                                                       " plugin host is not running (last exit: " +
-                                                       state_->status.last_exit + ")");
-  }
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
   pb::InspectRequest request;
   request.set_target_json(target.dump());
-  pb::InspectResponse response;
-  const grpc::Status status = live->stub->Inspect(&context, request, &response);
-  if (!status.ok())
-    throw sdk::StopError(sdk::Code::unavailable,
-                         "the " + state_->spec.type +
-                             " plugin host did not answer inspect(): " + status.error_message());
-  throw_failure(response);
+  const auto response = call_plugin_host<pb::InspectRequest, pb::InspectResponse>(
+      *state_, "inspect()", &pb::PluginHost::Stub::Inspect, request);
   sdk::Inspection inspection;
   const int state = response.state();
   inspection.state = state >= 0 && state <= static_cast<int>(sdk::Inspection::State::absent)
@@ -691,26 +696,10 @@ sdk::Inspection IsolatedProvider::inspect(const nlohmann::json& target) {
 }
 
 std::vector<nlohmann::json> IsolatedProvider::list(const nlohmann::json& selector) {
-  std::shared_ptr<Connection> live;
-  {
-    std::lock_guard lock(state_->mutex);
-    live = state_->current;
-    if (!live)
-      throw sdk::StopError(sdk::Code::unavailable, "the " + state_->spec.type +
-                                                       " plugin host is not running (last exit: " +
-                                                       state_->status.last_exit + ")");
-  }
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
   pb::ListRequest request;
   request.set_selector_json(selector.dump());
-  pb::ListResponse response;
-  const grpc::Status status = live->stub->List(&context, request, &response);
-  if (!status.ok())
-    throw sdk::StopError(sdk::Code::unavailable,
-                         "the " + state_->spec.type +
-                             " plugin host did not answer list(): " + status.error_message());
-  throw_failure(response);
+  const auto response = call_plugin_host<pb::ListRequest, pb::ListResponse>(
+      *state_, "list()", &pb::PluginHost::Stub::List, request);
   auto targets = wire::parse_or(response.targets_json(), nlohmann::json::array());
   if (!targets.is_array())
     throw sdk::StopError(sdk::Code::internal, "the plugin host sent a list that is not an array");
