@@ -584,7 +584,14 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
         last->end("it did not exit when stopd shut down", "shutdown");
       disconnect(*last);
     }
-    // The dispatcher is gone or going; the contexts are dropped, not completed.
+    // Completed, not just dropped: an attempt that never completes keeps its flight (and the
+    // dispatcher's state) alive in a cycle. The dispatcher has stopped listening by now.
+    for (auto& [_, call] : dropped_calls)
+      call.context->complete(sdk::StopOutcome::make(
+          sdk::Code::unavailable, "the " + spec.type + " plugin host was shut down"));
+    for (auto& waiter : dropped_pending)
+      waiter.context->complete(sdk::StopOutcome::make(
+          sdk::Code::unavailable, "the " + spec.type + " plugin host was shut down"));
   }
 };
 
