@@ -135,8 +135,13 @@ std::shared_ptr<sdk::IStopProvider> create_provider(const sdk::PluginDescriptor&
       created.release(), [library](sdk::IStopProvider* provider) { delete provider; });
 }
 
-void load_one(const fs::path& file, const nlohmann::json& all_settings, ProviderRegistry& registry,
-              PluginLoadReport& report, std::set<std::string>& declared) {
+struct OpenedPlugin {
+  std::shared_ptr<Library> library;  // loaded for good
+  const sdk::PluginDescriptor* descriptor;
+};
+
+// Loads `file` after checking its ELF, and checks its descriptor; refuses it otherwise.
+OpenedPlugin open_plugin(const fs::path& file) {
   check_has_descriptor_section(file);
   auto library = std::make_shared<Library>();
   try {
@@ -147,6 +152,13 @@ void load_one(const fs::path& file, const nlohmann::json& all_settings, Provider
   keep_loaded_forever(library);
   const sdk::PluginDescriptor& descriptor = read_descriptor(*library);
   check_descriptor(descriptor);
+  return {library, &descriptor};
+}
+
+void load_one(const fs::path& file, const nlohmann::json& all_settings, ProviderRegistry& registry,
+              PluginLoadReport& report, std::set<std::string>& declared) {
+  const auto [library, opened] = open_plugin(file);
+  const sdk::PluginDescriptor& descriptor = *opened;
   const std::string name = descriptor.name;
   declared.insert(name);
   if (const auto* existing = registry.find(name))
@@ -222,17 +234,7 @@ PluginLoadReport load_plugins(const PluginSources& sources, const nlohmann::json
 
 std::string plugin_type_of(const fs::path& file) {
   try {
-    check_has_descriptor_section(file);
-    auto library = std::make_shared<Library>();
-    try {
-      library->load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-    } catch (const std::exception& e) {
-      throw Refusal{std::string("cannot be loaded: ") + e.what()};
-    }
-    keep_loaded_forever(library);
-    const sdk::PluginDescriptor& descriptor = read_descriptor(*library);
-    check_descriptor(descriptor);
-    return descriptor.name;
+    return open_plugin(file).descriptor->name;
   } catch (const Refusal& refusal) {
     throw std::runtime_error(refusal.reason);
   }
