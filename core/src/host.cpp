@@ -146,6 +146,8 @@ void Host::load_with_isolation(const HostConfig& config, const PluginSources& so
       report_.loaded.push_back(type);
     } catch (const PluginRefused& e) {
       report_.refused.push_back({file, e.what(), type, e.settings});
+    } catch (const ConfigError& e) {  // plugin_host settings that cannot apply
+      report_.refused.push_back({file, e.what(), type, true});
     } catch (const std::exception& e) {
       report_.refused.push_back({file, std::string("isolated: ") + e.what(), type, false});
     }

@@ -148,11 +148,24 @@ TEST(MisbehavingPlugin, IsolatedTheHostDropsToTheConfiguredGroup) {
   const auto result = misbehave(dir, config_for("process", {{"group", "nogroup"}}), {"do=whoami"});
   if (geteuid() != 0) {
     EXPECT_EQ(result.exit_code, 3) << result;  // a config error: only root can switch
-    EXPECT_TRUE(contains(result.err, "switching credentials needs stopd to run as root")) << result;
+    EXPECT_TRUE(contains(result.out, "switching credentials needs stopd to run as root")) << result;
     return;
   }
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(result.json()["message"], "uid=0 gid=65534") << result;
+}
+
+TEST(MisbehavingPlugin, IsolatedAnUnknownUserIsAConfigError) {
+  TempDir dir;
+  const auto result =
+      misbehave(dir, config_for("process", {{"user", "no-such-user-stopd"}}), {"do=ok"});
+  EXPECT_EQ(result.exit_code, 3) << result;
+  // -o json: the error is the JSON document on stdout.
+  EXPECT_TRUE(contains(result.out, geteuid() == 0
+                                       ? "config.providers.test.misbehave: plugin_host.user: no "
+                                         "user named 'no-such-user-stopd'"
+                                       : "switching credentials needs stopd to run as root"))
+      << result;
 }
 
 TEST(MisbehavingPlugin, IsolatedTheHostDropsToTheConfiguredUser) {

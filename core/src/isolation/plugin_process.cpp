@@ -16,6 +16,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "stopd/core/host_config.hpp"
+
 extern char** environ;
 
 // Debian 12's glibc declares pidfd_open() without C linkage for C++, so the syscalls are made
@@ -38,8 +40,7 @@ Credentials resolve_credentials(const PluginHostSettings& settings) {
   Credentials credentials;
   if (!settings.user && !settings.group) return credentials;
   if (geteuid() != 0)
-    throw std::runtime_error(
-        "plugin_host.user/group: switching credentials needs stopd to run as root");
+    throw ConfigError("plugin_host.user/group: switching credentials needs stopd to run as root");
   credentials.drop = true;
   credentials.uid = geteuid();
   credentials.gid = getegid();
@@ -49,7 +50,7 @@ Credentials resolve_credentials(const PluginHostSettings& settings) {
     passwd* found = nullptr;
     getpwnam_r(settings.user->c_str(), &entry, buffer.data(), buffer.size(), &found);
     if (found == nullptr)
-      throw std::runtime_error("plugin_host.user: no user named '" + *settings.user + "'");
+      throw ConfigError("plugin_host.user: no user named '" + *settings.user + "'");
     credentials.uid = found->pw_uid;
     credentials.gid = found->pw_gid;
   }
@@ -58,7 +59,7 @@ Credentials resolve_credentials(const PluginHostSettings& settings) {
     group* found = nullptr;
     getgrnam_r(settings.group->c_str(), &entry, buffer.data(), buffer.size(), &found);
     if (found == nullptr)
-      throw std::runtime_error("plugin_host.group: no group named '" + *settings.group + "'");
+      throw ConfigError("plugin_host.group: no group named '" + *settings.group + "'");
     credentials.gid = found->gr_gid;
   }
   return credentials;

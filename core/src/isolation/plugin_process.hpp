@@ -25,8 +25,8 @@ struct PluginProcessSpec {
 // kills (SIGKILL) and reaps the process if wait() was not called.
 class PluginProcess {
  public:
-  // Throws std::runtime_error saying why the process could not be started (exec failed, the
-  // user does not exist, …).
+  // Throws ConfigError when the settings cannot apply (the user does not exist, stopd is not
+  // root), std::runtime_error when the process could not be started (exec failed, …).
   explicit PluginProcess(const PluginProcessSpec& spec);
   ~PluginProcess();
   PluginProcess(const PluginProcess&) = delete;
