@@ -411,6 +411,16 @@ std::string scrape(int port) {
   return response;
 }
 
+bool wait_job_running(v1::StopService::Stub& stub, const std::string& id,
+                      std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (wait_finished(stub, id, 0ms).state() != v1::JOB_STATE_RUNNING) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
 int TestDaemon::metrics_port() const {
   std::smatch match;
   const std::string text = log();

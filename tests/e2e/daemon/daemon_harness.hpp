@@ -164,6 +164,10 @@ v1::Job wait_finished(v1::StopService::Stub& stub, const std::string& id,
 // GET /metrics from 127.0.0.1:port; the whole response, headers included.
 std::string scrape(int port);
 
+// Polls GetJob until the job is running (its provider has it); false after `timeout`.
+bool wait_job_running(v1::StopService::Stub& stub, const std::string& id,
+                      std::chrono::milliseconds timeout);
+
 // "CODE: message" of a status, for assertion messages.
 std::string describe(const grpc::Status& status);
 

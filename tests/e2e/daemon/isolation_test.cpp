@@ -173,11 +173,7 @@ TEST(DaemonIsolationTiming, SigtermExitsWithinTheDrainTimeoutAndEndsThePluginHos
   const v1::Job job = submit(*stub, misbehave("draining", "hang", 60));
   const auto host_pid =
       static_cast<pid_t>(provider_named(*stub, "test.misbehave").plugin_host().pid());
-  const auto until = std::chrono::steady_clock::now() + 10s;
-  while (wait_finished(*stub, job.id(), 0ms).state() != v1::JOB_STATE_RUNNING) {
-    ASSERT_LT(std::chrono::steady_clock::now(), until) << "never running\n" << daemon.log();
-    std::this_thread::sleep_for(20ms);
-  }
+  ASSERT_TRUE(wait_job_running(*stub, job.id(), 10s)) << "never running\n" << daemon.log();
   const auto signalled = std::chrono::steady_clock::now();
   daemon.process().send(SIGTERM);
   const auto code = daemon.process().wait_exit(60s);

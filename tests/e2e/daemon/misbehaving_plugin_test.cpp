@@ -39,11 +39,7 @@ TEST(MisbehavingPluginTiming, SigtermExitsWithinTheDrainTimeoutThoughAStopNeverR
     ASSERT_TRUE(status.ok()) << describe(status);
   }
   // The provider has it (and sleeps) before SIGTERM comes.
-  const auto until = std::chrono::steady_clock::now() + 10s;
-  while (wait_finished(*stub, job.id(), 0ms).state() != v1::JOB_STATE_RUNNING) {
-    ASSERT_LT(std::chrono::steady_clock::now(), until) << "never running\n" << daemon.log();
-    std::this_thread::sleep_for(20ms);
-  }
+  ASSERT_TRUE(wait_job_running(*stub, job.id(), 10s)) << "never running\n" << daemon.log();
 
   const auto signalled = std::chrono::steady_clock::now();
   daemon.process().send(SIGTERM);
