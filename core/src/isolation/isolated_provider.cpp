@@ -1,14 +1,10 @@
 #include "isolated_provider.hpp"
 
-#include <fcntl.h>
-#include <grpcpp/create_channel_posix.h>
 #include <grpcpp/grpcpp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -17,7 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "plugin_process.hpp"
+#include "host_connection.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/plugin/v1/plugin_host.grpc.pb.h"
 #include "wire.hpp"
@@ -40,43 +36,10 @@ constexpr auto kRestartStableAfter = 10s;
 constexpr auto kCallTimeout = 60s;
 // The longest the supervisor sleeps without looking (deadlines it was not told about).
 constexpr auto kSupervisorTick = 1s;
-constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
 // Crash counts of stops that were never retried (their deadline passed) are dropped past this.
 constexpr std::size_t kMaxRememberedStops = 100000;
 
-using Stream = grpc::ClientReaderWriter<pb::HostMessage, pb::PluginMessage>;
-
-// One running plugin host: the process, the channel on its socket and the session stream.
-struct Connection {
-  std::unique_ptr<PluginProcess> process;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<pb::PluginHost::Stub> stub;
-  grpc::ClientContext session;
-  std::unique_ptr<Stream> stream;
-  std::thread reader;
-  std::future<std::optional<pb::Opened>> opened;  // the answer to Open, set by the reader
-
-  std::mutex mutex;            // guards the fields below and every Write
-  bool closed = false;         // Finish() ran: no more writes
-  std::string killed_because;  // set when stopd ended it on purpose
-  std::string kill_label;      // its reason label for the metrics
-
-  bool write(const pb::HostMessage& message) {
-    std::lock_guard lock(mutex);
-    return !closed && stream->Write(message);
-  }
-  // Kills it unless it is already being ended for a reason; the first reason stays.
-  void end(std::string because, std::string label) {
-    {
-      std::lock_guard lock(mutex);
-      if (killed_because.empty()) {
-        killed_because = std::move(because);
-        kill_label = std::move(label);
-      }
-    }
-    process->kill();
-  }
-};
+using Connection = HostConnection;
 
 pb::Schedule schedule_of(const sdk::StopContext& context) {
   pb::Schedule schedule;
@@ -140,62 +103,39 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
 
   // --- starting a plugin host ------------------------------------------------------------
 
-  // A process whose session is up but which has not opened the plugin yet. Loading
-  // stopd-plugin-host (gRPC, protobuf, abseil: about 60 shared libraries) is most of a start, so
-  // one is kept ready: a restart then costs the Open alone. Supervisor thread only.
-  std::shared_ptr<Connection> spare;
+  // A process started, with no session and no plugin yet. Loading stopd-plugin-host (gRPC,
+  // protobuf, abseil: about 60 shared libraries) is most of a start, so one is kept ready: a
+  // restart then costs the session and the Open alone. It has no thread in stopd until it is
+  // used (an idle thread polling gRPC's events would take the live session's and hand them
+  // on: a hop on every message). Supervisor thread only.
+  std::optional<StartedHost> spare;
 
-  // Spawns a plugin host and opens its session. Throws std::runtime_error with the reason.
-  std::shared_ptr<Connection> spawn() {
-    int sockets[2];
-    // Non-blocking, as gRPC's event engine requires of a descriptor it is handed (with a blocking
-    // one its reads stall). The child's end is made non-blocking by the child.
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
-      throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
-    auto connection = std::make_shared<Connection>();
-    try {
-      PluginProcessSpec process;
-      process.executable = spec.executable;
-      process.arguments = {"--serve-fd", "3", "--type", spec.type};
-      process.settings = spec.plugin_host;
-      process.socket_fd = sockets[1];
-      connection->process = std::make_unique<PluginProcess>(process);
-    } catch (...) {
-      close(sockets[0]);
-      close(sockets[1]);
-      throw;
-    }
-    close(sockets[1]);
-    fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK);
-    grpc::ChannelArguments arguments;
-    arguments.SetMaxReceiveMessageSize(kMaxMessageBytes);
-    arguments.SetMaxSendMessageSize(kMaxMessageBytes);
-    // The channel owns sockets[0] from here.
-    connection->channel =
-        grpc::CreateCustomInsecureChannelFromFd("plugin-host", sockets[0], arguments);
-    connection->stub = pb::PluginHost::NewStub(connection->channel);
-    connection->stream = connection->stub->Session(&connection->session);
-
-    auto opened = std::make_shared<std::promise<std::optional<pb::Opened>>>();
-    connection->opened = opened->get_future();
-    connection->reader = std::thread(
-        [weak = weak_from_this(), connection, opened] { read(weak, connection, *opened); });
-    return connection;
+  // Starts a plugin host process (no session yet). Throws std::runtime_error with the reason.
+  StartedHost spawn() const {
+    PluginProcessSpec process;
+    process.executable = spec.executable;
+    process.arguments = {"--serve-fd", "3", "--type", spec.type};
+    process.settings = spec.plugin_host;
+    return StartedHost(process);
   }
 
-  // The spare if it is still alive, else a new process.
+  // The spare if it is still alive, else a new process; with its session started.
   std::shared_ptr<Connection> spare_or_spawn() {
-    if (auto ready = std::move(spare)) {
-      if (!ready->process->exited_within(std::chrono::milliseconds(0))) return ready;
-      disconnect(*ready);
-    }
-    return spawn();
+    std::optional<StartedHost> ready = std::move(spare);
+    spare.reset();
+    if (ready && ready->process->exited_within(std::chrono::milliseconds(0))) ready.reset();
+    if (!ready) ready.emplace(spawn());
+    return std::make_shared<Connection>(
+        std::move(*ready),
+        [weak = weak_from_this()](const pb::PluginMessage& message, const Connection& connection) {
+          if (auto state = weak.lock()) state->deliver(message, connection);
+        });
   }
 
   void prepare_spare() {
     if (spare) return;
     try {
-      spare = spawn();
+      spare.emplace(spawn());
     } catch (const std::exception& e) {
       host_logger()->warn("the {} plugin host has no spare process: {}", spec.type, e.what());
     }
@@ -205,25 +145,25 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
   // (PluginRefused when the plugin refused).
   std::shared_ptr<Connection> connect() {
     std::shared_ptr<Connection> connection = spare_or_spawn();
-    pb::HostMessage message;
-    auto& open = *message.mutable_open();
-    open.set_library(spec.library.string());
-    open.set_type(spec.type);
-    open.set_settings_json(spec.settings.dump());
-    open.set_log_level(spec.log_level);
-    connection->write(message);
+    connection->send([&](pb::HostMessage& message) {
+      auto& open = *message.mutable_open();
+      open.set_library(spec.library.string());
+      open.set_type(spec.type);
+      open.set_settings_json(spec.settings.dump());
+      open.set_log_level(spec.log_level);
+    });
 
-    auto& answer = connection->opened;
+    auto& answer = connection->opened();
     std::optional<pb::Opened> reply;
     if (answer.wait_for(kOpenTimeout) == std::future_status::ready) reply = answer.get();
     if (!reply) {
       if (answer.valid() && answer.wait_for(0s) != std::future_status::ready)
         connection->end("did not open the plugin within " + seconds_text(kOpenTimeout), "hung");
-      const std::string reason = disconnect(*connection);
+      const std::string reason = connection->disconnect();
       throw std::runtime_error("the plugin host ended while it opened the plugin: " + reason);
     }
     if (!reply->refusal().empty()) {
-      disconnect(*connection);
+      connection->disconnect();
       throw PluginRefused(reply->refusal(), reply->refused_settings());
     }
     try {
@@ -231,49 +171,14 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       std::lock_guard lock(mutex);
       if (info.name.empty()) info = std::move(declared);
     } catch (const std::exception& e) {
-      disconnect(*connection);
+      connection->disconnect();
       throw std::runtime_error(std::string("the plugin host sent unusable provider info: ") +
                                e.what());
     }
     return connection;
   }
 
-  // Ends a connection whose process is gone or going: kills it, reaps it, and closes the stream
-  // once the reader has stopped. Returns how the process ended.
-  static std::string disconnect(Connection& connection) {
-    connection.process->kill();
-    std::string how = connection.process->wait();
-    connection.session.TryCancel();
-    if (connection.reader.joinable()) connection.reader.join();
-    {
-      std::lock_guard lock(connection.mutex);
-      connection.closed = true;
-    }
-    (void)connection.stream->Finish();
-    std::lock_guard lock(connection.mutex);
-    return connection.killed_because.empty() ? how : connection.killed_because + " (" + how + ")";
-  }
-
   // --- what the plugin host sends ----------------------------------------------------------
-
-  static void read(const std::weak_ptr<State>& weak, const std::shared_ptr<Connection>& connection,
-                   std::promise<std::optional<pb::Opened>>& opened) {
-    bool answered = false;
-    pb::PluginMessage message;
-    while (connection->stream->Read(&message)) {
-      if (message.has_opened()) {
-        if (!answered) opened.set_value(message.opened());
-        answered = true;
-        continue;
-      }
-      if (auto state = weak.lock()) state->deliver(message, *connection);
-    }
-    if (!answered) opened.set_value(std::nullopt);
-    // The stream ended. A process that died closed it; one still running after a moment has a
-    // connection that cannot be used: end it, so the supervisor sees it go.
-    if (!connection->process->exited_within(100ms))
-      connection->end("its connection to stopd broke", "disconnected");
-  }
 
   std::shared_ptr<sdk::StopContext> find_call(std::uint64_t call) {
     std::lock_guard lock(mutex);
@@ -309,7 +214,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
         context->log(level, line.message());
       } else {
         host_logger()->log(to_spdlog_level(level), "plugin_host={} pid={} {}", spec.type,
-                           connection.process->pid(), line.message());
+                           connection.process().pid(), line.message());
       }
     }
   }
@@ -317,30 +222,33 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
   // --- sending stops -----------------------------------------------------------------------
 
   void send(const std::shared_ptr<Connection>& connection, std::uint64_t call,
-            const sdk::StopRequest& request, const std::shared_ptr<sdk::StopContext>& context) {
+            const sdk::StopRequest& request, const std::shared_ptr<sdk::StopContext>& context,
+            bool defer = false) {
     context->on_change([weak_connection = std::weak_ptr<Connection>(connection),
                         weak_context = std::weak_ptr<sdk::StopContext>(context), call] {
       auto live_connection = weak_connection.lock();
       auto live_context = weak_context.lock();
       if (!live_connection || !live_context) return;
-      pb::HostMessage message;
-      auto& changed = *message.mutable_changed();
-      changed.set_call(call);
-      // Read under the write lock: a change and the start it follows reach the plugin in order.
-      std::lock_guard lock(live_connection->mutex);
-      *changed.mutable_schedule() = schedule_of(*live_context);
-      if (!live_connection->closed) live_connection->stream->Write(message);
+      // Read as it is queued: a change and the start it follows reach the plugin in order.
+      live_connection->send([&](pb::HostMessage& message) {
+        auto& changed = *message.mutable_changed();
+        changed.set_call(call);
+        *changed.mutable_schedule() = schedule_of(*live_context);
+      });
     });
-    pb::HostMessage message;
-    auto& start = *message.mutable_start();
+    pb::StartStop start;
     wire::set_request(start, request);
     start.set_call(call);
     start.set_stop_id(std::string(context->stop_id()));
     start.set_attempt(context->attempt());
-    std::lock_guard lock(connection->mutex);
-    *start.mutable_schedule() = schedule_of(*context);
-    // A failed write means the process is gone: its death fails this call with the others.
-    if (!connection->closed) connection->stream->Write(message);
+    // Not sent (the session is ending) means the process is gone or going: its death fails this
+    // call with the others.
+    connection->send(
+        [&](pb::HostMessage& message) {
+          *start.mutable_schedule() = schedule_of(*context);
+          message.mutable_start()->Swap(&start);
+        },
+        defer);
   }
 
   void start(const sdk::StopRequest& request, std::shared_ptr<sdk::StopContext> context) {
@@ -353,9 +261,12 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
     }
     if (auto live = current) {
       const std::uint64_t call = next_call++;
+      // With other stops in flight, their completions are coming: gather this start with the
+      // ones that follow them rather than write it alone.
+      const bool busy = !calls.empty();
       calls.emplace(call, Call{context, std::string(context->stop_id())});
       lock.unlock();
-      send(live, call, request, context);
+      send(live, call, request, context, busy);
       return;
     }
     pending.push_back({request, context});
@@ -382,12 +293,8 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
 
   // The process behind `dead` ended: reap it, fail or quarantine its stops, plan the restart.
   void on_exit(const std::shared_ptr<Connection>& dead) {
-    std::string label;
-    const std::string how = disconnect(*dead);
-    {
-      std::lock_guard lock(dead->mutex);
-      label = dead->kill_label;
-    }
+    const std::string how = dead->disconnect();
+    std::string label = dead->end_label();
     if (label.empty()) label = how;
     std::vector<std::pair<std::shared_ptr<sdk::StopContext>, sdk::StopOutcome>> ended;
     std::chrono::milliseconds delay{0};
@@ -430,7 +337,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
     host_logger()->warn(
         "the {} plugin host (pid {}) died: {}; {} stop(s) it had in flight end now; restarting in "
         "{} ms",
-        spec.type, dead->process->pid(), how, ended.size(), delay.count());
+        spec.type, dead->process().pid(), how, ended.size(), delay.count());
     for (auto& [context, outcome] : ended) context->complete(std::move(outcome));
   }
 
@@ -453,7 +360,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       } else {
         current = fresh;
         status.state = PluginHostStatus::State::running;
-        status.pid = fresh->process->pid();
+        status.pid = fresh->process().pid();
         served = false;
         started_at = Clock::now();
         waiting.swap(pending);
@@ -463,7 +370,8 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       host_logger()->error("the {} plugin host could not be restarted: {}", spec.type, failure);
       return;
     }
-    host_logger()->info("the {} plugin host runs again (pid {})", spec.type, fresh->process->pid());
+    host_logger()->info("the {} plugin host runs again (pid {})", spec.type,
+                        fresh->process().pid());
     for (auto& waiter : waiting) {
       std::uint64_t call;
       {
@@ -525,7 +433,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       const auto now = Clock::now();
       const auto wait =
           next <= now ? 0ms : std::chrono::ceil<std::chrono::milliseconds>(next - now);
-      pollfd fds[2] = {{wake_fd, POLLIN, 0}, {live ? live->process->pidfd() : -1, POLLIN, 0}};
+      pollfd fds[2] = {{wake_fd, POLLIN, 0}, {live ? live->process().pidfd() : -1, POLLIN, 0}};
       const int ready = poll(fds, 2, static_cast<int>(std::min<std::int64_t>(wait.count(), 60000)));
       if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
         std::uint64_t count;
@@ -563,7 +471,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
   }
 
   void tear_down() {
-    if (auto unused = std::move(spare)) disconnect(*unused);
+    spare.reset();  // killed and reaped
     std::shared_ptr<Connection> last;
     std::unordered_map<std::uint64_t, Call> dropped_calls;
     std::deque<Pending> dropped_pending;
@@ -575,14 +483,11 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       status.pid = 0;
     }
     if (last) {
-      {
-        std::lock_guard lock(last->mutex);
-        if (!last->closed) last->stream->WritesDone();  // the plugin host exits on this
-      }
-      if (!last->process->exited_within(
+      last->close();  // the plugin host exits when it reads this
+      if (!last->process().exited_within(
               std::chrono::duration_cast<std::chrono::milliseconds>(kShutdownGrace)))
         last->end("it did not exit when stopd shut down", "shutdown");
-      disconnect(*last);
+      last->disconnect();
     }
     // Completed, not just dropped: an attempt that never completes keeps its flight (and the
     // dispatcher's state) alive in a cycle. The dispatcher has stopped listening by now.
@@ -612,7 +517,7 @@ std::shared_ptr<IsolatedProvider> IsolatedProvider::launch(IsolatedProviderSpec 
     {
       std::lock_guard lock(state->mutex);
       state->current = connection;
-      state->status.pid = connection->process->pid();
+      state->status.pid = connection->process().pid();
       state->started_at = Clock::now();
     }
     first.set_value();
@@ -675,7 +580,7 @@ Response call_plugin_host(IsolatedProvider::State& state, const char* what, Meth
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
   Response response;
-  const grpc::Status status = ((*live->stub).*method)(&context, request, &response);
+  const grpc::Status status = ((live->stub()).*method)(&context, request, &response);
   if (!status.ok())
     throw sdk::StopError(sdk::Code::unavailable, "the " + state.spec.type +
                                                      " plugin host did not answer " + what + ": " +

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "../blocking_pool.hpp"
+#include "batched_writer.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/core/plugin_loader.hpp"
 #include "stopd/core/registry.hpp"
@@ -23,37 +24,29 @@ namespace stopd::core {
 namespace {
 
 namespace pb = stopd::plugin::v1;
-using Stream = grpc::ServerReaderWriter<pb::PluginMessage, pb::HostMessage>;
 using Clock = std::chrono::steady_clock;
 
 // The provider may block its threads for as long as it likes; stopd bounds how many stops it
 // sends at once, this only bounds the damage of a runaway.
 constexpr unsigned kMaxBlockingThreads = 4096;
 
-// Everything sent to stopd goes through here: one writer at a time on the stream.
-class Outbox {
- public:
-  void attach(Stream* stream) {
-    std::lock_guard lock(mutex_);
-    stream_ = stream;
-  }
-  void send(const pb::PluginMessage& message) {
-    std::lock_guard lock(mutex_);
-    if (stream_ != nullptr && !stream_->Write(message)) stream_ = nullptr;
-  }
-  bool attached() {
-    std::lock_guard lock(mutex_);
-    return stream_ != nullptr;
-  }
+using Stream = grpc::ServerAsyncReaderWriter<pb::PluginMessages, pb::HostMessages>;
+using Outbox = BatchedWriter<pb::PluginMessages, Stream>;
 
- private:
-  std::mutex mutex_;
-  Stream* stream_ = nullptr;
-};
+// Completion queue tags: the addresses of these, one per kind of operation on the session.
+char session_tag;
+char read_tag;
+char write_tag;
 
+// Everything sent to stopd goes through here, from whichever thread: the session's thread,
+// the blocking pool's, the plugin's own.
 Outbox& outbox() {
-  static auto* box = new Outbox();  // outlives every thread that may still log
+  static auto* box = new Outbox(&write_tag);  // outlives every thread that may still log
   return *box;
+}
+
+void send(const std::function<void(pb::PluginMessage&)>& fill) {
+  outbox().add([&](pb::PluginMessages& batch) { fill(*batch.add_messages()); });
 }
 
 sdk::LogLevel from_spdlog(spdlog::level::level_enum level) {
@@ -72,12 +65,12 @@ sdk::LogLevel from_spdlog(spdlog::level::level_enum level) {
 }
 
 void send_log(std::uint64_t call, sdk::LogLevel level, std::string_view text) {
-  pb::PluginMessage message;
-  auto& line = *message.mutable_log();
-  line.set_call(call);
-  line.set_level(static_cast<std::int32_t>(level));
-  line.set_message(std::string(text));
-  outbox().send(message);
+  send([&](pb::PluginMessage& message) {
+    auto& line = *message.mutable_log();
+    line.set_call(call);
+    line.set_level(static_cast<std::int32_t>(level));
+    line.set_message(std::string(text));
+  });
 }
 
 // The host logger's lines (the plugin's own logger writes through it) go to stopd, which logs
@@ -129,12 +122,14 @@ class ChildContext final : public sdk::StopContext {
   }
   void progress(std::string_view phase, const nlohmann::json& facts) override {
     if (completed_.load()) return;
-    pb::PluginMessage message;
-    auto& progress = *message.mutable_progress();
-    progress.set_call(call_);
-    progress.set_phase(std::string(phase));
-    progress.set_facts_json(facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    outbox().send(message);
+    const std::string facts_json =
+        facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    send([&](pb::PluginMessage& message) {
+      auto& progress = *message.mutable_progress();
+      progress.set_call(call_);
+      progress.set_phase(std::string(phase));
+      progress.set_facts_json(facts_json);
+    });
   }
   void log(sdk::LogLevel level, std::string_view message) override {
     send_log(call_, level, message);
@@ -190,10 +185,10 @@ void ChildContext::complete(sdk::StopOutcome outcome) {
     std::lock_guard lock(mutex_);
     dropped.swap(callback_);
   }
-  pb::PluginMessage message;
-  wire::set_outcome(*message.mutable_completed(), outcome);
-  message.mutable_completed()->set_call(call_);
-  outbox().send(message);
+  pb::StopCompleted completed;
+  wire::set_outcome(completed, outcome);
+  completed.set_call(call_);
+  send([&](pb::PluginMessage& message) { message.mutable_completed()->Swap(&completed); });
   calls().remove(call_);
 }
 
@@ -217,58 +212,99 @@ void set_failure(pb::Failure& failure, const std::string& type) {
   failure.set_message(outcome.message);
 }
 
-class PluginHostService final : public pb::PluginHost::Service {
+// An Inspect or List call: taken on the session's thread, run on the blocking pool (the plugin may
+// block in it), answered from there. Each one in progress asks for the next.
+class UnaryCall {
  public:
-  grpc::Status Session(grpc::ServerContext*, Stream* stream) override {
-    pb::HostMessage message;
-    if (!stream->Read(&message) || !message.has_open()) end_of_session();
-    pb::PluginMessage reply;
-    open(message.open(), *reply.mutable_opened());
-    const bool opened = reply.opened().refusal().empty();
-    outbox().attach(stream);
-    outbox().send(reply);
-    // Refused: stopd reads the reason, then closes the stream.
-    while (stream->Read(&message)) {
-      if (!opened) continue;
-      if (message.has_start())
-        start(message.start());
-      else if (message.has_changed())
-        if (auto context = calls().find(message.changed().call())) {
-          context->apply(message.changed().schedule());
-          context->changed();
-        }
+  virtual ~UnaryCall() = default;
+  // Its operation on the completion queue ended: the request arrived, or the answer was sent.
+  virtual void proceed(bool ok) = 0;
+};
+
+template <class Request, class Response>
+class UnaryCallOf final : public UnaryCall {
+ public:
+  using Ask = std::function<void(grpc::ServerContext*, Request*,
+                                 grpc::ServerAsyncResponseWriter<Response>*, void* tag)>;
+  using Answer = std::function<grpc::Status(const Request&, Response&)>;
+
+  UnaryCallOf(Ask ask, Answer answer, BlockingPool& pool)
+      : ask_(std::move(ask)), answer_(std::move(answer)), pool_(pool) {
+    ask_(&context_, &request_, &responder_, this);
+  }
+
+  void proceed(bool ok) override {
+    if (!ok || answered_) {  // the server is ending, or the answer went out
+      delete this;
+      return;
+    }
+    new UnaryCallOf(ask_, answer_, pool_);
+    answered_ = true;
+    const bool posted = pool_.post([this] {
+      Response response;
+      const grpc::Status status = answer_(request_, response);
+      responder_.Finish(response, status, this);
+    });
+    if (!posted)
+      responder_.FinishWithError({grpc::StatusCode::UNAVAILABLE, "the plugin host is ending"},
+                                 this);
+  }
+
+ private:
+  Ask ask_;
+  Answer answer_;
+  BlockingPool& pool_;
+  grpc::ServerContext context_;
+  Request request_;
+  grpc::ServerAsyncResponseWriter<Response> responder_{&context_};
+  bool answered_ = false;
+};
+
+// The plugin host's side of the session, on one thread that drains the completion queue: it
+// reads batches of stops and starts them, and answers Inspect and List through the pool.
+class PluginHostService {
+ public:
+  grpc::Service& grpc_service() { return service_; }
+
+  [[noreturn]] void run(grpc::ServerCompletionQueue& queue) {
+    queue_ = &queue;
+    service_.RequestSession(&session_context_, &stream_, queue_, queue_, &session_tag);
+    using namespace std::placeholders;
+    new UnaryCallOf<pb::InspectRequest, pb::InspectResponse>(
+        std::bind(&pb::PluginHost::AsyncService::RequestInspect, &service_, _1, _2, _3, queue_,
+                  queue_, _4),
+        [this](const pb::InspectRequest& request, pb::InspectResponse& response) {
+          return inspect(request, response);
+        },
+        pool_);
+    new UnaryCallOf<pb::ListRequest, pb::ListResponse>(
+        std::bind(&pb::PluginHost::AsyncService::RequestList, &service_, _1, _2, _3, queue_, queue_,
+                  _4),
+        [this](const pb::ListRequest& request, pb::ListResponse& response) {
+          return list(request, response);
+        },
+        pool_);
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue_->Next(&tag, &ok)) {
+      if (tag == &session_tag) {
+        if (!ok) end_of_session();
+        stream_.Read(&received_, &read_tag);
+      } else if (tag == &read_tag) {
+        if (!ok) end_of_session();  // stopd closed the session, or died
+        // The answers of stops that complete at once leave together, in one write.
+        outbox().cork();
+        for (const auto& message : received_.messages()) take(message);
+        outbox().uncork();
+        received_.Clear();
+        stream_.Read(&received_, &read_tag);
+      } else if (tag == &write_tag) {
+        outbox().written(ok);
+      } else {
+        static_cast<UnaryCall*>(tag)->proceed(ok);
+      }
     }
     end_of_session();
-  }
-
-  grpc::Status Inspect(grpc::ServerContext*, const pb::InspectRequest* request,
-                       pb::InspectResponse* response) override {
-    if (provider_ == nullptr) return {grpc::StatusCode::FAILED_PRECONDITION, "not open"};
-    try {
-      const sdk::Inspection seen =
-          provider_->inspect(wire::parse_or(request->target_json(), nlohmann::json::object()));
-      response->set_state(static_cast<std::int32_t>(seen.state));
-      response->set_summary(seen.summary);
-      response->set_facts_json(
-          seen.facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    } catch (...) {
-      set_failure(*response->mutable_failure(), info_.name);
-    }
-    return grpc::Status::OK;
-  }
-
-  grpc::Status List(grpc::ServerContext*, const pb::ListRequest* request,
-                    pb::ListResponse* response) override {
-    if (provider_ == nullptr) return {grpc::StatusCode::FAILED_PRECONDITION, "not open"};
-    try {
-      const auto targets =
-          provider_->list(wire::parse_or(request->selector_json(), nlohmann::json::object()));
-      response->set_targets_json(
-          nlohmann::json(targets).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    } catch (...) {
-      set_failure(*response->mutable_failure(), info_.name);
-    }
-    return grpc::Status::OK;
   }
 
  private:
@@ -276,6 +312,57 @@ class PluginHostService final : public pb::PluginHost::Service {
   [[noreturn]] static void end_of_session() {
     std::fflush(nullptr);
     _exit(0);
+  }
+
+  void take(const pb::HostMessage& message) {
+    if (!opened_) {
+      if (!message.has_open()) end_of_session();  // not stopd speaking
+      pb::Opened opened;
+      open(message.open(), opened);
+      opened_ = true;
+      // Refused: stopd reads the reason, then closes the session; the rest is ignored.
+      usable_ = opened.refusal().empty();
+      outbox().attach(stream_);
+      send([&](pb::PluginMessage& reply) { reply.mutable_opened()->Swap(&opened); });
+      return;
+    }
+    if (!usable_) return;
+    if (message.has_start()) {
+      start(message.start());
+    } else if (message.has_changed()) {
+      if (auto context = calls().find(message.changed().call())) {
+        context->apply(message.changed().schedule());
+        context->changed();
+      }
+    }
+  }
+
+  grpc::Status inspect(const pb::InspectRequest& request, pb::InspectResponse& response) {
+    if (provider_ == nullptr) return {grpc::StatusCode::FAILED_PRECONDITION, "not open"};
+    try {
+      const sdk::Inspection seen =
+          provider_->inspect(wire::parse_or(request.target_json(), nlohmann::json::object()));
+      response.set_state(static_cast<std::int32_t>(seen.state));
+      response.set_summary(seen.summary);
+      response.set_facts_json(
+          seen.facts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } catch (...) {
+      set_failure(*response.mutable_failure(), info_.name);
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status list(const pb::ListRequest& request, pb::ListResponse& response) {
+    if (provider_ == nullptr) return {grpc::StatusCode::FAILED_PRECONDITION, "not open"};
+    try {
+      const auto targets =
+          provider_->list(wire::parse_or(request.selector_json(), nlohmann::json::object()));
+      response.set_targets_json(
+          nlohmann::json(targets).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } catch (...) {
+      set_failure(*response.mutable_failure(), info_.name);
+    }
+    return grpc::Status::OK;
   }
 
   void open(const pb::Open& open, pb::Opened& opened) {
@@ -332,6 +419,14 @@ class PluginHostService final : public pb::PluginHost::Service {
           sdk::StopOutcome::make(sdk::Code::unavailable, "the plugin host is ending"));
   }
 
+  pb::PluginHost::AsyncService service_;
+  grpc::ServerCompletionQueue* queue_ = nullptr;
+  grpc::ServerContext session_context_;
+  Stream stream_{&session_context_};
+  pb::HostMessages received_;  // the batch being read
+  bool opened_ = false;        // the first message (open) was handled
+  bool usable_ = false;        // and the plugin is open
+
   ProviderRegistry registry_;
   std::shared_ptr<sdk::IStopProvider> provider_;
   sdk::ProviderInfo info_;
@@ -347,9 +442,10 @@ void serve_plugin_host(int fd) {
 
   static auto* service = new PluginHostService();  // never destroyed: see end_of_session
   grpc::ServerBuilder builder;
-  builder.RegisterService(service);
+  builder.RegisterService(&service->grpc_service());
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
   builder.SetMaxSendMessageSize(64 * 1024 * 1024);
+  std::unique_ptr<grpc::ServerCompletionQueue> queue = builder.AddCompletionQueue();
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
     std::fputs("stopd-plugin-host: cannot start the gRPC server\n", stderr);
@@ -358,8 +454,7 @@ void serve_plugin_host(int fd) {
   // gRPC's event engine needs the descriptor non-blocking; it was inherited blocking.
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   grpc::AddInsecureChannelFromFd(server.get(), fd);
-  server->Wait();
-  _exit(0);
+  service->run(*queue);
 }
 
 int describe_plugins(const std::vector<std::filesystem::path>& files) {

@@ -47,10 +47,22 @@ sdk::ProviderInfo info_from_json(const nlohmann::json& json) {
   return info;
 }
 
+namespace {
+
+// The SDK's default for options and details, an empty object, travels as no text at all (and
+// parse_or's fallback restores it): the common case costs no dump and no parse.
+std::string json_text(const nlohmann::json& value) {
+  if (value.is_object() && value.empty()) return {};
+  // A plugin's details may hold text that is not UTF-8; the host contains it on arrival.
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
 void set_request(pb::StartStop& out, const sdk::StopRequest& request) {
   out.set_type(request.type);
   out.set_target_json(request.target.dump());
-  out.set_options_json(request.options.dump());
+  out.set_options_json(json_text(request.options));
   out.set_immediate(request.mode == sdk::Mode::immediate);
   out.set_grace_ms(request.grace ? request.grace->count() : -1);
   out.set_dry_run(request.dry_run);
@@ -74,9 +86,7 @@ void set_outcome(pb::StopCompleted& out, const sdk::StopOutcome& outcome) {
   out.set_code(static_cast<std::int32_t>(outcome.code));
   out.set_message(outcome.message);
   out.set_forced(outcome.forced);
-  // A plugin's details may hold text that is not UTF-8; the host contains it on arrival.
-  out.set_details_json(
-      outcome.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  out.set_details_json(json_text(outcome.details));
 }
 
 sdk::StopOutcome outcome_from(const pb::StopCompleted& message) {
