@@ -1,25 +1,28 @@
-// BatchedWriter: one write in flight, what is queued meanwhile leaves as the next batch, corks,
-// deferred sends, the half-close and a broken stream. The stream is a recording fake: the
-// writer's contract is about which operations start when, which a real gRPC stream cannot show.
+// BatchedWriter: one write in flight, what is queued meanwhile leaves as the next batch (at most
+// kMaxBatch messages), corks, deferred sends, the half-close and a broken stream. The batches are
+// the session's own protobuf type; the stream is a recording fake: the writer's contract is about
+// which operations start when, which a real gRPC stream cannot show.
 #include "isolation/batched_writer.hpp"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
+#include "stopd/plugin/v1/plugin_host.pb.h"
+
 namespace {
 
-struct Batch {
-  std::vector<int> messages;
-  int messages_size() const { return static_cast<int>(messages.size()); }
-  void Clear() { messages.clear(); }
-  void Swap(Batch* other) { messages.swap(other->messages); }
-};
+using Batch = stopd::plugin::v1::HostMessages;
 
 struct Stream {
-  std::vector<std::vector<int>> writes;
+  std::vector<std::vector<int>> writes;  // the call number of each message, per write
   int writes_done = 0;
-  void Write(const Batch& batch, void*) { writes.push_back(batch.messages); }
+  void Write(const Batch& batch, void*) {
+    std::vector<int> calls;
+    for (const auto& message : batch.messages())
+      calls.push_back(static_cast<int>(message.changed().call()));
+    writes.push_back(calls);
+  }
   void WritesDone(void*) { ++writes_done; }
 };
 
@@ -27,7 +30,9 @@ char tag;
 using Writer = stopd::core::BatchedWriter<Batch, Stream>;
 
 auto message(int value) {
-  return [value](Batch& batch) { batch.messages.push_back(value); };
+  return [value](Batch& batch) {
+    batch.add_messages()->mutable_changed()->set_call(static_cast<std::uint64_t>(value));
+  };
 }
 
 TEST(BatchedWriter, TheFirstMessageLeavesAtOnceAndThoseQueuedMeanwhileLeaveTogetherAfterIt) {
@@ -42,6 +47,23 @@ TEST(BatchedWriter, TheFirstMessageLeavesAtOnceAndThoseQueuedMeanwhileLeaveToget
   EXPECT_EQ(stream.writes, (std::vector<std::vector<int>>{{1}, {2, 3}}));
   writer.written(true);
   EXPECT_EQ(stream.writes.size(), 2u) << "nothing was queued: nothing more is written";
+}
+
+TEST(BatchedWriter, AWriteCarriesAtMostMaxBatchMessagesInOrderAndTheRestFollow) {
+  Stream stream;
+  Writer writer(&tag);
+  const int total = Writer::kMaxBatch * 2 + 5;
+  for (int i = 0; i < total; ++i) writer.add(message(i));
+  writer.attach(stream);
+  writer.written(true);
+  writer.written(true);
+  ASSERT_EQ(stream.writes.size(), 3u);
+  EXPECT_EQ(stream.writes[0].size(), static_cast<std::size_t>(Writer::kMaxBatch));
+  EXPECT_EQ(stream.writes[1].size(), static_cast<std::size_t>(Writer::kMaxBatch));
+  EXPECT_EQ(stream.writes[2].size(), 5u);
+  int expected = 0;
+  for (const auto& write : stream.writes)
+    for (int call : write) EXPECT_EQ(call, expected++);
 }
 
 TEST(BatchedWriter, NothingIsWrittenBeforeTheCallIsUpThenEverythingQueuedLeavesInOneBatch) {

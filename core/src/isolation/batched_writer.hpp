@@ -6,7 +6,8 @@
 //
 // `Stream` is either end of the session with gRPC's asynchronous API. A write is started by the
 // thread that queues a message while none is in flight (no hand-off on the way out); the thread
-// draining the completion queue reports its end with written().
+// draining the completion queue reports its end with written(). `Batch` is a protobuf message
+// with one repeated field, `messages`.
 #pragma once
 
 #include <functional>
@@ -18,6 +19,10 @@ namespace stopd::core {
 template <class Batch, class Stream>
 class BatchedWriter {
  public:
+  // The most messages one write carries: a write stays well under the receiver's message limit
+  // however many stops are in flight; the rest follow in the next.
+  static constexpr int kMaxBatch = 1024;
+
   // `tag` marks this writer's operations on the completion queue. `wake`, when given, makes the
   // completion queue's thread call flush_deferred() soon (a gRPC alarm due now).
   explicit BatchedWriter(void* tag, std::function<void()> wake = {})
@@ -113,7 +118,7 @@ class BatchedWriter {
     if (in_flight_ || corks_ > 0 || stream_ == nullptr || broken_ || sealed_) return;
     if (queued_.messages_size() > 0) {
       sending_.Clear();  // keeps its allocations for the next batch
-      sending_.Swap(&queued_);
+      take_front();
       in_flight_ = true;
       lock.unlock();
       stream_->Write(sending_, tag_);
@@ -125,6 +130,18 @@ class BatchedWriter {
         stream_->WritesDone(tag_);
       }
     }
+  }
+
+  // Moves the first kMaxBatch queued messages (all, usually) into sending_.
+  void take_front() {
+    if (queued_.messages_size() <= kMaxBatch) {
+      sending_.Swap(&queued_);
+      return;
+    }
+    auto& queued = *queued_.mutable_messages();
+    auto& sending = *sending_.mutable_messages();
+    for (int i = 0; i < kMaxBatch; ++i) sending.Add()->Swap(queued.Mutable(i));
+    queued.DeleteSubrange(0, kMaxBatch);
   }
 
   void* const tag_;

@@ -21,7 +21,10 @@ namespace {
 namespace pb = stopd::plugin::v1;
 using namespace std::chrono_literals;
 
-constexpr int kMaxSessionMessageBytes = 64 * 1024 * 1024;
+// The most stopd reads in one message from a plugin host (a batch of at most
+// BatchedWriter::kMaxBatch messages): past it the session breaks and the process is ended, so a
+// plugin cannot make stopd allocate without bound. What stopd sends is its own: no limit.
+constexpr int kMaxReceivedBytes = 256 * 1024 * 1024;
 
 }  // namespace
 
@@ -153,8 +156,8 @@ HostConnection::HostConnection(StartedHost host, OnMessage on_message)
   session_ = std::make_unique<Session>();
   session_->on_message = std::move(on_message);
   grpc::ChannelArguments arguments;
-  arguments.SetMaxReceiveMessageSize(kMaxSessionMessageBytes);
-  arguments.SetMaxSendMessageSize(kMaxSessionMessageBytes);
+  arguments.SetMaxReceiveMessageSize(kMaxReceivedBytes);
+  arguments.SetMaxSendMessageSize(-1);
   // The channel owns the socket from here.
   session_->channel = grpc::CreateCustomInsecureChannelFromFd("plugin-host", socket, arguments);
   session_->stub = pb::PluginHost::NewStub(session_->channel);

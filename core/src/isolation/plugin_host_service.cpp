@@ -443,8 +443,10 @@ void serve_plugin_host(int fd) {
   static auto* service = new PluginHostService();  // never destroyed: see end_of_session
   grpc::ServerBuilder builder;
   builder.RegisterService(&service->grpc_service());
-  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  builder.SetMaxSendMessageSize(64 * 1024 * 1024);
+  // stopd bounds what it reads (host_connection.cpp); what it sends here is bounded by the stops
+  // in flight.
+  builder.SetMaxReceiveMessageSize(-1);
+  builder.SetMaxSendMessageSize(-1);
   std::unique_ptr<grpc::ServerCompletionQueue> queue = builder.AddCompletionQueue();
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
