@@ -52,6 +52,7 @@ struct Watcher {
   bool active = true;
   std::function<void(const BatchEvent&)> on_event;
 };
+using Watchers = std::vector<std::shared_ptr<Watcher>>;
 
 }  // namespace
 
@@ -156,12 +157,14 @@ class BatchRun final : public BatchObserver {
     event.kind = "item_started";
     event.item = item.id;
     event.progress = progress_json(progress);
+    Watchers watchers;
     {
       std::lock_guard lock(mutex_);
       running_since_[item.id] = std::chrono::system_clock::now();
       progress_ = event.progress;
+      watchers = watchers_;
     }
-    deliver(event);
+    deliver(event, watchers);
   }
 
   void on_item_finished(const BatchItemRecord& record, const BatchProgress& progress) override {
@@ -170,13 +173,15 @@ class BatchRun final : public BatchObserver {
     event.item = record.item;
     event.record = batch_record_json(record);
     event.progress = progress_json(progress);
+    Watchers watchers;
     {
       std::lock_guard lock(mutex_);
       running_since_.erase(record.item);
       records_.push_back(event.record);
       progress_ = event.progress;
+      watchers = watchers_;
     }
-    deliver(event);
+    deliver(event, watchers);
   }
 
   void on_halted(const std::string& reason) override {
@@ -184,11 +189,13 @@ class BatchRun final : public BatchObserver {
     BatchEvent event;
     event.kind = "halted";
     event.reason = reason;
+    Watchers watchers;
     {
       std::lock_guard lock(mutex_);
       event.progress = progress_;
+      watchers = watchers_;
     }
-    deliver(event);
+    deliver(event, watchers);
   }
 
  private:
@@ -214,6 +221,7 @@ class BatchRun final : public BatchObserver {
         result.summary.halted ? " (halted: " + result.summary.halt_reason + ")" : std::string());
     BatchEvent event;
     event.kind = "finished";
+    Watchers watchers;
     {
       std::lock_guard lock(mutex_);
       ended_ = true;
@@ -223,18 +231,15 @@ class BatchRun final : public BatchObserver {
       running_since_.clear();
       event.progress = progress_;
       event.batch = view_locked(true);
+      watchers.swap(watchers_);  // no watcher joins an ended batch
     }
-    deliver(event);
-    std::lock_guard lock(mutex_);
-    watchers_.clear();
+    deliver(event, watchers);
   }
 
-  void deliver(const BatchEvent& event) {
-    std::vector<std::shared_ptr<Watcher>> watchers;
-    {
-      std::lock_guard lock(mutex_);
-      watchers = watchers_;
-    }
+  // `watchers` were copied in the same critical section that changed what a snapshot shows: a
+  // watcher that joined later has this event in its snapshot and does not get it twice (a
+  // followed batch printed an item twice and reported it twice when a watch began in between).
+  void deliver(const BatchEvent& event, const Watchers& watchers) {
     for (const auto& watcher : watchers) {
       std::lock_guard call(watcher->call);
       if (!watcher->active) continue;
@@ -288,7 +293,7 @@ class BatchRun final : public BatchObserver {
   json summary_ = json::object();
   json records_ = json::array();
   std::map<std::string, std::chrono::system_clock::time_point> running_since_;
-  std::vector<std::shared_ptr<Watcher>> watchers_;
+  Watchers watchers_;
   bool ended_ = false;
   std::optional<std::chrono::system_clock::time_point> finished_at_;
 };
