@@ -29,8 +29,9 @@ function(stopd_add_conformance_test name)
 
   add_library(${name}_fixture MODULE ${ARG_FIXTURE})
   target_link_libraries(${name}_fixture PRIVATE stopd::sdk ${ARG_LINK_LIBRARIES})
+  # Apart from the plugins, so that no scan of a plugin directory takes a fixture for one.
   set_target_properties(${name}_fixture PROPERTIES CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON)
+    VISIBILITY_INLINES_HIDDEN ON LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/conformance)
   foreach(mode IN LISTS modes)
     add_test(NAME ${name}.${mode} COMMAND ${runner} --plugin ${plugin}
              --fixture $<TARGET_FILE:${name}_fixture> --isolation ${mode})

@@ -80,8 +80,9 @@ class ProcessFixture final : public stopd::conformance::Fixture {
     return {{"pid", pid}, {"start_time", std::stoull(fields[19])}};
   }
 
-  json make_missing() override {
-    return {{"pidfile", "/nonexistent/stopd-conformance/" + std::to_string(::getpid()) + ".pid"}};
+  std::optional<json> make_missing() override {
+    return json{
+        {"pidfile", "/nonexistent/stopd-conformance/" + std::to_string(::getpid()) + ".pid"}};
   }
 
   std::optional<bool> is_running(const json& target) override {

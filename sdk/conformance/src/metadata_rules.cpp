@@ -33,7 +33,7 @@ TEST_P(Metadata, PublishedExamplesAndFixtureTargetsValidate) {
   const json targets = {{"make_running", fixture().make_running()},
                         {"make_stubborn", stubborn.value_or(json())},
                         {"make_stopped", fixture().make_stopped()},
-                        {"make_missing", fixture().make_missing()}};
+                        {"make_missing", fixture().make_missing().value_or(json())}};
   for (const auto& [made_by, target] : targets.items()) {
     if (target.is_null()) continue;
     sdk::StopRequest request;

@@ -47,8 +47,9 @@ class Fixture {
   // A resource that exists but no longer runs: a stop answers already_stopped.
   virtual nlohmann::json make_stopped() = 0;
 
-  // A target naming a resource that does not exist: a stop answers not_found.
-  virtual nlohmann::json make_missing() = 0;
+  // A target naming a resource that does not exist: a stop answers not_found. nullopt when the
+  // type cannot tell a missing resource from a stopped one (a stop answers already_stopped).
+  virtual std::optional<nlohmann::json> make_missing() = 0;
 
   // Whether the resource runs now, read from the backend itself. nullopt (the default): the suite
   // asks the provider's inspect() instead, which then must be implemented.
