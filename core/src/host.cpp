@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -37,11 +38,28 @@ fs::path isolated_library(const std::vector<std::pair<fs::path, std::string>>& i
   return {};
 }
 
+// plugin_dirs replaces the bundled directory rather than adding to it (an operator can then load
+// exactly the plugins they trust); one who expected it to add learns it here, not from a stop
+// that fails with "unknown type". An empty list is taken as deliberate and goes unremarked.
+std::optional<std::string> bundled_dir_left_out(const std::vector<fs::path>& plugin_dirs,
+                                                const fs::path& bundled) {
+  std::error_code ec;
+  if (plugin_dirs.empty() || bundled.empty() || !fs::is_directory(bundled, ec)) return std::nullopt;
+  const fs::path canonical = fs::weakly_canonical(bundled, ec);
+  for (const auto& dir : plugin_dirs)
+    if (fs::weakly_canonical(dir, ec) == canonical) return std::nullopt;
+  return "config.plugin_dirs replaces the bundled plugin directory " + bundled.string() +
+         ": the plugins in it are not loaded; list it in plugin_dirs to keep them";
+}
+
 }  // namespace
 
 Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
   raise_open_file_limit();
   PluginSources sources;
+  const auto left_out = config.plugin_dirs
+                            ? bundled_dir_left_out(*config.plugin_dirs, default_plugin_dir)
+                            : std::nullopt;
   if (config.plugin_dirs) {
     sources.directories = *config.plugin_dirs;
   } else if (std::error_code ec; fs::is_directory(default_plugin_dir, ec)) {
@@ -75,6 +93,7 @@ Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
   for (const auto* provider : registry_.all())
     host_logger()->info("loaded plugin {} {} from {}", provider->name(), provider->info.version,
                         provider->library.string());
+  if (left_out) report_.warnings.insert(report_.warnings.begin(), *left_out);
   for (const auto& warning : report_.warnings) host_logger()->warn("{}", warning);
 
   dispatcher_ = std::make_unique<Dispatcher>(registry_, config.dispatcher);

@@ -112,17 +112,21 @@ TEST(HostWithProcessPlugin, ConfiguredConcurrencyLimitQueuesTheRest) {
   EXPECT_EQ(observer->count(core::StopEventKind::finished), 2);
 }
 
-TEST(HostWithProcessPlugin, DryRunThroughTheHostSignalsNothing) {
-  core::Host host(config_with(), {});
-  auto child = spawn_child({});
-  auto request = stop_pid(child.pid(), 5s);
-  request.dry_run = true;
-  const auto result = host.dispatcher().stop(request);
-  EXPECT_TRUE(result.dry_run);
-  EXPECT_EQ(result.outcome.code, Code::stopped);
-  EXPECT_EQ(result.outcome.details["state"], "running");
-  std::this_thread::sleep_for(100ms);
-  EXPECT_TRUE(child.running());
+// plugin_dirs replaces the bundled directory: said in the load report (and the log), unless the
+// list names it or is empty on purpose.
+TEST(HostWithProcessPlugin, PluginDirsWithoutTheBundledDirectorySayTheyReplaceIt) {
+  const auto warns = [](nlohmann::json dirs) {
+    const core::Host host(core::parse_host_config({{"plugin_dirs", dirs}}, ""),
+                          STOPD_PLUGIN_BUILD_DIR);
+    for (const auto& warning : host.load_report().warnings)
+      if (warning.find("replaces the bundled plugin directory " +
+                       std::string(STOPD_PLUGIN_BUILD_DIR)) != std::string::npos)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(warns({"/nonexistent/stopd-plugins"}));
+  EXPECT_FALSE(warns({"/nonexistent/stopd-plugins", STOPD_PLUGIN_BUILD_DIR}));
+  EXPECT_FALSE(warns(nlohmann::json::array()));
 }
 
 TEST(HostWithProcessPlugin, SelectorListsTargetsThatStopTheGroup) {
