@@ -179,7 +179,12 @@ Calls& calls() {
 }
 
 void ChildContext::complete(sdk::StopOutcome outcome) {
-  if (completed_.exchange(true)) return;
+  if (completed_.exchange(true)) {
+    // The words an in-process provider's second complete() earns (attempt_context.cpp).
+    host_logger()->warn("stop={} the provider completed attempt {} more than once; ignored",
+                        stop_id_, attempt_);
+    return;
+  }
   {
     std::function<void()> dropped;
     std::lock_guard lock(mutex_);

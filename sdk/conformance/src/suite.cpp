@@ -158,7 +158,7 @@ core::StopResult RuleTest::wait(const Stop& stop, std::chrono::milliseconds boun
   // the caller as `internal` with the host's "threw" message.
   if (result.outcome.code == sdk::Code::internal &&
       result.outcome.message.find(" threw") != std::string::npos)
-    ADD_FAILURE() << "[only StopError escapes] " << describe(rule, stop, result);
+    ADD_FAILURE() << describe("only StopError escapes", stop, result);
   return result;
 }
 
