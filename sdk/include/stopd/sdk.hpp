@@ -3,6 +3,7 @@
 #pragma once
 
 #include "stopd/sdk/context.hpp"
+#include "stopd/sdk/fields.hpp"
 #include "stopd/sdk/logger.hpp"
 #include "stopd/sdk/outcome.hpp"
 #include "stopd/sdk/plugin.hpp"
