@@ -3,6 +3,8 @@
 // stopd-plugin-host child.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "stopctl_runner.hpp"
 
 namespace stopd::e2e {
@@ -67,6 +69,32 @@ TEST(PluginsValidate, GoodSettingsFromTheConfigAreAccepted) {
   EXPECT_TRUE(contains(result.out, "ok    settings: providers.test.validate.settings of " + config))
       << result;
   EXPECT_TRUE(contains(result.out, "version:      2.1.0")) << result;
+}
+
+// A constructor reads secrets from the environment (settings {"env": NAME}): the checking
+// process must see stopctl's, as a plugin loaded in stopd sees stopd's.
+TEST(PluginsValidate, TheConstructorSeesStopctlsEnvironment) {
+  TempDir dir;
+  const auto config = config_with_settings(dir, {{"token_env", "STOPD_VALIDATE_TEST_TOKEN"}});
+  const std::vector<std::string> args{
+      "plugins", "validate", validate_plugin("libstopd_test_validate.so"), "--config", config};
+  unsetenv("STOPD_VALIDATE_TEST_TOKEN");
+  const auto without = run_stopctl(args);
+  EXPECT_EQ(without.exit_code, 3) << without;
+  EXPECT_TRUE(contains(without.out, "STOPD_VALIDATE_TEST_TOKEN is not set")) << without;
+  setenv("STOPD_VALIDATE_TEST_TOKEN", "secret", 1);
+  const auto with = run_stopctl(args);
+  unsetenv("STOPD_VALIDATE_TEST_TOKEN");
+  EXPECT_EQ(with.exit_code, 0) << with;
+  EXPECT_FALSE(contains(with.out + with.err, "secret")) << with;
+}
+
+TEST(PluginsValidate, InfoThatDisagreesWithTheDescriptorIsAProblem) {
+  const auto result = run_stopctl(
+      {"plugins", "validate", (test_plugin_dir() / "libstopd_test_name_mismatch.so").string()});
+  EXPECT_EQ(result.exit_code, 3) << result;
+  EXPECT_TRUE(contains(result.out, "FAIL  info(): the descriptor registers '")) << result;
+  EXPECT_TRUE(contains(result.out, "but the provider's info() says '")) << result;
 }
 
 TEST(PluginsValidate, AnInvalidTargetSchemaIsAProblemNamingTheJsonPath) {

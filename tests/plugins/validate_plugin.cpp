@@ -1,9 +1,12 @@
 // A plugin for `stopctl plugins validate`, broken as its compile definitions say:
 //   (none)                   well-behaved; its constructor checks `endpoint` (names the setting
-//                            when it refuses it) and crashes (SIGSEGV) when `crash` is true
+//                            when it refuses it), needs the environment variable `token_env`
+//                            names, as a secret would be given, and crashes (SIGSEGV) when
+//                            `crash` is true
 //   VALIDATE_BAD_PATTERN=1   its target schema's pattern is not a regular expression
 //   VALIDATE_LIST_NO_SELECTOR=1  declares capabilities.list without a selector schema
 #include <csignal>
+#include <cstdlib>
 #include <stdexcept>
 #include <stopd/sdk.hpp>
 #include <string>
@@ -16,7 +19,8 @@ class ValidateProvider final : public stopd::sdk::IStopProvider {
   static constexpr char kVersion[] = "2.1.0";
   static constexpr char kDescription[] = "Exists to be checked by stopctl plugins validate.";
   static constexpr char kConfigSchema[] = R"({"type": "object", "additionalProperties": false,
-    "properties": {"endpoint": {"type": "string"}, "crash": {"type": "boolean"}}})";
+    "properties": {"endpoint": {"type": "string"}, "crash": {"type": "boolean"},
+                   "token_env": {"type": "string"}}})";
 
   explicit ValidateProvider(const stopd::sdk::ProviderConfig& config) {
     if (config.settings.value("crash", false)) {
@@ -25,6 +29,10 @@ class ValidateProvider final : public stopd::sdk::IStopProvider {
       std::signal(SIGSEGV, SIG_DFL);
       std::raise(SIGSEGV);
     }
+    if (const std::string name = config.settings.value("token_env", "");
+        !name.empty() && std::getenv(name.c_str()) == nullptr)
+      throw std::invalid_argument("settings.token_env: the environment variable " + name +
+                                  " is not set");
     const std::string endpoint = config.settings.value("endpoint", "https://localhost");
     if (endpoint.rfind("https://", 0) != 0)
       throw std::invalid_argument("settings.endpoint: expected an https:// URL, got '" + endpoint +

@@ -1,15 +1,32 @@
 #include "stopd/core/plugin_validation.hpp"
 
 #include <algorithm>
+#include <map>
 #include <sstream>
+#include <string_view>
 
 #include "plugin_process.hpp"
+
+extern char** environ;
 
 namespace stopd::core {
 namespace {
 
 // The checking process writes a few short lines; a plugin that floods stdout is cut off here.
 constexpr std::size_t kMaxValidationOutputBytes = 4 * 1024 * 1024;
+
+// The caller's whole environment, as a plugin loaded in process sees it: a constructor that reads
+// a secret from the environment (settings {"env": NAME}) must find it here too.
+std::map<std::string, std::string> caller_environment() {
+  std::map<std::string, std::string> variables;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string_view::npos && equals > 0)
+      variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return variables;
+}
 
 }  // namespace
 
@@ -25,6 +42,7 @@ PluginValidation validate_plugin_file(const std::filesystem::path& plugin_host,
   PluginProcessSpec spec;
   spec.executable = plugin_host;
   spec.arguments = {"--validate", file.string()};
+  spec.settings.environment = caller_environment();
   // On stdin, not the command line: settings may hold credentials, and argv is public.
   const PluginHostAnswer answer =
       run_for_answer(std::move(spec), settings_by_type.dump(), timeout, kMaxValidationOutputBytes);

@@ -28,7 +28,8 @@ struct PluginValidation {
 };
 
 // `settings_by_type` maps resource types to settings objects (a config's
-// providers.<type>.settings); the plugin is checked with its own, or with {}. Throws
+// providers.<type>.settings); the plugin is checked with its own, or with {}, and with the
+// caller's environment (where settings may name secrets). Throws
 // std::runtime_error when the plugin host cannot be started at all.
 PluginValidation validate_plugin_file(const std::filesystem::path& plugin_host,
                                       const std::filesystem::path& file,
