@@ -170,6 +170,16 @@ TEST(PluginsValidate, APluginThatCrashesWhileConstructedIsReportedWithTheSignal)
   }
 }
 
+TEST(PluginsValidate, APluginThatCrashesInItsStaticInitialisersIsReportedWithTheSignal) {
+  const auto result = run_stopctl(
+      {"plugins", "validate", validate_plugin("libstopd_test_validate_crash_on_load.so")});
+  ASSERT_EQ(result.exit_code, 3) << result;
+  EXPECT_TRUE(contains(result.out,
+                       "FAIL  crashed: the plugin ended the checking process (SIGSEGV) while "
+                       "loading the library (its static initialisers run)"))
+      << result;
+}
+
 TEST(PluginsValidate, ListWithoutASelectorSchemaIsInconsistent) {
   const auto result = run_stopctl(
       {"plugins", "validate", validate_plugin("libstopd_test_validate_list_no_selector.so")});

@@ -5,6 +5,7 @@
 //                            `crash` is true
 //   VALIDATE_BAD_PATTERN=1   its target schema's pattern is not a regular expression
 //   VALIDATE_LIST_NO_SELECTOR=1  declares capabilities.list without a selector schema
+//   VALIDATE_CRASH_ON_LOAD=1     a static initialiser dies of SIGSEGV as the library loads
 #include <csignal>
 #include <cstdlib>
 #include <stdexcept>
@@ -12,6 +13,14 @@
 #include <string>
 
 namespace {
+
+#if defined(VALIDATE_CRASH_ON_LOAD)
+// The kernel's own SIGSEGV, also in a sanitized build, whose handler would report it its way.
+const int crashed_on_load = [] {
+  std::signal(SIGSEGV, SIG_DFL);
+  return std::raise(SIGSEGV);
+}();
+#endif
 
 class ValidateProvider final : public stopd::sdk::IStopProvider {
  public:

@@ -104,10 +104,6 @@ void check_published_schema(const json& schema) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // Each check that fails ends the run where what follows would need it to have passed.
 void run_checks(Report& report, const std::filesystem::path& file, const json& settings_by_type) {
   const sdk::PluginDescriptor* descriptor = nullptr;
