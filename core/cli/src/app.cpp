@@ -264,9 +264,7 @@ void define(Commands& c, Parsed& p) {
       ->required();
   c.plugins_describe->footer(plugins_describe_footer());
   c.plugins_validate = c.plugins->add_subcommand(
-      "validate",
-      "Check a plugin library before use: descriptor, ABI and toolchain, settings, schemas,\n"
-      "capabilities; loaded in a child process");
+      "validate", "Check a plugin file (.so) as stopd would load it, in a child process");
   c.plugins_validate->add_option("FILE", p.validate.file, "The plugin library (.so) to check")
       ->required();
   c.plugins_validate->footer(plugins_validate_footer());
