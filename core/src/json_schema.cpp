@@ -11,6 +11,7 @@
 #include <valijson/validator.hpp>
 #include <vector>
 
+#include "json_schema_problems.hpp"
 #include "stopd/core/bounded_json.hpp"
 
 namespace stopd::core {
@@ -316,6 +317,8 @@ JsonSchema::JsonSchema(const json& schema) : source_(schema) {
   if (!schema.is_object())
     throw std::invalid_argument("a JSON Schema must be an object, got " + type_name(schema));
   if (schema.empty()) return;  // {} accepts anything; skip the validator entirely
+  if (auto problem = json_schema_problem(schema))
+    throw std::invalid_argument("invalid JSON Schema: " + *problem);
   compiled_ = std::make_unique<Compiled>();
   matches_patterns_ = has_pattern(schema);
   try {

@@ -67,8 +67,9 @@ const sdk::PluginDescriptor& read_descriptor(const Library& library) {
   return *descriptor;
 }
 
-// Field by field, in the order it is safe to read them.
-void check_descriptor(const sdk::PluginDescriptor& d) {
+// Field by field, in the order it is safe to read them: the size and ABI first (what else the
+// struct holds depends on them), then the toolchain (C++ objects cross only with the same one).
+void check_abi(const sdk::PluginDescriptor& d) {
   constexpr auto kAbiEnd = offsetof(sdk::PluginDescriptor, abi_minor) + sizeof(d.abi_minor);
   if (d.struct_size < kAbiEnd)
     throw Refusal{"the plugin descriptor is truncated (" + std::to_string(d.struct_size) +
@@ -82,15 +83,27 @@ void check_descriptor(const sdk::PluginDescriptor& d) {
   if (d.struct_size < sizeof(sdk::PluginDescriptor))
     throw Refusal{"the plugin descriptor has " + std::to_string(d.struct_size) + " bytes, ABI " +
                   host_abi + " defines " + std::to_string(sizeof(sdk::PluginDescriptor))};
+}
+
+void check_toolchain(const sdk::PluginDescriptor& d) {
   const char* toolchain = d.toolchain ? d.toolchain : "";
   if (host_toolchain() != toolchain)
     throw Refusal{
         std::string("built with toolchain '") + toolchain + "' (" +
         (d.compiler ? d.compiler : "?") + "), this host requires '" + host_toolchain() +
         "': C++ objects cannot cross between them; rebuild the plugin with the host's toolchain"};
+}
+
+void check_identity(const sdk::PluginDescriptor& d) {
   if (d.name == nullptr || *d.name == '\0')
     throw Refusal{"the plugin descriptor has no resource type name"};
   if (d.create == nullptr) throw Refusal{"the plugin descriptor has no factory"};
+}
+
+void check_descriptor(const sdk::PluginDescriptor& d) {
+  check_abi(d);
+  check_toolchain(d);
+  check_identity(d);
 }
 
 nlohmann::json settings_for(const nlohmann::json& all, const std::string& name) {
@@ -140,8 +153,8 @@ struct OpenedPlugin {
   const sdk::PluginDescriptor* descriptor;
 };
 
-// Loads `file` after checking its ELF, and checks its descriptor; refuses it otherwise.
-OpenedPlugin open_plugin(const fs::path& file) {
+// Loads `file` after checking its ELF; refuses it otherwise. Nothing in the descriptor is checked.
+OpenedPlugin open_library(const fs::path& file) {
   check_has_descriptor_section(file);
   auto library = std::make_shared<Library>();
   try {
@@ -150,9 +163,24 @@ OpenedPlugin open_plugin(const fs::path& file) {
     throw Refusal{std::string("cannot be loaded: ") + e.what()};
   }
   keep_loaded_forever(library);
-  const sdk::PluginDescriptor& descriptor = read_descriptor(*library);
-  check_descriptor(descriptor);
-  return {library, &descriptor};
+  return {library, &read_descriptor(*library)};
+}
+
+// Loads `file` after checking its ELF, and checks its descriptor; refuses it otherwise.
+OpenedPlugin open_plugin(const fs::path& file) {
+  OpenedPlugin opened = open_library(file);
+  check_descriptor(*opened.descriptor);
+  return opened;
+}
+
+// Runs one step of the loader, its refusal turned into the public exception.
+template <class Step>
+auto refused_as_runtime_error(Step step) {
+  try {
+    return step();
+  } catch (const Refusal& refusal) {
+    throw std::runtime_error(refusal.reason);
+  }
 }
 
 void load_one(const fs::path& file, const nlohmann::json& all_settings, ProviderRegistry& registry,
@@ -239,6 +267,31 @@ std::string plugin_type_of(const fs::path& file) {
     throw std::runtime_error(refusal.reason);
   }
 }
+
+namespace plugin_steps {
+
+const sdk::PluginDescriptor& open(const fs::path& file) {
+  return *refused_as_runtime_error([&] { return open_library(file); }).descriptor;
+}
+void check_abi(const sdk::PluginDescriptor& d) {
+  refused_as_runtime_error([&] { stopd::core::check_abi(d); });
+}
+void check_toolchain(const sdk::PluginDescriptor& d) {
+  refused_as_runtime_error([&] { stopd::core::check_toolchain(d); });
+}
+void check_identity(const sdk::PluginDescriptor& d) {
+  refused_as_runtime_error([&] { stopd::core::check_identity(d); });
+}
+void check_settings(const sdk::PluginDescriptor& d, const nlohmann::json& settings) {
+  refused_as_runtime_error([&] { stopd::core::check_settings(d, settings); });
+}
+std::shared_ptr<sdk::IStopProvider> create(const sdk::PluginDescriptor& d,
+                                           const nlohmann::json& settings) {
+  // The library stays loaded for good (open keeps it), so the deleter needs no reference to it.
+  return refused_as_runtime_error([&] { return create_provider(d, nullptr, settings); });
+}
+
+}  // namespace plugin_steps
 
 std::vector<fs::path> plugin_files(const PluginSources& sources, PluginLoadReport& report) {
   std::vector<fs::path> files;

@@ -100,6 +100,11 @@ TEST(Help, EveryCommand) {
     EXPECT_TRUE(contains(result.out, "Examples:")) << result;
     EXPECT_TRUE(contains(result.out, "stopctl jobs ")) << result;
   }
+  const auto validate = run_stopctl({"plugins", "validate", "--help"});
+  EXPECT_EQ(validate.exit_code, 0) << validate;
+  for (const char* part : {"FILE", "--config", "child process", "JSON path", "capabilities",
+                           "Exit codes: 0 every check passed", "plugins validate"})
+    EXPECT_TRUE(contains(validate.out, part)) << part << "\n" << validate;
   const auto describe = run_stopctl({"plugins", "describe", "--help"});
   EXPECT_TRUE(contains(describe.out, "NAME")) << describe;
   EXPECT_TRUE(contains(describe.out, "11")) << describe;  // the exit code for an unknown NAME

@@ -120,5 +120,44 @@ TEST(JsonSchema, EmptySchemaAcceptsAnythingAndBadSchemaIsRefused) {
   EXPECT_THROW(JsonSchema(json::parse(R"({"type": 12})")), std::invalid_argument);
 }
 
+std::string refusal_of(const char* schema) {
+  try {
+    JsonSchema compiled(json::parse(schema));
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "<usable>";
+}
+
+// An author reads the refusal to find the mistake: it must say where it is and what was expected.
+TEST(JsonSchema, ARefusedSchemaNamesTheJsonPathOfTheProblem) {
+  EXPECT_EQ(refusal_of(R"({"properties": {"id": "a string"}})"),
+            "invalid JSON Schema: /properties/id: expected a schema (an object or a boolean), "
+            "got \"a string\"");
+  EXPECT_EQ(refusal_of(R"({"oneOf": [{"required": ["pid"]}, {"required": [7]}]})"),
+            "invalid JSON Schema: /oneOf/1/required/0: expected a string, got 7");
+  EXPECT_EQ(refusal_of(R"({"properties": {"a/b": {"type": "text"}}})"),
+            "invalid JSON Schema: /properties/a~1b/type: expected a type name (array, boolean, "
+            "integer, null, number, object or string), got \"text\"");
+  EXPECT_EQ(refusal_of(R"({"items": {"maxLength": -1}})"),
+            "invalid JSON Schema: /items/maxLength: expected a non-negative integer, got -1");
+}
+
+// valijson compiles patterns only when it validates: without this check a bad one would throw at
+// the first stop instead of refusing the plugin at load.
+TEST(JsonSchema, ABadRegularExpressionIsRefusedWhereItIs) {
+  const std::string refusal =
+      refusal_of(R"({"properties": {"id": {"type": "string", "pattern": "^([a-z]+$"}}})");
+  EXPECT_EQ(refusal.rfind("invalid JSON Schema: /properties/id/pattern: invalid regular "
+                          "expression \"^([a-z]+$\": ",
+                          0),
+            0u)
+      << refusal;
+  EXPECT_EQ(refusal_of(R"({"patternProperties": {"[": {}}})")
+                .rfind("invalid JSON Schema: /patternProperties/[: invalid regular expression", 0),
+            0u);
+  EXPECT_EQ(refusal_of(R"({"properties": {"id": {"pattern": "^[a-z]+$"}}})"), "<usable>");
+}
+
 }  // namespace
 }  // namespace stopd::test

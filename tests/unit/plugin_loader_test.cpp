@@ -129,5 +129,22 @@ TEST_F(PluginLoader, AProviderKeepsItsLibraryAliveAfterTheRegistryIsGone) {
   EXPECT_EQ(provider->info().name, "test.good");
 }
 
+// An author reads the refusal to find the mistake: the JSON path inside the schema, not only
+// "invalid JSON Schema".
+TEST(PluginLoaderSchemas, AnUnusablePublishedSchemaIsRefusedNamingItsJsonPath) {
+  const fs::path file =
+      fs::path(STOPD_VALIDATE_PLUGIN_DIR) / "libstopd_test_validate_bad_pattern.so";
+  ProviderRegistry registry;
+  const auto report =
+      core::load_plugins({.directories = {}, .files = {file}}, nlohmann::json::object(), registry);
+  EXPECT_EQ(registry.find("test.validate"), nullptr);
+  const std::string reason = reason_for(report, "validate_bad_pattern");
+  EXPECT_TRUE(
+      contains(reason,
+               "provider 'test.validate' publishes an unusable target schema: invalid JSON "
+               "Schema: /properties/id/pattern: invalid regular expression \"^([a-z0-9]+$\""))
+      << reason;
+}
+
 }  // namespace
 }  // namespace stopd::test

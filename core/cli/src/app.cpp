@@ -15,6 +15,7 @@
 #include "stopd/cli/jobs_command.hpp"
 #include "stopd/cli/options.hpp"
 #include "stopd/cli/plugins_command.hpp"
+#include "stopd/cli/plugins_validate.hpp"
 #include "stopd/cli/stop_command.hpp"
 
 #ifndef STOPD_VERSION
@@ -46,6 +47,7 @@ struct Parsed {
   std::string output = "human";
   StopArguments stop;
   DescribeArguments describe;
+  ValidateArguments validate;
   JobsListArguments jobs_list;
   JobArguments job;
   BatchArguments batch;
@@ -66,6 +68,7 @@ struct Commands {
   CLI::App* plugins = nullptr;
   CLI::App* plugins_list = nullptr;
   CLI::App* plugins_describe = nullptr;
+  CLI::App* plugins_validate = nullptr;
   CLI::App* batch = nullptr;
   // Options whose presence matters (std::optional targets): copied after parsing.
   std::vector<std::function<void()>> apply;
@@ -260,6 +263,11 @@ void define(Commands& c, Parsed& p) {
   c.plugins_describe->add_option("NAME", p.describe.name, "The provider's resource type")
       ->required();
   c.plugins_describe->footer(plugins_describe_footer());
+  c.plugins_validate = c.plugins->add_subcommand(
+      "validate", "Check a plugin file (.so) as stopd would load it, in a child process");
+  c.plugins_validate->add_option("FILE", p.validate.file, "The plugin library (.so) to check")
+      ->required();
+  c.plugins_validate->footer(plugins_validate_footer());
   c.plugins->footer(plugins_footer());
   app.footer(main_footer());  // after the subcommands: footers are inherited
 }
@@ -305,6 +313,15 @@ void report_error(Console& console, const CliError& error, const std::string& he
 
 // Options that belong to the other mode are mistakes worth naming.
 void check_mode(const Commands& c, const Parsed& p) {
+  // It checks a file with the config's settings: neither the daemon nor --local is involved.
+  if (c.plugins_validate->parsed()) {
+    for (const CLI::Option* option : c.connection)
+      if (option->count() > 0)
+        throw usage_error(option->get_name() +
+                          ": 'plugins validate' checks a file here and does not talk to the "
+                          "daemon. Drop it");
+    return;
+  }
   if (p.global.local) {
     for (const CLI::Option* option : c.connection)
       if (option->count() > 0)
@@ -334,6 +351,7 @@ int dispatch(Commands& c, Parsed& p, Console& console) {
   if (c.batch->parsed()) return run_batch(p.global, p.batch, console);
   if (c.plugins_list->parsed()) return run_plugins_list(p.global, console);
   if (c.plugins_describe->parsed()) return run_plugins_describe(p.global, p.describe, console);
+  if (c.plugins_validate->parsed()) return run_plugins_validate(p.global, p.validate, console);
   throw usage_error("no command given");  // require_subcommand makes this unreachable
 }
 

@@ -213,7 +213,8 @@ std::string plugins_footer() {
          "  stopctl plugins list\n"
          "  stopctl plugins describe local.process\n"
          "  stopctl --local plugins list\n"
-         "  stopctl --local --config stopd.json plugins describe example.marker_file -o json\n";
+         "  stopctl --local --config stopd.json plugins describe example.marker_file -o json\n"
+         "  stopctl plugins validate ./libacme_thing.so --config stopd.json\n";
 }
 
 std::string plugins_list_footer() {
@@ -247,6 +248,31 @@ std::string plugins_describe_footer() {
          "Exit codes: 0 described; 2 bad command line; 3 unreadable or invalid config (--local);\n"
          "11 (invalid_argument) no provider of that name is loaded; 12, 13, 15, 16 as in\n"
          "'stopctl --help'.\n";
+}
+
+std::string plugins_validate_footer() {
+  return "Checks a plugin library the way stopd loads it, without stopd and without a plugin\n"
+         "directory: for plugin authors' CI, and for operators before they install a .so. The\n"
+         "library is loaded in a stopd-plugin-host child process, so one that crashes in its\n"
+         "static initialisers or constructor is reported (with the signal), not fatal. Reports:\n"
+         "  - the descriptor: name, version, description, ABI, toolchain, compiler;\n"
+         "  - the ABI and toolchain verdicts, the plugin's side and this stopctl's;\n"
+         "  - the settings (--config FILE: the stopd config, its providers.<type>.settings;\n"
+         "    without it, empty settings) against the plugin's config schema, and whether its\n"
+         "    constructor accepts them;\n"
+         "  - each published schema (config, target, options, selector), naming the JSON path\n"
+         "    of a problem: 'target_schema: invalid JSON Schema: /properties/id/pattern: …';\n"
+         "  - whether the capabilities agree with the schemas (e.g. list without a selector\n"
+         "    schema).\n"
+         "\n"
+         "Examples:\n"
+         "  stopctl plugins validate build/libacme_thing.so\n"
+         "  stopctl plugins validate /opt/acme/libacme_thing.so --config /etc/stopd/stopd.json\n"
+         "  stopctl plugins validate libacme_thing.so -o json\n"
+         "\n"
+         "Exit codes: 0 every check passed; 2 bad command line; 3 a check failed, the plugin\n"
+         "crashed the checking process, FILE cannot be read, or the config is unreadable or\n"
+         "invalid; 18 (internal) stopd-plugin-host could not be started.\n";
 }
 
 std::string batch_description() {

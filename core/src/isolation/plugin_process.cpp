@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 #include "stopd/core/host_config.hpp"
@@ -126,13 +128,14 @@ bool move_fd(int from, int to) {
   const int error_high = fcntl(error_pipe, F_DUPFD_CLOEXEC, 10);
   const int socket_high = spec.socket_fd >= 0 ? fcntl(spec.socket_fd, F_DUPFD, 10) : -1;
   const int stdout_high = spec.stdout_fd >= 0 ? fcntl(spec.stdout_fd, F_DUPFD, 10) : -1;
+  const int stdin_high = spec.stdin_fd >= 0 ? fcntl(spec.stdin_fd, F_DUPFD, 10) : -1;
   if (error_high < 0) _exit(127);
   if (dup2(error_high, kExecErrorFd) != kExecErrorFd) _exit(127);
   fcntl(kExecErrorFd, F_SETFD, FD_CLOEXEC);
   if (socket_high >= 0 && !move_fd(socket_high, kChildSocketFd)) child_fail("dup2 socket");
   if (socket_high < 0) close(kChildSocketFd);
-  const int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd < 0 || !move_fd(null_fd, 0)) child_fail("open /dev/null");
+  const int stdin_from = stdin_high >= 0 ? stdin_high : open("/dev/null", O_RDONLY);
+  if (stdin_from < 0 || !move_fd(stdin_from, 0)) child_fail("open /dev/null");
   if (!move_fd(stdout_high >= 0 ? stdout_high : 2, 1)) child_fail("dup2 stdout");
   if (close_range(kExecErrorFd + 1, ~0U, 0) != 0) child_fail("close_range");
 
@@ -241,6 +244,68 @@ std::string PluginProcess::wait() {
   if (result != 0) return std::string("unknown (waitid: ") + std::strerror(errno) + ")";
   if (info.si_code == CLD_EXITED) return "exit " + std::to_string(info.si_status);
   return signal_name(info.si_status);
+}
+
+PluginHostAnswer run_for_answer(PluginProcessSpec spec, std::string_view input,
+                                std::chrono::seconds timeout, std::size_t max_output) {
+  // The input waits in a memory file, so writing it can neither block on a child that does not
+  // read nor raise SIGPIPE when the child is already gone.
+  const int input_fd =
+      static_cast<int>(syscall(SYS_memfd_create, "plugin-host-input", MFD_CLOEXEC));
+  if (input_fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
+  for (std::size_t written = 0; written < input.size();) {
+    const ssize_t n = ::write(input_fd, input.data() + written, input.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = errno;
+      close(input_fd);
+      throw std::runtime_error(std::string("writing the plugin host's input: ") +
+                               std::strerror(error));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  lseek(input_fd, 0, SEEK_SET);
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    const int error = errno;
+    close(input_fd);
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(error));
+  }
+  spec.stdin_fd = input_fd;
+  spec.stdout_fd = pipe_fds[1];
+  std::unique_ptr<PluginProcess> process;
+  try {
+    process = std::make_unique<PluginProcess>(spec);
+  } catch (...) {
+    close(input_fd);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    throw;
+  }
+  close(input_fd);
+  close(pipe_fds[1]);
+  PluginHostAnswer answer;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    pollfd fd{pipe_fds[0], POLLIN, 0};
+    if (left.count() <= 0 || poll(&fd, 1, static_cast<int>(left.count())) == 0) {
+      process->kill();
+      answer.ended = "did not finish within " + std::to_string(timeout.count()) + " s";
+      break;
+    }
+    const ssize_t got = read(pipe_fds[0], buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    if (answer.output.size() < max_output)
+      answer.output.append(buffer, static_cast<std::size_t>(got));
+  }
+  close(pipe_fds[0]);
+  const std::string how = process->wait();
+  if (answer.ended.empty()) answer.ended = how;
+  return answer;
 }
 
 std::string signal_name(int signal) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stopd/core/isolation.hpp"
@@ -19,6 +20,7 @@ struct PluginProcessSpec {
   PluginHostSettings settings;
   int socket_fd = -1;  // becomes the child's fd 3
   int stdout_fd = -1;  // the child's stdout; -1: its stderr (never the daemon's stdout)
+  int stdin_fd = -1;   // the child's stdin; -1: /dev/null
 };
 
 // A running child: its pid and a pidfd that polls readable once it has exited. Destroying it
@@ -45,6 +47,18 @@ class PluginProcess {
   int pidfd_ = -1;
   bool reaped_ = false;
 };
+
+// A plugin host run for one answer (--describe, --validate): what it wrote on stdout and how it
+// ended ("exit 0", "SIGSEGV", "did not finish within 30 s").
+struct PluginHostAnswer {
+  std::string output;
+  std::string ended;
+};
+
+// Starts `spec` (its stdin and stdout are set here) with `input` on its stdin, and reads its
+// stdout, keeping at most `max_output` bytes, until it exits; kills it once `timeout` passed.
+PluginHostAnswer run_for_answer(PluginProcessSpec spec, std::string_view input,
+                                std::chrono::seconds timeout, std::size_t max_output);
 
 // "SIGSEGV" for 11, "signal 99" for a number without a name.
 std::string signal_name(int signal);

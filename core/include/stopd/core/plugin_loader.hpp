@@ -10,6 +10,10 @@
 
 #include "stopd/core/registry.hpp"
 
+namespace stopd::sdk {
+struct PluginDescriptor;
+}
+
 namespace stopd::core {
 
 struct PluginSources {
@@ -48,5 +52,22 @@ std::string plugin_type_of(const std::filesystem::path& file);
 
 // What this host accepts, for messages and `stopctl plugins`: "ABI 1.0, libstdc++-…".
 std::string host_abi_description();
+
+// load_plugins' steps for one library, one at a time and in this order, for
+// `stopctl plugins validate` (stopd-plugin-host --validate), which reports each one. Each throws
+// std::runtime_error with the refusal load_plugins would give.
+namespace plugin_steps {
+// Checks the ELF, loads the library (its static initialisers run) and finds the descriptor,
+// whose fields are not checked yet: read none before check_abi passed.
+const sdk::PluginDescriptor& open(const std::filesystem::path& file);
+void check_abi(const sdk::PluginDescriptor& descriptor);        // struct size and ABI
+void check_toolchain(const sdk::PluginDescriptor& descriptor);  // the C++ toolchain tag
+void check_identity(const sdk::PluginDescriptor& descriptor);   // a resource type and a factory
+// The settings against the descriptor's config schema.
+void check_settings(const sdk::PluginDescriptor& descriptor, const nlohmann::json& settings);
+// Calls the plugin's factory (its constructor).
+std::shared_ptr<sdk::IStopProvider> create(const sdk::PluginDescriptor& descriptor,
+                                           const nlohmann::json& settings);
+}  // namespace plugin_steps
 
 }  // namespace stopd::core

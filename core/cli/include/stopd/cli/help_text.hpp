@@ -22,6 +22,7 @@ std::string jobs_cancel_footer();
 std::string plugins_footer();
 std::string plugins_list_footer();
 std::string plugins_describe_footer();
+std::string plugins_validate_footer();
 std::string batch_description();
 std::string batch_footer();
 

@@ -50,6 +50,10 @@ struct DescribeArguments {
   std::string name;
 };
 
+struct ValidateArguments {
+  std::string file;  // the plugin library to check
+};
+
 struct JobsListArguments {
   std::vector<std::string> states;  // pending, running, finished
   std::optional<std::string> type;
