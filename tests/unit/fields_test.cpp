@@ -24,7 +24,7 @@ const Fields<Lock>& lock_fields() {
           .required("path", &Lock::path, text().pattern("^/").describe("an absolute path"))
           .optional("owner", &Lock::owner, integer().minimum(1).maximum(4194304))
           .optional("wait", &Lock::wait, flag())
-          .optional("label", &Lock::label, text().max_length(3));
+          .optional("label", &Lock::label, text().min_length(2).max_length(3));
   return fields;
 }
 
@@ -49,7 +49,8 @@ TEST(Fields, SchemaIsAClosedObjectWithTheDeclaredProperties) {
   EXPECT_EQ(schema["properties"]["owner"],
             json({{"type", "integer"}, {"minimum", 1}, {"maximum", 4194304}}));
   EXPECT_EQ(schema["properties"]["wait"], json({{"type", "boolean"}}));
-  EXPECT_EQ(schema["properties"]["label"], json({{"type", "string"}, {"maxLength", 3}}));
+  EXPECT_EQ(schema["properties"]["label"],
+            json({{"type", "string"}, {"minLength", 2}, {"maxLength", 3}}));
 }
 
 TEST(Fields, ParsesIntoTheStruct) {
@@ -73,6 +74,8 @@ TEST(Fields, RefusalsNameTheFieldAndWhatWasExpected) {
   EXPECT_EQ(refusal({{"path", "/x"}, {"colour", 1}}),
             "target: unknown key \"colour\" (expected path, owner, wait, label)");
   EXPECT_EQ(refusal(json::array()), "target: expected an object, got []");
+  EXPECT_EQ(refusal({{"path", "/x"}, {"label", "abcd"}}),
+            "target.label: expected a string of 2 to 3 characters, got \"abcd\"");
   EXPECT_EQ(refusal({{"path", "/" + std::string(200, 'a')}, {"owner", "x"}}),
             "target.owner: expected an integer >= 1 and <= 4194304, got \"x\"");
 }
@@ -96,6 +99,8 @@ TEST(Fields, TheSchemaAndTheParserAgree) {
       {{"path", "/a"}, {"wait", 0}},
       {{"path", "/a"}, {"label", "abc"}},
       {{"path", "/a"}, {"label", "abcd"}},
+      {{"path", "/a"}, {"label", "a"}},
+      {{"path", "/a"}, {"label", "\u00e9"}},
       {{"path", "/a"}, {"label", "\u00e9\u00e9\u00e9"}},  // three characters, six bytes
       {{"path", "/a"}, {"label", nullptr}},
       {{"path", "/a"}, {"other", 1}},

@@ -23,7 +23,7 @@ const ServiceDefaults kCdm{"CDM", "https://cdm.{region}.myhuaweicloud.com", std:
 constexpr auto kEscalationTolerance = std::chrono::milliseconds(500);
 
 ClusterRef parse_target(const nlohmann::json& target) {
-  return ClusterRef{project_id_rule().require(target), cdm::cluster_id_rule().require(target)};
+  return cdm::target_fields().parse(target);
 }
 
 // The cluster's status, or the outcome that ends the stop (not found, unauthenticated, …).
@@ -77,7 +77,7 @@ sdk::Inspection CdmClusterProvider::inspect(const nlohmann::json& target) {
 sdk::StopOutcome CdmClusterProvider::stop(const sdk::StopRequest& request,
                                           sdk::StopContext& context) {
   const ClusterRef cluster = parse_target(request.target);
-  const bool wait = wait_option(request.options);
+  const bool wait = cdm::option_fields().parse(request.options, "options").wait.value_or(false);
   if (request.dry_run) {
     const auto inspection = inspect(request.target);
     return StopOutcome::make(inspection.state == sdk::Inspection::State::stopped

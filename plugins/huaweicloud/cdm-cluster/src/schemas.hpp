@@ -1,16 +1,22 @@
-// The target and options schemas of huaweicloud.cdm.cluster, and the id rules the provider
-// re-checks with the same patterns.
+// huaweicloud.cdm.cluster's target and options, each declared once: the schemas the host
+// validates against and the parsers the provider reads requests with.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
-#include "stopd/huaweicloud/id_rule.hpp"
+#include "cdm_api.hpp"
+#include "stopd/huaweicloud/provider_common.hpp"
 
 namespace stopd::huaweicloud::cdm {
 
-nlohmann::json target_schema();
-nlohmann::json options_schema();
+const sdk::Fields<ClusterRef>& target_fields();
+const sdk::Fields<WaitOption>& option_fields();
 
-const IdRule& cluster_id_rule();
+inline nlohmann::json target_schema() {
+  return target_fields().schema();
+}
+inline nlohmann::json options_schema() {
+  return option_fields().schema();
+}
 
 }  // namespace stopd::huaweicloud::cdm

@@ -2,17 +2,14 @@
 
 namespace stopd::huaweicloud {
 
-const IdRule& project_id_rule() {
-  static const IdRule rule("project_id", kPlainIdPattern,
-                           "1-64 letters, digits, '-' or '_' (a project id)", 64);
-  return rule;
+sdk::TextRule plain_id(std::string what) {
+  return sdk::text().pattern("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$").describe(std::move(what));
 }
 
-bool wait_option(const nlohmann::json& options) {
-  if (!options.is_object() || !options.contains("wait")) return false;
-  if (!options["wait"].is_boolean())
-    throw sdk::StopError(sdk::Code::invalid_argument, "options.wait: expected true or false");
-  return options["wait"].get<bool>();
+sdk::Fields<WaitOption> wait_option_fields(std::string title, std::string meaning) {
+  return sdk::Fields<WaitOption>()
+      .title(std::move(title))
+      .optional("wait", &WaitOption::wait, sdk::flag().describe(std::move(meaning)));
 }
 
 sdk::ProviderInfo provider_info(std::string_view name, std::string_view version,

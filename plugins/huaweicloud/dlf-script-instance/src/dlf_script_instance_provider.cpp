@@ -18,9 +18,7 @@ using sdk::StopOutcome;
 const ServiceDefaults kDlf{"DLF", "https://dayu-dlf.{region}.myhuaweicloud.com", RateLimit{30, 30}};
 
 InstanceRef parse_target(const nlohmann::json& target) {
-  return InstanceRef{project_id_rule().require(target), dlf::script_name_rule().require(target),
-                     dlf::instance_id_rule().require(target),
-                     dlf::workspace_rule().optional(target)};
+  return dlf::target_fields().parse(target);
 }
 
 struct ReadAnswer {
@@ -76,7 +74,7 @@ sdk::Inspection DlfScriptInstanceProvider::inspect(const nlohmann::json& target)
 sdk::StopOutcome DlfScriptInstanceProvider::stop(const sdk::StopRequest& request,
                                                  sdk::StopContext& context) {
   const InstanceRef instance = parse_target(request.target);
-  const bool wait = wait_option(request.options);
+  const bool wait = dlf::option_fields().parse(request.options, "options").wait.value_or(false);
   if (request.dry_run) {
     const auto inspection = inspect(request.target);
     return StopOutcome::make(inspection.state == sdk::Inspection::State::stopped

@@ -1,18 +1,22 @@
-// The target and options schemas of huaweicloud.dlf.script_instance, and the id rules the
-// provider re-checks with the same patterns.
+// huaweicloud.dlf.script_instance's target and options, each declared once: the schemas the host
+// validates against and the parsers the provider reads requests with.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
-#include "stopd/huaweicloud/id_rule.hpp"
+#include "dlf_api.hpp"
+#include "stopd/huaweicloud/provider_common.hpp"
 
 namespace stopd::huaweicloud::dlf {
 
-nlohmann::json target_schema();
-nlohmann::json options_schema();
+const sdk::Fields<InstanceRef>& target_fields();
+const sdk::Fields<WaitOption>& option_fields();
 
-const IdRule& script_name_rule();
-const IdRule& instance_id_rule();
-const IdRule& workspace_rule();
+inline nlohmann::json target_schema() {
+  return target_fields().schema();
+}
+inline nlohmann::json options_schema() {
+  return option_fields().schema();
+}
 
 }  // namespace stopd::huaweicloud::dlf

@@ -17,8 +17,7 @@ const ServiceDefaults kFunctionGraph{
     "FunctionGraph", "https://functiongraph.{region}.myhuaweicloud.com", std::nullopt};
 
 ExecutionRef parse_target(const nlohmann::json& target) {
-  return ExecutionRef{project_id_rule().require(target), fgs::graph_urn_rule().require(target),
-                      fgs::execution_urn_rule().require(target)};
+  return fgs::target_fields().parse(target);
 }
 
 }  // namespace

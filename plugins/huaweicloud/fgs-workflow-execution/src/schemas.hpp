@@ -1,17 +1,19 @@
-// The target schema of huaweicloud.fgs.workflow_execution, and the id rules the provider
-// re-checks with the same patterns.
+// huaweicloud.fgs.workflow_execution's target, declared once: the schema the host validates
+// against and the parser the provider reads requests with. It takes no options.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
-#include "stopd/huaweicloud/id_rule.hpp"
+#include "fgs_api.hpp"
+#include "stopd/huaweicloud/provider_common.hpp"
 
 namespace stopd::huaweicloud::fgs {
 
-nlohmann::json target_schema();
-nlohmann::json options_schema();
+const sdk::Fields<ExecutionRef>& target_fields();
 
-const IdRule& graph_urn_rule();
-const IdRule& execution_urn_rule();
+inline nlohmann::json target_schema() {
+  return target_fields().schema();
+}
+nlohmann::json options_schema();
 
 }  // namespace stopd::huaweicloud::fgs

@@ -42,6 +42,10 @@ class TextRule {
     pattern_ = std::move(regex);
     return *this;
   }
+  TextRule& min_length(std::size_t characters) {
+    min_length_ = characters;
+    return *this;
+  }
   TextRule& max_length(std::size_t characters) {
     max_length_ = characters;
     return *this;
@@ -56,6 +60,7 @@ class TextRule {
   template <class>
   friend class Fields;
   std::string pattern_;
+  std::size_t min_length_ = 0;
   std::size_t max_length_ = 0;
   std::string description_;
 };
@@ -121,7 +126,11 @@ class Fields {
     add(std::move(name), member, std::move(rule), false);
     return *this;
   }
-  // The object's own description (the schema's top-level "description").
+  // The schema's top-level "title" and "description", for `stopctl plugins describe`.
+  Fields& title(std::string text) {
+    title_ = std::move(text);
+    return *this;
+  }
   Fields& describe(std::string text) {
     description_ = std::move(text);
     return *this;
@@ -138,6 +147,7 @@ class Fields {
     nlohmann::json schema = {
         {"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
     if (!required.empty()) schema["required"] = std::move(required);
+    if (!title_.empty()) schema["title"] = title_;
     if (!description_.empty()) schema["description"] = description_;
     return schema;
   }
@@ -206,12 +216,18 @@ class Fields {
       expected += " matching " + rule.pattern_;
       pattern.emplace(rule.pattern_, std::regex::ECMAScript);
     }
-    if (rule.max_length_ > 0) {
-      schema["maxLength"] = rule.max_length_;
+    if (rule.min_length_ > 0) schema["minLength"] = rule.min_length_;
+    if (rule.max_length_ > 0) schema["maxLength"] = rule.max_length_;
+    if (rule.min_length_ > 0 && rule.max_length_ > 0)
+      expected += " of " + std::to_string(rule.min_length_) + " to " +
+                  std::to_string(rule.max_length_) + " characters";
+    else if (rule.min_length_ > 0)
+      expected += " of at least " + std::to_string(rule.min_length_) + " characters";
+    else if (rule.max_length_ > 0)
       expected += " of at most " + std::to_string(rule.max_length_) + " characters";
-    }
     if (!rule.description_.empty()) schema["description"] = rule.description_;
     expected = with(expected, rule.description_);
+    const std::size_t min_length = rule.min_length_;
     const std::size_t max_length = rule.max_length_;
     push(std::move(name), required, rule.description_, std::move(schema),
          [=](const nlohmann::json& value, T& object, const std::string& where) {
@@ -221,7 +237,7 @@ class Fields {
            std::size_t characters = 0;
            for (const char byte : text)
              characters += (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
-           if ((max_length > 0 && characters > max_length) ||
+           if (characters < min_length || (max_length > 0 && characters > max_length) ||
                (pattern && !std::regex_search(text, *pattern)))
              refuse(where, "expected " + expected, value);
            store(object, member, text);
@@ -288,6 +304,7 @@ class Fields {
   }
 
   std::vector<Field> fields_;
+  std::string title_;
   std::string description_;
 };
 

@@ -5,21 +5,21 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "stopd/huaweicloud/id_rule.hpp"
+#include "stopd/sdk/fields.hpp"
 #include "stopd/sdk/provider.hpp"
 
 namespace stopd::huaweicloud {
 
-// The pattern of the services' plain ids (project, cluster, instance, workspace): the target
-// schemas spell the same pattern.
-inline constexpr char kPlainIdPattern[] = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
+// The services' plain ids (project, cluster, instance, workspace): 1-64 letters, digits, '-' or
+// '_', so that no id can leave the path segment it is put in. `what` describes the field.
+sdk::TextRule plain_id(std::string what);
 
-// target.project_id: 1-64 letters, digits, '-' or '_'.
-const IdRule& project_id_rule();
-
-// options.wait as a bool (absent: false). Throws sdk::StopError(invalid_argument) naming the
-// option when it is not a boolean.
-bool wait_option(const nlohmann::json& options);
+// The `wait` option of the providers that can wait for the resource to settle.
+struct WaitOption {
+  std::optional<bool> wait;
+};
+// Its declaration: `title` for the options schema, `meaning` says what waiting waits for.
+sdk::Fields<WaitOption> wait_option_fields(std::string title, std::string meaning);
 
 // name, version, description and the two schemas; capabilities are the caller's.
 sdk::ProviderInfo provider_info(std::string_view name, std::string_view version,
