@@ -160,10 +160,10 @@ TEST(EmulatorWorld, CdmDelaySecondMsShortensADelayTimeSecond) {
   };
   const auto answer = http_request(
       "POST", fast.url() + "/v1.1/" + kProject + "/clusters/" + kIdleCluster + "/action",
-      kTokenHeader, R"({"stop": {"stopMode": "GRACEFULLY", "delayTime": 10}})");
+      kTokenHeader, R"({"stop": {"stopMode": "GRACEFULLY", "delayTime": 50}})");
   ASSERT_EQ(answer.status, 200) << answer.body;
-  EXPECT_EQ(status(), 910);  // 10 "seconds" of 20 ms: still stopping
-  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ(status(), 910);  // 50 "seconds" of 20 ms: 1 s, still stopping
+  std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(status(), 900);
 }
 
