@@ -40,7 +40,7 @@ nlohmann::json instance(const std::string& script, const std::string& id,
 }  // namespace
 
 std::string running_instance(int index) {
-  char text[16];
+  char text[24];  // "inst-" and any int: GCC checks the whole range
   std::snprintf(text, sizeof text, "inst-%02d", index);
   return text;
 }

@@ -2,6 +2,10 @@
 // AK/SK checks (stale and forged signatures), X-Request-Id on every answer, and the redaction of
 // credentials in its request log.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
 
 #include "emulator_environment.hpp"
 #include "stopd/huaweicloud/aksk_signer.hpp"
@@ -136,6 +140,31 @@ TEST_F(EmulatorValidationTest, ControlEndpointRejectsUnknownFaultSettings) {
       http_request("PUT", emulator().url() + "/_emulator/faults", {}, R"({"fail_sttaus":503})");
   EXPECT_EQ(answer.status, 400);
   EXPECT_NE(answer.body.find("fail_sttaus"), std::string::npos);
+}
+
+// The conformance fixtures' world shortens CDM's delayTime seconds; a graceful stop still waits
+// them out in full, and the default world keeps real seconds (CdmClusterTest).
+TEST(EmulatorWorld, CdmDelaySecondMsShortensADelayTimeSecond) {
+  auto world = test_world();
+  world["cdm"]["delay_second_ms"] = 20;
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("stopd-hwcloud-delay-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(file) << world.dump();
+  const EmulatorProcess fast(file);
+  std::filesystem::remove(file);
+  const auto status = [&fast] {
+    const auto state = fast.state();
+    for (const auto& cluster : state["clusters"])
+      if (cluster["cluster_id"] == kIdleCluster) return cluster["status"].get<int>();
+    return 0;
+  };
+  const auto answer = http_request(
+      "POST", fast.url() + "/v1.1/" + kProject + "/clusters/" + kIdleCluster + "/action",
+      kTokenHeader, R"({"stop": {"stopMode": "GRACEFULLY", "delayTime": 50}})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(status(), 910);  // 50 "seconds" of 20 ms: 1 s, still stopping
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(status(), 900);
 }
 
 }  // namespace

@@ -140,6 +140,9 @@ sdk::StopOutcome CdmClusterProvider::stop(const sdk::StopRequest& request,
     auto read = read_status(client, cluster, scope);
     if (auto* outcome = std::get_if<StopOutcome>(&read)) {
       // A failed read is not a failed stop: keep polling on transient trouble, report the rest.
+      // A read cut short by the deadline or a cancellation ends the wait as a sleep would, and
+      // the outcome says the last status seen.
+      if (outcome->code == Code::deadline_exceeded || outcome->code == Code::cancelled) break;
       if (outcome->code != Code::unavailable) {
         outcome->details.update(details);
         return std::move(*outcome);

@@ -117,6 +117,9 @@ sdk::StopOutcome DlfScriptInstanceProvider::stop(const sdk::StopRequest& request
     if (Clock::now() >= context.deadline()) break;
     auto read = read_status(client, instance, scope);
     if (auto* outcome = std::get_if<StopOutcome>(&read)) {
+      // A read cut short by the deadline or a cancellation ends the wait as a sleep would, and
+      // the outcome says the last status seen.
+      if (outcome->code == Code::deadline_exceeded || outcome->code == Code::cancelled) break;
       if (outcome->code != Code::unavailable) {
         outcome->details.update(details);
         return std::move(*outcome);

@@ -34,6 +34,7 @@ void CloudState::reset(const Fixture& fixture) {
   clusters_.clear();
   instances_.clear();
   executions_.clear();
+  delay_second_ = fixture.cdm_delay_second;
   for (const auto& spec : fixture.clusters) {
     Cluster cluster{spec, spec.status, {}, false, std::nullopt, {}};
     for (const auto& job : spec.jobs) cluster.job_ends.push_back(now + job.duration);
@@ -117,7 +118,7 @@ CloudState::ClusterStop CloudState::stop_cluster(const std::string& project, con
   } else {
     cluster.status = kStopping;  // accepts no new jobs from here on
     cluster.draining = delay_seconds < 0;
-    if (delay_seconds > 0) cluster.stops_at = now + std::chrono::seconds(delay_seconds);
+    if (delay_seconds > 0) cluster.stops_at = now + delay_second_ * delay_seconds;
     advance(cluster, now);  // draining with no jobs left: stopped at once
   }
   return stop;

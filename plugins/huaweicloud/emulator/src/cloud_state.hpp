@@ -96,6 +96,7 @@ class CloudState {
   std::map<std::tuple<std::string, std::string, std::string, std::string>, Instance> instances_;
   std::map<std::tuple<std::string, std::string, std::string>, Execution> executions_;
   unsigned long long job_counter_ = 0;
+  std::chrono::milliseconds delay_second_{1000};  // Fixture::cdm_delay_second
 };
 
 // "2024-01-02T03:04:05.678Z", FunctionGraph's stopped_at format.

@@ -61,6 +61,12 @@ Fixture parse_fixture(const json& document) {
         {text(entry, "access_key", where), text(entry, "secret_key", where),
          text(entry, "project_id", where), entry.value("read_only", false)});
   }
+  if (const auto cdm = document.find("cdm");
+      cdm != document.end() && cdm->contains("delay_second_ms")) {
+    fixture.cdm_delay_second = duration(*cdm, "delay_second_ms", "cdm");
+    if (fixture.cdm_delay_second.count() == 0)
+      fail("cdm.delay_second_ms", "expected milliseconds > 0");
+  }
   i = 0;
   for (const auto& entry : list(document, "cdm", "clusters")) {
     const std::string where = "cdm.clusters[" + std::to_string(i++) + "]";

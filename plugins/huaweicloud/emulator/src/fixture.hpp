@@ -7,7 +7,8 @@
 //     "access_keys": [{"access_key": "…", "secret_key": "…", "project_id": "…"}]
 //   },
 //   "cdm": {"clusters": [{"project_id", "cluster_id", "name", "status": 200,
-//                         "jobs": [{"name": "sync", "duration_ms": 3000}]}]},
+//                         "jobs": [{"name": "sync", "duration_ms": 3000}]}],
+//           "delay_second_ms": 1000},
 //   "dlf": {"script_instances": [{"project_id", "script_name", "instance_id",
 //                                 "workspace": "default", "status": "RUNNING",
 //                                 "stop_delay_ms": 0}]},
@@ -68,6 +69,9 @@ struct ExecutionSpec {
 };
 
 struct Fixture {
+  // How long one second of a CDM stop's delayTime lasts: shorter than 1000 for tests that make
+  // graceful stops, which CDM always waits out in full, without waiting for real seconds.
+  std::chrono::milliseconds cdm_delay_second{1000};
   std::vector<TokenGrant> tokens;
   std::vector<AccessKeyGrant> access_keys;
   std::vector<ClusterSpec> clusters;

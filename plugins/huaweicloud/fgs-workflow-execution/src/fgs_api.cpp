@@ -24,7 +24,9 @@ ApiRequest stop_execution_request(const ExecutionRef& execution) {
 std::optional<std::string> stopped_at(const ApiResponse& response) {
   const auto body = nlohmann::json::parse(response.body, nullptr, false);
   if (!body.is_object()) return std::nullopt;
-  if (auto it = body.find("stopped_at"); it != body.end() && it->is_string())
+  // An execution that ended without a stop is answered with an empty stopped_at.
+  if (auto it = body.find("stopped_at");
+      it != body.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
     return it->get<std::string>();
   return std::nullopt;
 }

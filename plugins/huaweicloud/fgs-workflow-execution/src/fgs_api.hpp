@@ -21,7 +21,7 @@ struct ExecutionRef {
 nlohmann::json stop_body(const ExecutionRef& execution);
 ApiRequest stop_execution_request(const ExecutionRef& execution);
 
-// The answer's stopped_at; nullopt if absent.
+// The answer's stopped_at; nullopt if absent or empty.
 std::optional<std::string> stopped_at(const ApiResponse& response);
 
 }  // namespace stopd::huaweicloud::fgs
