@@ -68,7 +68,8 @@ nlohmann::json settings_for_shared_containerd() {
 }
 
 Pods::~Pods() {
-  auto& containerd = shared_containerd();  // it exists: a pod was made on it
+  if (pod_ids_.empty()) return;  // and perhaps no containerd, whose absence would throw here
+  auto& containerd = shared_containerd();
   for (const auto& id : pod_ids_) {
     // StopPodSandbox kills what still runs in it; RemovePodSandbox then removes its containers.
     v1::StopPodSandboxRequest stop;
