@@ -5,6 +5,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace stopd::cri_conformance {
 namespace {
@@ -69,22 +71,27 @@ nlohmann::json settings_for_shared_containerd() {
 
 Pods::~Pods() {
   if (pod_ids_.empty()) return;  // and perhaps no containerd, whose absence would throw here
-  auto& containerd = shared_containerd();
+  const auto& containerd = shared_containerd();
+  // All at once: one by one, the eight pods of a concurrency rule took 3.6 s to remove.
+  std::vector<std::thread> removals;
   for (const auto& id : pod_ids_) {
-    // StopPodSandbox kills what still runs in it; RemovePodSandbox then removes its containers.
-    v1::StopPodSandboxRequest stop;
-    stop.set_pod_sandbox_id(id);
-    v1::StopPodSandboxResponse stopped;
-    const auto stop_status = containerd.client().call(stop, &stopped);
-    v1::RemovePodSandboxRequest remove;
-    remove.set_pod_sandbox_id(id);
-    v1::RemovePodSandboxResponse removed;
-    const auto remove_status = containerd.client().call(remove, &removed);
-    // Not fatal (the containerd's own teardown removes every pod at exit), but worth seeing.
-    if (!stop_status.ok() || !remove_status.ok())
-      std::cerr << "cri conformance fixture: cannot remove pod sandbox " << id << ": "
-                << (stop_status.ok() ? remove_status : stop_status).error_message() << "\n";
+    removals.emplace_back([&containerd, &id] {
+      // StopPodSandbox kills what still runs in it; RemovePodSandbox then removes its containers.
+      v1::StopPodSandboxRequest stop;
+      stop.set_pod_sandbox_id(id);
+      v1::StopPodSandboxResponse stopped;
+      const auto stop_status = containerd.client().call(stop, &stopped);
+      v1::RemovePodSandboxRequest remove;
+      remove.set_pod_sandbox_id(id);
+      v1::RemovePodSandboxResponse removed;
+      const auto remove_status = containerd.client().call(remove, &removed);
+      // Not fatal (the containerd's teardown at exit removes every pod), but worth seeing.
+      if (!stop_status.ok() || !remove_status.ok())
+        std::cerr << "cri conformance fixture: cannot remove pod sandbox " + id + ": " +
+                         (stop_status.ok() ? remove_status : stop_status).error_message() + "\n";
+    });
   }
+  for (auto& removal : removals) removal.join();
 }
 
 cri_test::Pod Pods::run(const std::string& name) {
