@@ -1,7 +1,7 @@
 // cri.pod_sandbox stopping real pod sandboxes of a private containerd: members killed, the IP
 // released (host-local's allocation file gone), the sandbox NOTREADY, and the message and details
-// that say so. The rules every provider keeps (immediate stops, missing → not_found, deadline,
-// cancellation, escalation) are the conformance suite's: tests/conformance,
+// that say so. The rules every provider keeps (missing → not_found, deadline, cancellation,
+// escalation, an immediate stop's timing) are the conformance suite's: tests/conformance,
 // conformance.cri_pod_sandbox.
 #include <algorithm>
 #include <filesystem>
@@ -79,6 +79,18 @@ TEST_F(PodSandboxStopTest, GracefulStopLetsMembersExitOnSigterm) {
   EXPECT_LT(elapsed, 5s) << "members that exit on SIGTERM must not wait out the grace";
   EXPECT_EQ(container_status(containerd(), first).exit_code(), 0);
   EXPECT_EQ(container_status(containerd(), second).exit_code(), 0);
+}
+
+// Kept beside the suite's immediate rule, which checks that the stop is at once but not that the
+// outcome says forced.
+TEST_F(PodSandboxStopTest, ImmediateStopSaysForced) {
+  const Pod pod = run_pod(containerd(), "sandbox-immediate");
+  start_container(containerd(), pod, "stubborn", ignores_sigterm());
+  auto context = test::RecordingContext::immediate(30s);
+  const auto [outcome, elapsed] =
+      run_stop(*provider_, immediate("cri.pod_sandbox", target(pod.id)), context);
+  EXPECT_EQ(outcome.code, sdk::Code::stopped) << describe(outcome);
+  EXPECT_TRUE(outcome.forced) << describe(outcome);
 }
 
 TEST_F(PodSandboxStopTest, EmptySandboxStopsAndReleasesItsIp) {
