@@ -18,7 +18,7 @@ set(STOPD_UNITY_BUILD_TARGETS
   stopd_core stopd_cli stopd_api stopd_jobs stopd_auth stopd_metrics stopd_daemon_config
   stopd_process_impl stopd_hwcloud_client stopd_hwcloud_emulator_core stopd_hwcloud_cdm_impl
   stopd_hwcloud_dlf_impl stopd_hwcloud_fgs_impl stopd_cri_client stopd_cri_container_impl
-  stopd_cri_pod_sandbox_impl stopd_fuzz_schemas stopd_test_support stopd_cri_test_env
+  stopd_cri_pod_sandbox_impl stopd_fuzz_schemas stopd_test_support stopd_cri_harness
   # tests (not stopd_unit_tests, stopd_e2e_tests or stopd_client_e2e_tests: most of their files
   # define the same helpers, `error_of` and `contains`)
   stopd_batch_unit_tests stopd_jobs_tests stopd_daemon_unit_tests

@@ -1,5 +1,8 @@
 // cri.pod_sandbox stopping real pod sandboxes of a private containerd: members killed, the IP
-// released (host-local's allocation file gone), the sandbox NOTREADY.
+// released (host-local's allocation file gone), the sandbox NOTREADY, and the message and details
+// that say so. The rules every provider keeps (missing → not_found, deadline, cancellation,
+// escalation, an immediate stop's timing) are the conformance suite's: tests/conformance,
+// conformance.cri_pod_sandbox.
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
@@ -78,7 +81,9 @@ TEST_F(PodSandboxStopTest, GracefulStopLetsMembersExitOnSigterm) {
   EXPECT_EQ(container_status(containerd(), second).exit_code(), 0);
 }
 
-TEST_F(PodSandboxStopTest, ImmediateStopSkipsTheGrace) {
+// Kept beside the suite's immediate rule, which checks that the stop is at once but not that the
+// outcome says forced.
+TEST_F(PodSandboxStopTest, ImmediateStopSaysForced) {
   const Pod pod = run_pod(containerd(), "sandbox-immediate");
   start_container(containerd(), pod, "stubborn", ignores_sigterm());
   auto context = test::RecordingContext::immediate(30s);
@@ -86,7 +91,6 @@ TEST_F(PodSandboxStopTest, ImmediateStopSkipsTheGrace) {
       run_stop(*provider_, immediate("cri.pod_sandbox", target(pod.id)), context);
   EXPECT_EQ(outcome.code, sdk::Code::stopped) << describe(outcome);
   EXPECT_TRUE(outcome.forced) << describe(outcome);
-  EXPECT_LT(elapsed, 5s);
 }
 
 TEST_F(PodSandboxStopTest, EmptySandboxStopsAndReleasesItsIp) {
@@ -217,13 +221,6 @@ TEST_F(PodSandboxStopTest, RuntimeNamesReachTheMessageShortAndWithoutControlChar
   // The details stay exact.
   ASSERT_EQ(outcome.details["stopped_containers"].size(), 1u) << describe(outcome);
   EXPECT_EQ(outcome.details["stopped_containers"][0]["name"], hostile);
-}
-
-TEST_F(PodSandboxStopTest, UnknownIdIsNotFound) {
-  auto context = test::RecordingContext::with_grace(10s);
-  const auto [outcome, elapsed] =
-      run_stop(*provider_, graceful("cri.pod_sandbox", target(unknown_id()), 10s), context);
-  EXPECT_EQ(outcome.code, sdk::Code::not_found) << describe(outcome);
 }
 
 }  // namespace
