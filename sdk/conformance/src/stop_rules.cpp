@@ -42,6 +42,11 @@ TEST_P(Stop, ImmediateModeForcesAtOnce) {
   const auto made = submit(target, immediate());
   const auto result = wait(made, graceful_time() + kSlack, "immediate");
   EXPECT_EQ(result.outcome.code, Code::stopped) << describe("immediate", made, result);
+  if (stubborn) {
+    EXPECT_TRUE(result.outcome.forced)
+        << describe("immediate", made, result)
+        << ": the stubborn resource only stops by force, so the outcome should say forced";
+  }
   EXPECT_LE(Clock::now() - made.submitted, graceful_time())
       << describe("immediate", made, result) << ": an immediate stop waited";
   EXPECT_FALSE(running(target, "stopped means gone"))
