@@ -15,13 +15,8 @@ bool wait_option(const nlohmann::json& options) {
   return options["wait"].get<bool>();
 }
 
-sdk::ProviderInfo provider_info(std::string_view name, std::string_view version,
-                                std::string_view description, nlohmann::json target_schema,
-                                nlohmann::json options_schema) {
+sdk::ProviderInfo provider_info(nlohmann::json target_schema, nlohmann::json options_schema) {
   sdk::ProviderInfo info;
-  info.name = name;
-  info.version = version;
-  info.description = description;
   info.target_schema = std::move(target_schema);
   info.options_schema = std::move(options_schema);
   return info;

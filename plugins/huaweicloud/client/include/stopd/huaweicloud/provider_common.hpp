@@ -21,9 +21,8 @@ const IdRule& project_id_rule();
 // option when it is not a boolean.
 bool wait_option(const nlohmann::json& options);
 
-// name, version, description and the two schemas; capabilities are the caller's.
-sdk::ProviderInfo provider_info(std::string_view name, std::string_view version,
-                                std::string_view description, nlohmann::json target_schema,
-                                nlohmann::json options_schema);
+// The two schemas. Name, version, description and the capabilities the overrides imply come from
+// STOPD_PLUGIN; drain is the caller's.
+sdk::ProviderInfo provider_info(nlohmann::json target_schema, nlohmann::json options_schema);
 
 }  // namespace stopd::huaweicloud
