@@ -98,6 +98,8 @@ expect_in "local.process" "$out" "plugins list" # the in-tree plugin still loads
 run 0 "${cli[@]}" plugins list -o json
 expect_in '"name":"example.marker_file"' "$out" "plugins list -o json"
 expect_in "\"library\":$(json_string "$so")" "$out" "plugins list -o json"
+# Said once, in kVersion: the host fills it into info().
+expect_in '"version":"1.0.0"' "$out" "plugins list -o json (version from kVersion)"
 run 0 "${cli[@]}" plugins describe example.marker_file
 expect_in "target schema" "$out" "plugins describe"
 expect_in '"path"' "$out" "plugins describe"
@@ -116,6 +118,9 @@ printf 'nightly\n' >"$markers/b.run"
 run 0 "${cli[@]}" stop example.marker_file "path=$markers/b.run" --dry-run
 expect_in "dry run" "$out" "dry run"
 [[ -e "$markers/b.run" ]] || fail "a dry run removed $markers/b.run"
+run 0 "${cli[@]}" stop example.marker_file "path=$markers/b.run" --dry-run -o json
+# Only the inspect() override declares it: the host must still ask inspect().
+expect_in '"state":"running"' "$out" "dry run answered by inspect()"
 
 echo "== an owner that keeps running: waited for the 1 s grace, then removed (forced)"
 sleep 300 &
