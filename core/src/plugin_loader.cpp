@@ -67,6 +67,15 @@ const sdk::PluginDescriptor& read_descriptor(const Library& library) {
   return *descriptor;
 }
 
+// Every field up to `create` exists since ABI 1.0; later fields only when struct_size covers them.
+constexpr std::size_t kDescriptorSize_1_0 =
+    offsetof(sdk::PluginDescriptor, create) + sizeof(sdk::ProviderFactory);
+
+bool has_overrides(const sdk::PluginDescriptor& d) {
+  return d.struct_size >=
+         offsetof(sdk::PluginDescriptor, overrides) + sizeof(sdk::PluginDescriptor::overrides);
+}
+
 // Field by field, in the order it is safe to read them: the size and ABI first (what else the
 // struct holds depends on them), then the toolchain (C++ objects cross only with the same one).
 void check_abi(const sdk::PluginDescriptor& d) {
@@ -80,9 +89,9 @@ void check_abi(const sdk::PluginDescriptor& d) {
                   ", this host offers ABI " + host_abi + " (it accepts plugins built for " +
                   std::to_string(sdk::kAbiMajor) + ".0 to " + host_abi +
                   "); rebuild the plugin against this host's SDK"};
-  if (d.struct_size < sizeof(sdk::PluginDescriptor))
-    throw Refusal{"the plugin descriptor has " + std::to_string(d.struct_size) + " bytes, ABI " +
-                  host_abi + " defines " + std::to_string(sizeof(sdk::PluginDescriptor))};
+  if (d.struct_size < kDescriptorSize_1_0)
+    throw Refusal{"the plugin descriptor has " + std::to_string(d.struct_size) +
+                  " bytes, ABI 1.0 defines " + std::to_string(kDescriptorSize_1_0)};
 }
 
 void check_toolchain(const sdk::PluginDescriptor& d) {
@@ -148,6 +157,49 @@ std::shared_ptr<sdk::IStopProvider> create_provider(const sdk::PluginDescriptor&
       created.release(), [library](sdk::IStopProvider* provider) { delete provider; });
 }
 
+// A field info() leaves empty takes the descriptor's value; a different value is refused.
+void fill_from_descriptor(const char* field, const char* declared, std::string& reported) {
+  const std::string descriptor_value = declared ? declared : "";
+  if (reported.empty())
+    reported = descriptor_value;
+  else if (!descriptor_value.empty() && reported != descriptor_value)
+    throw Refusal{std::string("the descriptor says ") + field + " '" + descriptor_value +
+                  "' but the provider's info()." + field + " says '" + reported + "'"};
+}
+
+// The flag follows the code. A flag set without its method would send dry runs, selectors or
+// stops to a default that can only fail, so it is refused rather than silently cleared.
+void derive_capability(const std::string& type, const char* flag, const char* method,
+                       bool& declared, bool implemented) {
+  if (declared && !implemented)
+    throw Refusal{type + ": info().capabilities." + flag + " is true, but the class does not " +
+                  "override " + method + "()"};
+  declared = implemented;
+}
+
+// The provider's info() completed from what the descriptor says once: the name, version and
+// description, and (ABI 1.1 plugins) the capabilities their code implies.
+sdk::ProviderInfo declared_info(const sdk::PluginDescriptor& d,
+                                const sdk::IStopProvider& provider) {
+  sdk::ProviderInfo info = provider.info();
+  const std::string type = d.name;
+  if (!info.name.empty() && info.name != type)
+    throw Refusal{"the descriptor registers '" + type + "' but the provider's info() says '" +
+                  info.name + "'"};
+  info.name = type;
+  fill_from_descriptor("version", d.version, info.version);
+  fill_from_descriptor("description", d.description, info.description);
+  if (has_overrides(d)) {
+    auto& caps = info.capabilities;
+    derive_capability(type, "asynchronous", "start", caps.asynchronous,
+                      (d.overrides & sdk::kOverridesStart) != 0);
+    derive_capability(type, "inspect", "inspect", caps.inspect,
+                      (d.overrides & sdk::kOverridesInspect) != 0);
+    derive_capability(type, "list", "list", caps.list, (d.overrides & sdk::kOverridesList) != 0);
+  }
+  return info;
+}
+
 struct OpenedPlugin {
   std::shared_ptr<Library> library;  // loaded for good
   const sdk::PluginDescriptor* descriptor;
@@ -204,11 +256,8 @@ void load_one(const fs::path& file, const nlohmann::json& all_settings, Provider
     throw;
   }
   try {
-    const auto info_name = provider->info().name;
-    if (info_name != name)
-      throw Refusal{"the descriptor registers '" + name + "' but the provider's info() says '" +
-                    info_name + "'"};
-    registry.add(std::move(provider), file);
+    sdk::ProviderInfo info = declared_info(descriptor, *provider);
+    registry.add(std::move(provider), file, nullptr, std::move(info));
   } catch (const Refusal&) {
     throw;
   } catch (const std::exception& e) {
@@ -289,6 +338,10 @@ std::shared_ptr<sdk::IStopProvider> create(const sdk::PluginDescriptor& d,
                                            const nlohmann::json& settings) {
   // The library stays loaded for good (open keeps it), so the deleter needs no reference to it.
   return refused_as_runtime_error([&] { return create_provider(d, nullptr, settings); });
+}
+
+sdk::ProviderInfo info(const sdk::PluginDescriptor& d, const sdk::IStopProvider& provider) {
+  return refused_as_runtime_error([&] { return declared_info(d, provider); });
 }
 
 }  // namespace plugin_steps

@@ -18,9 +18,10 @@ JsonSchema compile(const nlohmann::json& schema, const std::string& provider, co
 
 const RegisteredProvider& ProviderRegistry::add(std::shared_ptr<sdk::IStopProvider> provider,
                                                 std::filesystem::path library,
-                                                std::shared_ptr<SupervisedPlugin> plugin_host) {
+                                                std::shared_ptr<SupervisedPlugin> plugin_host,
+                                                std::optional<sdk::ProviderInfo> info) {
   auto entry = std::make_unique<RegisteredProvider>();
-  entry->info = provider->info();
+  entry->info = info ? std::move(*info) : provider->info();
   const std::string& name = entry->info.name;
   if (name.empty()) throw std::invalid_argument("provider reports an empty name");
   if (auto existing = providers_.find(name); existing != providers_.end()) {

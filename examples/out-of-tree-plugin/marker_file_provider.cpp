@@ -14,21 +14,18 @@
 //
 // What it shows a plugin author:
 //   - the STOPD_PLUGIN contract (sdk/plugin.hpp): kName, kVersion, kDescription, kConfigSchema and
-//     a constructor taking the validated settings;
+//     a constructor taking the validated settings, each said once: info() holds only what the
+//     host cannot know (schemas, drain), and overriding inspect() is what declares it;
 //   - schemas in info(): the host validates requests against them before stop() runs;
 //   - failures as StopError with a precise code, never as a success or a bare exception;
-//   - a blocking stop() that keeps the host's schedule: force_at(), deadline(), cancelled(), and
-//     on_change() to wake up early when that schedule changes.
+//   - a blocking stop() that keeps the host's schedule with sdk::Waiter (sdk/waiter.hpp).
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -43,7 +40,6 @@ using nlohmann::json;
 using stopd::sdk::Code;
 using stopd::sdk::StopError;
 using stopd::sdk::StopOutcome;
-using Clock = stopd::sdk::StopContext::Clock;
 
 constexpr char kDefaultRoot[] = "/run/stopd-example";
 // How often a graceful stop looks at the owner again. The host's schedule changes wake it sooner.
@@ -84,30 +80,6 @@ bool is_within(const fs::path& path, const fs::path& dir) {
   const fs::path relative = path.lexically_relative(dir);
   return !relative.empty() && *relative.begin() != "..";
 }
-
-// Lets the host wake a waiting stop() when force_at(), deadline() or cancelled() changes. The
-// host may call the callback after stop() has returned, so the callback holds a weak reference.
-class Wakeup {
- public:
-  void notify() {
-    {
-      std::lock_guard lock(mutex_);
-      changed_ = true;
-    }
-    changed_cv_.notify_all();
-  }
-
-  void wait_until(Clock::time_point until) {
-    std::unique_lock lock(mutex_);
-    changed_cv_.wait_until(lock, until, [this] { return changed_; });
-    changed_ = false;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_cv_;
-  bool changed_ = false;
-};
 
 // What is at the marker's path right now.
 struct Marker {
@@ -155,10 +127,7 @@ class MarkerFileProvider final : public stopd::sdk::IStopProvider {
   }
 
   stopd::sdk::ProviderInfo info() const override {
-    stopd::sdk::ProviderInfo info;
-    info.name = kName;
-    info.version = kVersion;
-    info.description = kDescription;
+    stopd::sdk::ProviderInfo info;  // name, version, description and inspect: from STOPD_PLUGIN
     info.target_schema = json::parse(R"({
       "type": "object",
       "properties": {
@@ -182,7 +151,6 @@ class MarkerFileProvider final : public stopd::sdk::IStopProvider {
       },
       "additionalProperties": false
     })");
-    info.capabilities.inspect = true;
     info.capabilities.drain = true;  // an unbounded grace waits until the owner exits
     info.default_concurrency = 64;
     return info;
@@ -196,23 +164,14 @@ class MarkerFileProvider final : public stopd::sdk::IStopProvider {
       return StopOutcome::make(Code::already_stopped, "no marker file at " + path.string(),
                                marker.facts(path));
 
-    // The host answers dry runs with inspect(); should one reach stop() anyway, change nothing.
-    if (request.dry_run) {
-      json facts = marker.facts(path);
-      facts["dry_run"] = true;
-      return StopOutcome::make(Code::stopped, "would remove " + path.string(), facts);
-    }
-
     const bool wait_for_owner =
         request.options.is_object() && request.options.value("wait_for_owner", true);
     if (request.mode == stopd::sdk::Mode::graceful && wait_for_owner && marker.owner_running()) {
       context.progress("waiting_for_owner", marker.facts(path));
-      auto wakeup = std::make_shared<Wakeup>();
-      context.on_change([weak = std::weak_ptr<Wakeup>(wakeup)] {
-        if (auto alive = weak.lock()) alive->notify();
-      });
+      stopd::sdk::Waiter waiter(context);
       while (true) {
-        if (context.cancelled())
+        const auto wake = waiter.wait_for(kPollInterval);
+        if (wake == stopd::sdk::Waiter::Wake::cancelled)
           return StopOutcome::make(Code::cancelled,
                                    "cancelled while waiting for the owner of " + path.string());
         marker = look(path);
@@ -220,17 +179,15 @@ class MarkerFileProvider final : public stopd::sdk::IStopProvider {
           return StopOutcome::make(Code::stopped, "the owner removed " + path.string(),
                                    marker.facts(path));
         if (!marker.owner_running()) break;  // the owner is gone and left its marker behind
-        const auto now = Clock::now();
-        if (context.force_at() <= now) {
+        if (wake == stopd::sdk::Waiter::Wake::deadline)
+          return StopOutcome::make(Code::deadline_exceeded,
+                                   "the owner of " + path.string() + " still runs",
+                                   marker.facts(path));
+        if (wake == stopd::sdk::Waiter::Wake::force) {
           context.log(stopd::sdk::LogLevel::info,
                       "grace over; removing " + path.string() + " while its owner still runs");
           break;
         }
-        if (context.deadline() <= now)
-          return StopOutcome::make(Code::deadline_exceeded,
-                                   "the owner of " + path.string() + " still runs",
-                                   marker.facts(path));
-        wakeup->wait_until(std::min({now + kPollInterval, context.force_at(), context.deadline()}));
       }
     }
     return remove_marker(path, marker);

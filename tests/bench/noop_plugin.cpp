@@ -14,12 +14,8 @@ class NoopProvider final : public stopd::sdk::IStopProvider {
 
   stopd::sdk::ProviderInfo info() const override {
     stopd::sdk::ProviderInfo info;
-    info.name = kName;
-    info.version = kVersion;
-    info.description = kDescription;
     info.target_schema = nlohmann::json::parse(
         R"({"type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"type":"string"}}})");
-    info.capabilities.asynchronous = true;
     info.default_concurrency = 1u << 20;
     return info;
   }

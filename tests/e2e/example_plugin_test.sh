@@ -94,6 +94,8 @@ expect_in "local.process" "$out" "plugins list" # the in-tree plugin still loads
 run 0 "${cli[@]}" plugins list -o json
 expect_in '"name":"example.marker_file"' "$out" "plugins list -o json"
 expect_in "\"library\":$(json_string "$so")" "$out" "plugins list -o json"
+# Said once, in kVersion: the host fills it into info().
+expect_in '"version":"1.0.0"' "$out" "plugins list -o json (version from kVersion)"
 run 0 "${cli[@]}" plugins describe example.marker_file
 expect_in "target schema" "$out" "plugins describe"
 expect_in '"path"' "$out" "plugins describe"

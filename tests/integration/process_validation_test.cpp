@@ -14,6 +14,7 @@
 #include <valijson/validator.hpp>
 
 #include "process_test_fixture.hpp"
+#include "stopd/sdk/plugin.hpp"
 #include "stopd/test/requirement.hpp"
 
 namespace stopd::process::testing {
@@ -147,13 +148,15 @@ TEST_F(ValidationTest, SettingsAreValidated) {
 }
 
 TEST_F(ValidationTest, InfoDescribesTheProvider) {
+  // What the host fills into info() from the descriptor: name, version, description and the
+  // capabilities the overrides imply.
+  constexpr auto descriptor = sdk::detail::make_descriptor<ProcessProvider>();
+  EXPECT_STREQ(descriptor.name, "local.process");
+  EXPECT_STREQ(descriptor.version, "1.0.0");
+  EXPECT_STRNE(descriptor.description, "");
+  EXPECT_EQ(descriptor.overrides,
+            sdk::kOverridesStart | sdk::kOverridesInspect | sdk::kOverridesList);
   const auto info = provider().info();
-  EXPECT_EQ(info.name, "local.process");
-  EXPECT_EQ(info.version, "1.0.0");
-  EXPECT_FALSE(info.description.empty());
-  EXPECT_TRUE(info.capabilities.asynchronous);
-  EXPECT_TRUE(info.capabilities.inspect);
-  EXPECT_TRUE(info.capabilities.list);
   EXPECT_TRUE(info.capabilities.drain);
   EXPECT_EQ(info.default_concurrency, 100000u);
 }

@@ -47,9 +47,6 @@ class MisbehavingProvider final : public stopd::sdk::IStopProvider {
 
   stopd::sdk::ProviderInfo info() const override {
     stopd::sdk::ProviderInfo info;
-    info.name = kName;
-    info.version = kVersion;
-    info.description = kDescription;
     info.target_schema = nlohmann::json::parse(R"({
       "type": "object", "required": ["id", "do"], "additionalProperties": false,
       "properties": {

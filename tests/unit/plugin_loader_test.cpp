@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "stopd/core/dispatcher.hpp"
+#include "stopd/sdk/plugin.hpp"
 #include "stopd/sdk/version.hpp"
 
 namespace stopd::test {
@@ -59,9 +60,9 @@ TEST_F(PluginLoader, LoadsTheGoodPluginAndRefusesEachBrokenOneWithItsReason) {
   EXPECT_EQ(registry_.find("test.failing_factory"), nullptr);
 
   const auto major = reason_for(report, "abi_major");
-  EXPECT_TRUE(contains(major, "requires stopd SDK ABI 99.0, this host offers ABI 1.0")) << major;
+  EXPECT_TRUE(contains(major, "requires stopd SDK ABI 99.1, this host offers ABI 1.1")) << major;
   const auto minor = reason_for(report, "abi_minor");
-  EXPECT_TRUE(contains(minor, "requires stopd SDK ABI 1.1, this host offers ABI 1.0")) << minor;
+  EXPECT_TRUE(contains(minor, "requires stopd SDK ABI 1.2, this host offers ABI 1.1")) << minor;
   const auto toolchain = reason_for(report, "toolchain");
   EXPECT_TRUE(
       contains(toolchain, "built with toolchain 'libc++-1;nlohmann_json-9.9.9' (othercc-1.0)"))
@@ -79,9 +80,59 @@ TEST_F(PluginLoader, LoadsTheGoodPluginAndRefusesEachBrokenOneWithItsReason) {
                        "registers 'test.declared' but the provider's info() says 'test.reported'"))
       << mismatch;
 
-  EXPECT_EQ(report.loaded.size(), 2u);
-  EXPECT_EQ(report.refused.size(), 8u);
+  const auto flag = reason_for(report, "flag_without_method");
+  EXPECT_TRUE(contains(flag,
+                       "test.flag_without_method: info().capabilities.list is true, but the class "
+                       "does not override list()"))
+      << flag;
+  const auto version = reason_for(report, "version_mismatch");
+  EXPECT_TRUE(contains(version,
+                       "the descriptor says version '3.1.4' but the provider's info().version "
+                       "says '9.9.9'"))
+      << version;
+
+  EXPECT_EQ(report.loaded.size(), 4u);
+  EXPECT_EQ(report.refused.size(), 10u);
 }
+
+TEST_F(PluginLoader, WhatInfoLeavesOutComesFromTheDescriptorAndTheOverrides) {
+  load();
+  const auto* said_once = registry_.find("test.said_once");
+  ASSERT_NE(said_once, nullptr);
+  EXPECT_EQ(said_once->info.name, "test.said_once");
+  EXPECT_EQ(said_once->info.version, "3.1.4");
+  EXPECT_EQ(said_once->info.description, "Says its name, version and capabilities once.");
+  EXPECT_TRUE(said_once->info.capabilities.inspect);
+  EXPECT_TRUE(said_once->info.capabilities.list);
+  EXPECT_FALSE(said_once->info.capabilities.asynchronous);
+  EXPECT_FALSE(said_once->info.capabilities.drain);
+
+  // test.good overrides stop() only.
+  const auto* good = registry_.find("test.good");
+  ASSERT_NE(good, nullptr);
+  EXPECT_FALSE(good->info.capabilities.inspect);
+  EXPECT_FALSE(good->info.capabilities.list);
+  EXPECT_FALSE(good->info.capabilities.asynchronous);
+}
+
+TEST_F(PluginLoader, APluginBuiltForAbi1_0LoadsWithTheCapabilitiesItsInfoStates) {
+  const auto report = load();
+  const auto* old = registry_.find("test.abi_1_0");
+  ASSERT_NE(old, nullptr) << reason_for(report, "abi_1_0");
+  EXPECT_TRUE(old->info.capabilities.inspect);
+  EXPECT_FALSE(old->info.capabilities.list);
+}
+
+// Compile-time detection, through a shared base class as the CRI providers have it.
+struct AsyncBase : sdk::IStopProvider {
+  void start(const sdk::StopRequest&, std::shared_ptr<sdk::StopContext>) override {}
+};
+struct Derived final : AsyncBase {
+  sdk::ProviderInfo info() const override { return {}; }
+  sdk::Inspection inspect(const nlohmann::json&) override { return {}; }
+};
+static_assert(sdk::detail::overrides_of<Derived>() ==
+              (sdk::kOverridesStart | sdk::kOverridesInspect));
 
 TEST_F(PluginLoader, LoadedPluginStopsThroughTheDispatcherWithItsSettings) {
   load({{"test.good", {{"greeting", "bye"}}}});

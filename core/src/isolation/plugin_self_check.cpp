@@ -166,14 +166,7 @@ void run_checks(Report& report, const std::filesystem::path& file, const json& s
   sdk::ProviderInfo info;
   report.step("calling info()");
   if (!report.check("info", [&] {
-        info = provider->info();
-        if (info.name != name)
-          throw std::runtime_error("the descriptor registers '" + name +
-                                   "' but the provider's info() says '" + info.name + "'");
-        const std::string version = text_or_empty(d.version);
-        if (info.version != version)
-          throw std::runtime_error("the descriptor says version '" + version +
-                                   "' but the provider's info() says '" + info.version + "'");
+        info = plugin_steps::info(d, *provider);
       }))
     return;
 

@@ -90,16 +90,12 @@ ProcessProvider::~ProcessProvider() {
 }
 
 sdk::ProviderInfo ProcessProvider::info() const {
+  // Name, version, description and the capabilities start(), inspect() and list() imply come
+  // from STOPD_PLUGIN.
   sdk::ProviderInfo info;
-  info.name = kName;
-  info.version = kVersion;
-  info.description = kDescription;
   info.target_schema = target_schema();
   info.options_schema = options_schema();
   info.selector_schema = selector_schema();
-  info.capabilities.asynchronous = true;
-  info.capabilities.inspect = true;
-  info.capabilities.list = true;
   info.capabilities.drain = true;
   // Asynchronous: a stop in flight costs one pidfd per process, not a thread.
   info.default_concurrency = 100000;

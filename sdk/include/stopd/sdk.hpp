@@ -11,3 +11,4 @@
 #include "stopd/sdk/provider_config.hpp"
 #include "stopd/sdk/request.hpp"
 #include "stopd/sdk/version.hpp"
+#include "stopd/sdk/waiter.hpp"

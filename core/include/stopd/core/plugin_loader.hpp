@@ -68,6 +68,9 @@ void check_settings(const sdk::PluginDescriptor& descriptor, const nlohmann::jso
 // Calls the plugin's factory (its constructor).
 std::shared_ptr<sdk::IStopProvider> create(const sdk::PluginDescriptor& descriptor,
                                            const nlohmann::json& settings);
+// The provider's info() completed from the descriptor (name, version, description, the
+// capabilities its code implies), refused where the two disagree.
+sdk::ProviderInfo info(const sdk::PluginDescriptor& descriptor, const sdk::IStopProvider& provider);
 }  // namespace plugin_steps
 
 }  // namespace stopd::core

@@ -35,9 +35,12 @@ class ProviderRegistry {
  public:
   // Compiles the provider's schemas. Throws std::invalid_argument when the name is taken (the
   // message names both libraries) or a schema is unusable.
+  // `info` replaces provider->info() when given (the plugin loader completes it from the
+  // plugin's descriptor).
   const RegisteredProvider& add(std::shared_ptr<sdk::IStopProvider> provider,
                                 std::filesystem::path library,
-                                std::shared_ptr<SupervisedPlugin> plugin_host = nullptr);
+                                std::shared_ptr<SupervisedPlugin> plugin_host = nullptr,
+                                std::optional<sdk::ProviderInfo> info = std::nullopt);
 
   const RegisteredProvider* find(std::string_view name) const;
   std::vector<const RegisteredProvider*> all() const;  // sorted by name

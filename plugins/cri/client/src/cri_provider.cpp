@@ -45,18 +45,6 @@ sdk::StopOutcome CriProvider::stop(const sdk::StopRequest& request, sdk::StopCon
       context, [&](std::shared_ptr<sdk::StopContext> relay) { start(request, std::move(relay)); });
 }
 
-sdk::ProviderInfo CriProvider::common_info(std::string_view name, std::string_view version,
-                                           std::string_view description) {
-  sdk::ProviderInfo info;
-  info.name = name;
-  info.version = version;
-  info.description = description;
-  info.capabilities.asynchronous = true;
-  info.capabilities.inspect = true;
-  info.capabilities.list = true;
-  return info;
-}
-
 sdk::Inspection CriProvider::absent(const std::string& id) const {
   sdk::Inspection inspection;
   inspection.state = sdk::Inspection::State::absent;

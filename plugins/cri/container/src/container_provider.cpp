@@ -15,7 +15,7 @@ ContainerProvider::ContainerProvider(const sdk::ProviderConfig& config)
 ContainerProvider::~ContainerProvider() = default;
 
 sdk::ProviderInfo ContainerProvider::info() const {
-  auto info = common_info(kName, kVersion, kDescription);
+  sdk::ProviderInfo info;  // name, version and capabilities: from STOPD_PLUGIN
   info.target_schema = container_target_schema();
   info.options_schema = container_options_schema();
   info.selector_schema = container_selector_schema();

@@ -15,7 +15,7 @@ PodSandboxProvider::PodSandboxProvider(const sdk::ProviderConfig& config)
 PodSandboxProvider::~PodSandboxProvider() = default;
 
 sdk::ProviderInfo PodSandboxProvider::info() const {
-  auto info = common_info(kName, kVersion, kDescription);
+  sdk::ProviderInfo info;  // name, version and capabilities: from STOPD_PLUGIN
   info.target_schema = pod_sandbox_target_schema();
   info.options_schema = pod_sandbox_options_schema();
   info.selector_schema = pod_sandbox_selector_schema();

@@ -43,9 +43,7 @@ CdmClusterProvider::CdmClusterProvider(const sdk::ProviderConfig& config)
     : client_(kName, config.settings, kCdm, config.logger) {}
 
 sdk::ProviderInfo CdmClusterProvider::info() const {
-  auto info =
-      provider_info(kName, kVersion, kDescription, cdm::target_schema(), cdm::options_schema());
-  info.capabilities.inspect = true;
+  auto info = provider_info(cdm::target_schema(), cdm::options_schema());
   info.capabilities.drain = true;
   return info;
 }

@@ -12,13 +12,8 @@ sdk::Fields<WaitOption> wait_option_fields(std::string title, std::string meanin
       .optional("wait", &WaitOption::wait, sdk::flag().describe(std::move(meaning)));
 }
 
-sdk::ProviderInfo provider_info(std::string_view name, std::string_view version,
-                                std::string_view description, nlohmann::json target_schema,
-                                nlohmann::json options_schema) {
+sdk::ProviderInfo provider_info(nlohmann::json target_schema, nlohmann::json options_schema) {
   sdk::ProviderInfo info;
-  info.name = name;
-  info.version = version;
-  info.description = description;
   info.target_schema = std::move(target_schema);
   info.options_schema = std::move(options_schema);
   return info;

@@ -44,9 +44,7 @@ DlfScriptInstanceProvider::DlfScriptInstanceProvider(const sdk::ProviderConfig& 
     : client_(kName, config.settings, kDlf, config.logger) {}
 
 sdk::ProviderInfo DlfScriptInstanceProvider::info() const {
-  auto info =
-      provider_info(kName, kVersion, kDescription, dlf::target_schema(), dlf::options_schema());
-  info.capabilities.inspect = true;
+  auto info = provider_info(dlf::target_schema(), dlf::options_schema());
   return info;
 }
 

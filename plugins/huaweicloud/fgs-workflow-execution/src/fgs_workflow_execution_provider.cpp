@@ -26,8 +26,7 @@ FgsWorkflowExecutionProvider::FgsWorkflowExecutionProvider(const sdk::ProviderCo
     : client_(kName, config.settings, kFunctionGraph, config.logger) {}
 
 sdk::ProviderInfo FgsWorkflowExecutionProvider::info() const {
-  auto info =
-      provider_info(kName, kVersion, kDescription, fgs::target_schema(), fgs::options_schema());
+  auto info = provider_info(fgs::target_schema(), fgs::options_schema());
   return info;
 }
 

@@ -33,6 +33,10 @@ class BOOST_SYMBOL_VISIBLE StopContext {
   // When the graceful path must turn into force: the request's grace, or earlier if a later
   // request for the same resource escalated it (an `immediate` stop, or a shorter grace).
   // Clock::time_point::max() while draining (unbounded grace). At or before now: force now.
+  // Immediate mode looks exactly like that: force_at() is the moment the host accepted the stop,
+  // already past when stop() or start() first runs. Schedule by force_at(), not request.mode: an
+  // escalated graceful stop keeps mode graceful, and its force_at() moves earlier (on_change()
+  // fires). sdk::Waiter (waiter.hpp) waits for all of this in a blocking stop().
   virtual Clock::time_point force_at() const = 0;
 
   bool force_due() const { return force_at() <= Clock::now(); }

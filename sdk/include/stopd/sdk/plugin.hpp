@@ -10,12 +10,21 @@
 //
 // The host reads the descriptor first, refuses the plugin unless the ABI and toolchain match,
 // validates the operator's settings against kConfigSchema, and only then calls the constructor.
+//
+// Said once, here: info() may leave name, version and description empty (the host fills them
+// from kName, kVersion and kDescription; a different value is refused), and need not set
+// capabilities.asynchronous, .inspect or .list: STOPD_PLUGIN sees which of start(), inspect()
+// and list() the class overrides and the host sets exactly those. A flag set without its method
+// is refused, naming the method. Only capabilities.drain is the provider's to state. A provider
+// that can inspect or list only in some configurations throws StopError(failed_precondition)
+// from the method when it cannot.
 #pragma once
 
 #include <boost/dll/alias.hpp>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "stopd/sdk/logger.hpp"
 #include "stopd/sdk/provider.hpp"
@@ -25,6 +34,11 @@
 namespace stopd::sdk {
 
 using ProviderFactory = std::unique_ptr<IStopProvider> (*)(const ProviderConfig&);
+
+// PluginDescriptor::overrides: which IStopProvider methods the class overrides.
+inline constexpr std::uint32_t kOverridesStart = 1u << 0;
+inline constexpr std::uint32_t kOverridesInspect = 1u << 1;
+inline constexpr std::uint32_t kOverridesList = 1u << 2;
 
 // Plain data, so the host can check the fields it needs before it trusts anything else.
 // Fields are only ever appended (with an ABI minor bump); struct_size says how many exist.
@@ -39,6 +53,9 @@ struct PluginDescriptor {
   const char* description;    // may be empty
   const char* config_schema;  // JSON Schema text for ProviderConfig::settings; empty = no settings
   ProviderFactory create;
+  // ABI 1.1: kOverrides* bits, found at compile time. Absent (struct_size ends before it) in
+  // plugins built against ABI 1.0; the host then takes info().capabilities as they are.
+  std::uint32_t overrides;
 };
 
 // The exported symbol and the ELF section that holds it.
@@ -68,6 +85,23 @@ constexpr const char* config_schema_of() {
     return "";
 }
 
+// A member pointer's type names the class that declared the member, so an override anywhere
+// between IStopProvider and P (a shared base class included) gives a different type.
+template <class P>
+constexpr std::uint32_t overrides_of() {
+  static_assert(
+      requires { &P::start, &P::inspect, &P::list; },
+      "STOPD_PLUGIN: start, inspect and list must be public and not overloaded in the "
+      "provider class, so that the capabilities can be derived from them");
+  std::uint32_t bits = 0;
+  if (!std::is_same_v<decltype(&P::start), decltype(&IStopProvider::start)>)
+    bits |= kOverridesStart;
+  if (!std::is_same_v<decltype(&P::inspect), decltype(&IStopProvider::inspect)>)
+    bits |= kOverridesInspect;
+  if (!std::is_same_v<decltype(&P::list), decltype(&IStopProvider::list)>) bits |= kOverridesList;
+  return bits;
+}
+
 template <class P>
 constexpr PluginDescriptor make_descriptor() {
   static_assert(std::is_base_of_v<IStopProvider, P>,
@@ -75,10 +109,17 @@ constexpr PluginDescriptor make_descriptor() {
   static_assert(
       std::is_constructible_v<P, const ProviderConfig&>,
       "STOPD_PLUGIN: the class needs a constructor taking const stopd::sdk::ProviderConfig&");
-  return PluginDescriptor{
-      sizeof(PluginDescriptor), kAbiMajor,          kAbiMinor,   STOPD_SDK_TOOLCHAIN_TAG,
-      STOPD_SDK_COMPILER,       P::kName,           P::kVersion, description_of<P>(),
-      config_schema_of<P>(),    &create_provider<P>};
+  return PluginDescriptor{sizeof(PluginDescriptor),
+                          kAbiMajor,
+                          kAbiMinor,
+                          STOPD_SDK_TOOLCHAIN_TAG,
+                          STOPD_SDK_COMPILER,
+                          P::kName,
+                          P::kVersion,
+                          description_of<P>(),
+                          config_schema_of<P>(),
+                          &create_provider<P>,
+                          overrides_of<P>()};
 }
 
 }  // namespace detail

@@ -1,5 +1,6 @@
 // The one interface a plugin implements. A simple provider overrides info() and stop(); one that
-// must serve thousands of stops at once sets `capabilities.asynchronous` and overrides start().
+// must serve thousands of stops at once overrides start(). A plugin built with STOPD_PLUGIN need
+// not set capabilities.asynchronous, .inspect or .list: the host derives them (see plugin.hpp).
 #pragma once
 
 #include <boost/config.hpp>
@@ -66,14 +67,16 @@ class BOOST_SYMBOL_VISIBLE IStopProvider {
     return StopOutcome::make(Code::internal, "provider implements neither stop() nor start()");
   }
 
-  // Asynchronous stop, used instead of stop() when info().capabilities.asynchronous is set:
+  // Asynchronous stop, used instead of stop() when capabilities.asynchronous is set (for a
+  // STOPD_PLUGIN plugin: when the class overrides start()):
   // begin the work, return at once, keep `context` alive and call context->complete() exactly
   // once when done. `request` is valid only until start() returns: copy what the work needs.
   virtual void start(const StopRequest& request, std::shared_ptr<StopContext> context) {
     context->complete(stop(request, *context));
   }
 
-  // The resource's current state, without changing it. Throw StopError to fail.
+  // The resource's current state, without changing it. Throw StopError to fail. `target` has been
+  // validated against target_schema, as for stop(). Overriding it is what makes dry runs ask.
   virtual Inspection inspect(const nlohmann::json& target) {
     (void)target;
     throw StopError(Code::failed_precondition, "this provider cannot inspect its resources");

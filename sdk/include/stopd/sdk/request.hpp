@@ -11,7 +11,7 @@ namespace stopd::sdk {
 
 enum class Mode {
   graceful,   // ask nicely, wait at most the grace, then force
-  immediate,  // force now
+  immediate,  // force now: StopContext::force_at() is already past when the provider runs
 };
 
 struct StopRequest {
@@ -24,8 +24,9 @@ struct StopRequest {
   // Ignored when mode is immediate. Providers should schedule by StopContext::force_at(),
   // which folds in this grace and any later escalation.
   std::optional<std::chrono::milliseconds> grace = std::chrono::seconds(10);
-  // The host answers dry runs itself through IStopProvider::inspect(), so stop() and start()
-  // normally never see it set; a provider called directly should still change nothing if it is.
+  // The caller's flag, for the host alone: it answers a dry run itself through
+  // IStopProvider::inspect() (target schema-checked first, as for a stop) and never passes one to
+  // stop() or start(). Providers ignore it.
   bool dry_run = false;
 };
 

@@ -13,7 +13,7 @@ namespace stopd::sdk {
 // refuses a plugin whose major differs. Minor: bumped when something is added compatibly; the
 // host accepts plugins built against an equal or older minor.
 inline constexpr unsigned kAbiMajor = 1;
-inline constexpr unsigned kAbiMinor = 0;
+inline constexpr unsigned kAbiMinor = 1;  // 1.1: PluginDescriptor::overrides
 
 }  // namespace stopd::sdk
 

@@ -36,10 +36,6 @@ class CriProvider : public sdk::IStopProvider {
   // that is not one must never reach the runtime.
   std::string id_of(const nlohmann::json& target) const;
 
-  // name, version, description and the capabilities every CRI provider has.
-  static sdk::ProviderInfo common_info(std::string_view name, std::string_view version,
-                                       std::string_view description);
-
   // What inspect() reports for an id the runtime does not know.
   sdk::Inspection absent(const std::string& id) const;
 

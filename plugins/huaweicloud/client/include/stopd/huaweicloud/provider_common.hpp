@@ -21,9 +21,8 @@ struct WaitOption {
 // Its declaration: `title` for the options schema, `meaning` says what waiting waits for.
 sdk::Fields<WaitOption> wait_option_fields(std::string title, std::string meaning);
 
-// name, version, description and the two schemas; capabilities are the caller's.
-sdk::ProviderInfo provider_info(std::string_view name, std::string_view version,
-                                std::string_view description, nlohmann::json target_schema,
-                                nlohmann::json options_schema);
+// The two schemas. Name, version, description and the capabilities the overrides imply come from
+// STOPD_PLUGIN; drain is the caller's.
+sdk::ProviderInfo provider_info(nlohmann::json target_schema, nlohmann::json options_schema);
 
 }  // namespace stopd::huaweicloud
