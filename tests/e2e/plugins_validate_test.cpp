@@ -4,11 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "stopctl_runner.hpp"
+#include "stopd/sdk/version.hpp"
 
 namespace stopd::e2e {
 namespace {
+
+// The SDK ABI this build's plugins and stopctl carry.
+const std::string kSdkAbiMinor = std::to_string(stopd::sdk::kAbiMinor);
+const std::string kSdkAbi = std::to_string(stopd::sdk::kAbiMajor) + "." + kSdkAbiMinor;
 
 using nlohmann::json;
 
@@ -35,13 +42,14 @@ std::string config_with_settings(const TempDir& dir, const json& settings) {
 TEST(PluginsValidate, ABundledPluginIsValidAndItsDescriptorIsPrinted) {
   const auto human = run_stopctl({"plugins", "validate", STOPD_PROCESS_PLUGIN});
   ASSERT_EQ(human.exit_code, 0) << human;
-  for (const char* part :
-       {"name:         local.process", "version:", "description:  Stops local processes",
-        "ABI:          1.0", "toolchain:    libstdc++",
-        "compiler:", "ok    ABI: plugin 1.0, this stopctl 1.0", "ok    toolchain: plugin ",
-        "ok    settings: no --config", "ok    constructor", "ok    target_schema",
-        "ok    options_schema", "ok    selector_schema",
-        "ok    capabilities: asynchronous, inspect, list", "valid: stopd would load this plugin"})
+  for (const std::string& part : std::vector<std::string>{
+           "name:         local.process", "version:", "description:  Stops local processes",
+           "ABI:          " + kSdkAbi, "toolchain:    libstdc++",
+           "compiler:", "ok    ABI: plugin " + kSdkAbi + ", this stopctl " + kSdkAbi,
+           "ok    toolchain: plugin ", "ok    settings: no --config", "ok    constructor",
+           "ok    target_schema", "ok    options_schema", "ok    selector_schema",
+           "ok    capabilities: asynchronous, inspect, list",
+           "valid: stopd would load this plugin"})
     EXPECT_TRUE(contains(human.out, part)) << part << "\n" << human;
   EXPECT_FALSE(contains(human.out, "FAIL")) << human;
 
@@ -50,9 +58,9 @@ TEST(PluginsValidate, ABundledPluginIsValidAndItsDescriptorIsPrinted) {
   const json report = machine.json();
   EXPECT_EQ(report["valid"], true) << machine;
   EXPECT_EQ(report["descriptor"]["name"], "local.process") << machine;
-  EXPECT_EQ(report["descriptor"]["abi"], "1.0") << machine;
-  EXPECT_EQ(check_named(report, "abi")["plugin"], "1.0") << machine;
-  EXPECT_EQ(check_named(report, "abi")["host"], "1.0") << machine;
+  EXPECT_EQ(report["descriptor"]["abi"], kSdkAbi) << machine;
+  EXPECT_EQ(check_named(report, "abi")["plugin"], kSdkAbi) << machine;
+  EXPECT_EQ(check_named(report, "abi")["host"], kSdkAbi) << machine;
   EXPECT_EQ(check_named(report, "capabilities")["capabilities"]["list"], true) << machine;
   for (const char* name :
        {"library", "abi", "toolchain", "descriptor", "config_schema", "settings", "constructor",
@@ -214,10 +222,12 @@ TEST(PluginsValidate, AnAbiMismatchNamesBothSides) {
   const auto result = run_stopctl(
       {"plugins", "validate", (test_plugin_dir() / "libstopd_test_abi_major.so").string()});
   EXPECT_EQ(result.exit_code, 3) << result;
-  EXPECT_TRUE(
-      contains(result.out, "FAIL  ABI: requires stopd SDK ABI 99.0, this host offers ABI 1.0"))
+  EXPECT_TRUE(contains(result.out, "FAIL  ABI: requires stopd SDK ABI 99." + kSdkAbiMinor +
+                                       ", this host offers ABI " + kSdkAbi))
       << result;
-  EXPECT_TRUE(contains(result.out, "[plugin 99.0, this stopctl 1.0]")) << result;
+  EXPECT_TRUE(
+      contains(result.out, "[plugin 99." + kSdkAbiMinor + ", this stopctl " + kSdkAbi + "]"))
+      << result;
 }
 
 TEST(PluginsValidate, TalksToNoDaemon) {

@@ -4,13 +4,14 @@
 //                            names, as a secret would be given, and crashes (SIGSEGV) when
 //                            `crash` is true
 //   VALIDATE_BAD_PATTERN=1   its target schema's pattern is not a regular expression
-//   VALIDATE_LIST_NO_SELECTOR=1  declares capabilities.list without a selector schema
+//   VALIDATE_LIST_NO_SELECTOR=1  implements list() without a selector schema
 //   VALIDATE_CRASH_ON_LOAD=1     a static initialiser dies of SIGSEGV as the library loads
 #include <csignal>
 #include <cstdlib>
 #include <stdexcept>
 #include <stopd/sdk.hpp>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -61,11 +62,15 @@ class ValidateProvider final : public stopd::sdk::IStopProvider {
     info.target_schema = {{"type", "object"},
                           {"required", {"id"}},
                           {"properties", {{"id", {{"type", "string"}, {"pattern", id_pattern}}}}}};
-#if defined(VALIDATE_LIST_NO_SELECTOR)
-    info.capabilities.list = true;
-#endif
     return info;
   }
+
+#if defined(VALIDATE_LIST_NO_SELECTOR)
+  // list() without a selector schema: the host derives capabilities.list from this override.
+  std::vector<nlohmann::json> list(const nlohmann::json&) override {
+    return {};
+  }
+#endif
 
   stopd::sdk::StopOutcome stop(const stopd::sdk::StopRequest&, stopd::sdk::StopContext&) override {
     return stopd::sdk::StopOutcome::make(stopd::sdk::Code::stopped, "nothing to stop");

@@ -165,10 +165,7 @@ void run_checks(Report& report, const std::filesystem::path& file, const json& s
 
   sdk::ProviderInfo info;
   report.step("calling info()");
-  if (!report.check("info", [&] {
-        info = plugin_steps::info(d, *provider);
-      }))
-    return;
+  if (!report.check("info", [&] { info = plugin_steps::info(d, *provider); })) return;
 
   report.check("target_schema", [&] { check_published_schema(info.target_schema); });
   report.check("options_schema", [&] { check_published_schema(info.options_schema); });
