@@ -62,6 +62,14 @@ int main(int argc, char** argv) {
                        "'");
   if (!listing && options.plugin.empty()) return usage_error("--plugin: required");
   if (!listing && options.fixture.empty()) return usage_error("--fixture: required");
+  if (!listing) {
+    try {
+      stopd::conformance::prepare_suite();
+    } catch (const std::exception& e) {
+      std::cerr << "stopd-conformance: " << e.what() << "\n";
+      return 1;
+    }
+  }
   int rest_count = static_cast<int>(rest.size());
   rest.push_back(nullptr);
   ::testing::InitGoogleTest(&rest_count, rest.data());

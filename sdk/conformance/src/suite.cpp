@@ -82,6 +82,26 @@ SuiteOptions& suite_options() {
   return options;
 }
 
+void prepare_suite() {
+  auto& options = suite_options();
+  for (const auto& [flag, file] :
+       {std::pair{"--plugin ", options.plugin}, std::pair{"--fixture ", options.fixture}}) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+      throw std::runtime_error(flag + file.string() + ": no such file");
+  }
+  try {
+    options.type = core::plugin_type_of(options.plugin);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("--plugin " + options.plugin.string() + ": " + e.what());
+  }
+  try {
+    fixture_factory();
+  } catch (const std::exception& e) {
+    throw std::runtime_error("--fixture " + options.fixture.string() + ": " + e.what());
+  }
+}
+
 std::vector<std::string> isolation_modes() {
   return suite_options().isolation_modes;
 }
@@ -98,7 +118,7 @@ std::string describe(const sdk::StopOutcome& outcome) {
 
 void RuleTest::SetUp() {
   contract_violations()->take();  // what earlier tests left is theirs
-  type_ = core::plugin_type_of(suite_options().plugin);
+  type_ = suite_options().type;
   fixture_.reset(fixture_factory()());
   json document = {{"plugin_dirs", json::array()},
                    {"plugins", {suite_options().plugin.string()}},

@@ -39,10 +39,16 @@ struct SuiteOptions {
   std::filesystem::path plugin;
   std::filesystem::path fixture;
   std::vector<std::string> isolation_modes;  // "in_process", "process"
+  std::string type;                          // the resource type the plugin declares
 };
 
 // Set once by main() before the tests are registered.
 SuiteOptions& suite_options();
+
+// Reads the plugin's type and loads the fixture module, once, before any test: a file that is
+// not a usable plugin or fixture is one clear error instead of a failure in every test. Throws
+// std::runtime_error naming the file.
+void prepare_suite();
 
 // How a rule wants one stop made.
 struct StopSpec {
