@@ -13,7 +13,9 @@
 //
 //   stopd_bench_isolation [--latency-stops 10000] [--throughput-stops 20000] [--concurrency 64]
 //                         [--rounds 3] [--processes 5000] [--crashes 30] [--crash-series 100]
-//                         [--only 12345] [--log-level error]
+//                         [--only 12345] [--log-level error] [--throughput-mode both]
+// --throughput-mode in_process|process runs part 2's rounds in that mode only (no ratio): for
+// `perf stat`/`perf record`, to see one mode's cost per stop by difference of two lengths.
 // --only runs the parts named by their digits; --log-level shows the hosts' own log (warn: each
 // plugin host death and its restart delay; info: also each restart's new pid).
 #include <fcntl.h>
@@ -312,6 +314,10 @@ int main(int argc, char** argv) {
   const std::size_t crashes = bench::flag_value(argc, argv, "--crashes", 30);
   const std::size_t crash_series = bench::flag_value(argc, argv, "--crash-series", 100);
   const std::string only = flag_text(argc, argv, "--only", "12345");
+  const std::string throughput_mode = flag_text(argc, argv, "--throughput-mode", "both");
+  const auto throughput_runs = [&](int mode) {
+    return throughput_mode == "both" || throughput_mode == mode_name(mode == 1);
+  };
   const auto part = [&](char digit) { return only.find(digit) != std::string::npos; };
   // The hosts' own warnings (each crash logs one) would bury the figures: they are shown at
   // --log-level, and the restart delays in them are collected whatever it is.
@@ -376,20 +382,29 @@ int main(int argc, char** argv) {
         throughput_round(*host, throughput_stops / 10, concurrency, next_id, throughput_failures);
       std::vector<double> rate[2];
       for (std::size_t round = 0; round < rounds; ++round) {
-        for (int mode = 0; mode < 2; ++mode)
+        std::cout << "  round " << round + 1 << ":";
+        for (int mode = 0; mode < 2; ++mode) {
+          if (!throughput_runs(mode)) continue;
           rate[mode].push_back(throughput_round(*hosts[mode], throughput_stops, concurrency,
                                                 next_id, throughput_failures));
-        std::cout << "  round " << round + 1 << ": in_process " << fixed(rate[0].back(), 0)
-                  << " stops/s, process " << fixed(rate[1].back(), 0) << " stops/s\n";
+          std::cout << " " << mode_name(mode == 1) << " " << fixed(rate[mode].back(), 0)
+                    << " stops/s";
+        }
+        std::cout << "\n";
       }
-      const double rates[2] = {bench::median(rate[0]), bench::median(rate[1])};
-      for (int mode = 0; mode < 2; ++mode)
+      double rates[2] = {0, 0};
+      for (int mode = 0; mode < 2; ++mode) {
+        if (rate[mode].empty()) continue;
+        rates[mode] = bench::median(rate[mode]);
         rows.push_back({"2. no-op throughput @" + std::to_string(concurrency) + ", " +
                             mode_name(mode == 1) + " (median)",
                         fixed(rates[mode], 0) + " stops/s", "", std::nullopt});
-      const double ratio = rates[1] / rates[0];
-      rows.push_back(
-          {"2. throughput process/in_process", fixed(100 * ratio) + " %", ">= 50 %", ratio >= 0.5});
+      }
+      if (rates[0] > 0 && rates[1] > 0) {
+        const double ratio = rates[1] / rates[0];
+        rows.push_back({"2. throughput process/in_process", fixed(100 * ratio) + " %", ">= 50 %",
+                        ratio >= 0.5});
+      }
       report_failures("no-op throughput", throughput_failures);
     }
   }
