@@ -108,13 +108,15 @@ struct Dispatcher::State final : FlightEvents,
     notify(std::move(event));
   }
 
-  // An event of a flight. Observers see its request expanded (stored_request.hpp); nothing is
-  // expanded when nobody listens.
+  // An event of a flight. Its request is expanded (stored_request.hpp) only for an observer
+  // that reads it.
   template <class Fill>
   void notify_flight(StopEventKind kind, const Flight& flight, Fill&& fill) {
     if (observers.empty()) return;
-    const sdk::StopRequest request = flight.expand_request();
-    StopEvent event(kind, flight.id, request);
+    StopEvent event(
+        kind, flight.id, flight.type(),
+        [](const void* source) { return static_cast<const Flight*>(source)->expand_request(); },
+        &flight);
     fill(event);
     notify(std::move(event));
   }

@@ -10,8 +10,8 @@ void LoggingObserver::on_event(const StopEvent& event) {
       event.kind == StopEventKind::finished ? spdlog::level::info : spdlog::level::debug;
   if (!logger->should_log(level)) return;
   std::string line =
-      "stop=" + std::string(event.stop_id) + " type=" + event.request.type + " target=" +
-      event.request.target.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+      "stop=" + std::string(event.stop_id) + " type=" + std::string(event.type) + " target=" +
+      event.request().target.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
       " event=" + std::string(to_string(event.kind));
   if (event.attempt > 0) line += " attempt=" + std::to_string(event.attempt);
   if (!event.phase.empty()) line += " phase=" + std::string(event.phase);

@@ -292,6 +292,46 @@ TEST(Dispatcher, RetriesUnavailableUntilItSucceeds) {
   EXPECT_EQ(observer->count(StopEventKind::finished), 1);
 }
 
+// Flight events rebuild their request only when an observer reads it: what it reads must be the
+// submitted request, for every kind of event (started, retry_scheduled and finished included).
+TEST(Dispatcher, EveryEventCarriesTheSubmittedRequestAndItsType) {
+  class RequestReader final : public core::StopObserver {
+   public:
+    void on_event(const StopEvent& event) override {
+      std::lock_guard lock(mutex);
+      types.emplace_back(event.type);
+      targets.push_back(event.request().target);
+      modes.push_back(event.request().mode);
+      EXPECT_EQ(&event.request(), &event.request()) << "rebuilt twice for one event";
+    }
+    std::mutex mutex;
+    std::vector<std::string> types;
+    std::vector<nlohmann::json> targets;
+    std::vector<sdk::Mode> modes;
+  };
+  ProviderRegistry registry;
+  auto provider =
+      std::make_shared<SyncProvider>("t.sync", [](const sdk::StopRequest&, sdk::StopContext& c) {
+        if (c.attempt() < 2) return sdk::StopOutcome::make(Code::unavailable, "backend restarting");
+        return stopped();
+      });
+  registry.add(provider, {});
+  Dispatcher dispatcher(registry, fast_retries());
+  auto reader = std::make_shared<RequestReader>();
+  dispatcher.add_observer(reader);
+  auto request = request_for("t.sync", "x/\u00e9 \"quoted\"");  // survives the stored text
+  request.mode = sdk::Mode::immediate;
+  const nlohmann::json submitted = request.target;
+  EXPECT_EQ(dispatcher.stop(std::move(request)).outcome.code, Code::stopped);
+  std::lock_guard lock(reader->mutex);
+  ASSERT_EQ(reader->types.size(), 4u);  // started, retry_scheduled, started, finished
+  for (std::size_t i = 0; i < reader->types.size(); ++i) {
+    EXPECT_EQ(reader->types[i], "t.sync") << "event " << i;
+    EXPECT_EQ(reader->targets[i], submitted) << "event " << i;
+    EXPECT_EQ(reader->modes[i], sdk::Mode::immediate) << "event " << i;
+  }
+}
+
 TEST(Dispatcher, NeverRetriesInvalidArgument) {
   ProviderRegistry registry;
   auto provider =

@@ -69,15 +69,15 @@ TypeSeries& StopMetrics::add_series(std::string_view type) {
 void StopMetricsObserver::on_event(const StopEvent& event) {
   switch (event.kind) {
     case StopEventKind::started:
-      if (event.attempt == 1) metrics_->series(event.request.type).in_flight->Increment();
+      if (event.attempt == 1) metrics_->series(event.type).in_flight->Increment();
       return;
     case StopEventKind::retry_scheduled:
-      metrics_->series(event.request.type).retries->Increment();
+      metrics_->series(event.type).retries->Increment();
       return;
     case StopEventKind::finished: {
       const StopResult* result = event.result;
       if (result == nullptr || result->dry_run) return;  // a dry run stops nothing
-      TypeSeries& series = metrics_->series(event.request.type);
+      TypeSeries& series = metrics_->series(event.type);
       series.stops[static_cast<std::size_t>(result->outcome.code)]->Increment();
       if (result->attempts > 0) {  // it started: it was counted in flight
         series.in_flight->Decrement();

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 
 #include "stopd/core/stop_result.hpp"
@@ -25,18 +26,38 @@ enum class StopEventKind {
 std::string_view to_string(StopEventKind kind);
 
 struct StopEvent {
-  StopEvent(StopEventKind kind_, std::string_view stop_id_, const sdk::StopRequest& request_)
-      : kind(kind_), stop_id(stop_id_), request(request_) {}
+  // An event with its request at hand (as submitted).
+  StopEvent(StopEventKind kind_, std::string_view stop_id_, const sdk::StopRequest& request)
+      : kind(kind_), stop_id(stop_id_), type(request.type), request_(&request) {}
+  // An event whose request is rebuilt only if an observer asks for it: most observers read the
+  // type alone, and rebuilding parses the stored target (stored_request.hpp) on every event.
+  using Expand = sdk::StopRequest (*)(const void* source);
+  StopEvent(StopEventKind kind_, std::string_view stop_id_, std::string_view type_, Expand expand,
+            const void* source)
+      : kind(kind_), stop_id(stop_id_), type(type_), expand_(expand), source_(source) {}
 
   StopEventKind kind;
   std::string_view stop_id;
-  const sdk::StopRequest& request;  // the request that started the stop
+  std::string_view type;
   unsigned attempt = 0;
   std::string_view phase;                    // progress
   const nlohmann::json* facts = nullptr;     // progress
   std::chrono::milliseconds retry_in{0};     // retry_scheduled
   const StopResult* result = nullptr;        // finished
   std::chrono::system_clock::time_point at;  // set by the dispatcher when delivered
+
+  // The request that started the stop. Observers of one event run one after another, so the
+  // first call rebuilds it and the rest share it.
+  const sdk::StopRequest& request() const {
+    if (request_ == nullptr) request_ = &expanded_.emplace(expand_(source_));
+    return *request_;
+  }
+
+ private:
+  mutable const sdk::StopRequest* request_ = nullptr;
+  mutable std::optional<sdk::StopRequest> expanded_;
+  Expand expand_ = nullptr;
+  const void* source_ = nullptr;
 };
 
 class StopObserver {
