@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "stopd/core/daemon.hpp"
+#include "stopd/core/grpc_runtime.hpp"
 #include "stopd/core/logging.hpp"
 #include "unix_socket.hpp"
 
@@ -72,6 +73,7 @@ RunningServer start_server(const core::ListenConfig& listen,
   // The health and reflection services are among `services` (health_service.hpp and
   // reflection_service.hpp say why not gRPC's own).
   grpc::EnableDefaultHealthCheckService(false);
+  core::prepare_grpc_runtime();
 
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "host_connection.hpp"
+#include "stopd/core/grpc_runtime.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/plugin/v1/plugin_host.grpc.pb.h"
 #include "wire.hpp"
@@ -501,6 +502,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
 };
 
 std::shared_ptr<IsolatedProvider> IsolatedProvider::launch(IsolatedProviderSpec spec) {
+  prepare_grpc_runtime();
   auto state = std::make_shared<State>(std::move(spec));
   if (state->wake_fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
   // The process is started by the supervisor thread: PR_SET_PDEATHSIG ties it to that thread.

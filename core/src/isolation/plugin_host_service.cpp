@@ -14,6 +14,7 @@
 
 #include "../blocking_pool.hpp"
 #include "batched_writer.hpp"
+#include "stopd/core/grpc_runtime.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/core/plugin_loader.hpp"
 #include "stopd/core/registry.hpp"
@@ -441,6 +442,7 @@ class PluginHostService {
 }  // namespace
 
 void serve_plugin_host(int fd) {
+  prepare_grpc_runtime();
   auto& logger = *host_logger();
   logger.sinks().clear();
   logger.sinks().push_back(std::make_shared<SessionSink>());
