@@ -20,8 +20,12 @@ Runs everything CI runs, in this order (cheap checks first), then prints a summa
               end-to-end tests, including the out-of-tree example plugin built against the
               SDK installed from this build)
   asan        configure + build preset asan, then ctest --preset asan
-  fuzz        scripts/fuzz.sh: build preset fuzz (clang-16, libFuzzer, ASan + UBSan) and run
+  fuzz        build preset fuzz (clang-16, libFuzzer, ASan + UBSan), then scripts/fuzz.sh runs
               each fuzz target for STOPD_FUZZ_SECONDS, two at a time; any finding fails it
+
+The asan build runs beside the ci tests, and the fuzz build beside the asan tests, at the lowest
+CPU and I/O priority (nice 19, ionice idle): most tests wait on processes, sockets and containerd,
+and the compiler takes only the CPU they leave idle. A build's output is shown when it ends.
 
 A stage that cannot run because an earlier one failed is reported as failed, never skipped.
 
@@ -97,7 +101,12 @@ build_dir_of() {
 }
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/stopd-test.XXXXXX")"
+declare -A background_pid=() background_start=() background_description=()
 cleanup() {
+  local pid
+  for pid in "${background_pid[@]}"; do
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -157,6 +166,41 @@ run_stage() {
   return 0
 }
 
+# start_background_stage NAME DESCRIPTION FUNCTION [ARGS…]: like run_stage, but FUNCTION runs
+# in the background at the lowest CPU and I/O priority, its output kept until
+# finish_background_stage NAME shows it and records the result. Its own process group, so that
+# an interrupted run can end it with everything it started.
+start_background_stage() {
+  local name="$1" description="$2"
+  shift 2
+  banner "$name" "$description: started in the background (nice 19), beside what follows"
+  set -m
+  (
+    renice -n 19 -p "$BASHPID" >/dev/null
+    ionice -c 3 -p "$BASHPID" 2>/dev/null || true # not every kernel offers the idle class
+    set -euo pipefail
+    "$@"
+  ) >"$tmp/background-$name.log" 2>&1 &
+  background_pid[$name]=$!
+  set +m
+  background_start[$name]=$SECONDS
+  background_description[$name]="$description"
+}
+
+finish_background_stage() {
+  local name="$1" status=0
+  wait "${background_pid[$name]}" || status=$?
+  unset "background_pid[$name]"
+  local seconds=$((SECONDS - background_start[$name])) description="${background_description[$name]}"
+  banner "$name" "$description: ended after ${seconds}s (exit $status); its output:"
+  cat "$tmp/background-$name.log"
+  if ((status == 0)); then
+    record "$name" PASS "$seconds" "$description (in the background)"
+  else
+    record "$name" FAIL "$seconds" "$description (in the background, exit $status)"
+  fi
+}
+
 # not_run NAME REASON: a stage that could not run still counts as a failure.
 not_run() {
   banner "$1" "NOT RUN: $2"
@@ -177,6 +221,8 @@ print_summary() {
   fi
   printf '(totals: every ctest test of every preset, plus each other stage as one check)\n'
   printf 'total: %d passed, %d failed\n' "$total_passed" "$total_failed"
+  printf 'wall time: %ds (stages that ran in the background overlap the ones beside them)\n' \
+    "$SECONDS"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -287,12 +333,12 @@ test_preset() {
   fi
 }
 
-# Builds preset fuzz and runs every target two at a time (the machine's two cores). The work
+# Runs every fuzz target of the fuzz build two at a time (the machine's two cores). The work
 # directory is kept in the build directory: a finding's input stays there after the run, and the
 # corpus a run grows is where the next run starts.
 stage_fuzz() {
-  "$scripts/fuzz.sh" --seconds "$fuzz_seconds" --jobs 2 --build-dir "$(build_dir_of fuzz)" \
-    --work-dir "$(build_dir_of fuzz)/runs"
+  "$scripts/fuzz.sh" --no-build --seconds "$fuzz_seconds" --jobs 2 \
+    --build-dir "$(build_dir_of fuzz)" --work-dir "$(build_dir_of fuzz)/runs"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -311,21 +357,33 @@ fi
 run_stage format "clang-format --dry-run --Werror" stage_format
 run_stage shellcheck "shellcheck" stage_shellcheck
 
+asan_build=("configure + build preset asan (ASan + UBSan)" build_preset asan)
+fuzz_build=("configure + build preset fuzz (clang-16, libFuzzer)" build_preset fuzz)
+
 run_stage "ci build" "configure + build preset ci (warnings are errors)" build_preset ci
 if [[ -n "${stage_ok[ci build]:-}" ]]; then
+  [[ "$quick" == true ]] || start_background_stage "asan build" "${asan_build[@]}"
   test_preset ci
 else
   not_run "ci tests" "the ci build failed"
+  [[ "$quick" == true ]] || run_stage "asan build" "${asan_build[@]}"
 fi
 
 if [[ "$quick" == false ]]; then
-  run_stage "asan build" "configure + build preset asan (ASan + UBSan)" build_preset asan
+  [[ -z "${background_pid[asan build]:-}" ]] || finish_background_stage "asan build"
   if [[ -n "${stage_ok[asan build]:-}" ]]; then
+    start_background_stage "fuzz build" "${fuzz_build[@]}"
     test_preset asan
+    finish_background_stage "fuzz build"
   else
     not_run "asan tests" "the asan build failed"
+    run_stage "fuzz build" "${fuzz_build[@]}"
   fi
-  run_stage fuzz "build preset fuzz, each libFuzzer target ${fuzz_seconds} s" stage_fuzz
+  if [[ -n "${stage_ok[fuzz build]:-}" ]]; then
+    run_stage fuzz "each libFuzzer target ${fuzz_seconds} s, two at a time" stage_fuzz
+  else
+    not_run fuzz "the fuzz build failed"
+  fi
 fi
 
 print_summary
