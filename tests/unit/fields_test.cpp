@@ -80,6 +80,21 @@ TEST(Fields, RefusalsNameTheFieldAndWhatWasExpected) {
             "target.owner: expected an integer >= 1 and <= 4194304, got \"x\"");
 }
 
+// std::regex recurses once per character: a long enough string overflows the stack. The host
+// refuses one longer than 8192 bytes before matching; the parser must too, for direct callers.
+TEST(Fields, AStringTooLongToMatchIsRefusedBeforeThePatternRuns) {
+  const auto lock = Fields<Lock>().required("path", &Lock::path, text().pattern("^/.+\\.lock$"));
+  try {
+    lock.parse({{"path", "/" + std::string(200000, 'a') + ".lock"}});
+    ADD_FAILURE() << "a 200006-byte path was accepted";
+  } catch (const StopError& e) {
+    const std::string message = e.what();
+    EXPECT_TRUE(message.starts_with(
+        "target.path: expected at most 8192 bytes to match against ^/.+\\.lock$, got \"/aaa"))
+        << message;
+  }
+}
+
 // The promise of the declaration: whatever the schema accepts parses, and whatever it refuses
 // does not, including at the edges (bounds, UTF-8 length, types, unknown keys).
 TEST(Fields, TheSchemaAndTheParserAgree) {
@@ -103,6 +118,8 @@ TEST(Fields, TheSchemaAndTheParserAgree) {
       {{"path", "/a"}, {"label", "\u00e9"}},
       {{"path", "/a"}, {"label", "\u00e9\u00e9\u00e9"}},  // three characters, six bytes
       {{"path", "/a"}, {"label", nullptr}},
+      {{"path", "/" + std::string(8191, 'a')}},  // 8192 bytes: the longest matched
+      {{"path", "/" + std::string(8192, 'a')}},
       {{"path", "/a"}, {"other", 1}},
       {{"owner", 1}},
       json::object(),

@@ -285,16 +285,34 @@ class Fields {
   struct TextCheck {
     nlohmann::json schema;
     std::string expected;  // "a string matching ^/ (an absolute path)"
-    std::function<bool(const std::string&)> accepts;
+    TextRule rule;
+    std::optional<std::regex> pattern;
+
+    // Empty when `text` passes; otherwise what was expected of it.
+    std::string refusal(const std::string& text) const {
+      // The host refuses a longer string before it matches a pattern (std::regex recurses once
+      // per character; core::JsonSchema::kMaxPatternSubjectBytes), and so does the parser.
+      constexpr std::size_t kMaxPatternSubjectBytes = 8192;
+      if (pattern && text.size() > kMaxPatternSubjectBytes)
+        return "at most " + std::to_string(kMaxPatternSubjectBytes) + " bytes to match against " +
+               rule.pattern_;
+      // maxLength counts characters; UTF-8 continuation bytes are not characters.
+      std::size_t characters = 0;
+      for (const char byte : text) characters += (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
+      if (characters < rule.min_length_ ||
+          (rule.max_length_ > 0 && characters > rule.max_length_) ||
+          (pattern && !std::regex_search(text, *pattern)))
+        return expected;
+      return {};
+    }
   };
 
   static TextCheck text_check(const TextRule& rule, std::string noun) {
-    TextCheck check{{{"type", "string"}}, std::move(noun), {}};
-    std::optional<std::regex> pattern;
+    TextCheck check{{{"type", "string"}}, std::move(noun), rule, std::nullopt};
     if (!rule.pattern_.empty()) {
       check.schema["pattern"] = rule.pattern_;
       check.expected += " matching " + rule.pattern_;
-      pattern.emplace(rule.pattern_, std::regex::ECMAScript);
+      check.pattern.emplace(rule.pattern_, std::regex::ECMAScript);
     }
     if (rule.min_length_ > 0) check.schema["minLength"] = rule.min_length_;
     if (rule.max_length_ > 0) check.schema["maxLength"] = rule.max_length_;
@@ -307,14 +325,6 @@ class Fields {
       check.expected += " of at most " + std::to_string(rule.max_length_) + " characters";
     if (!rule.description_.empty()) check.schema["description"] = rule.description_;
     check.expected = with(check.expected, rule.description_);
-    check.accepts = [pattern = std::move(pattern), min_length = rule.min_length_,
-                     max_length = rule.max_length_](const std::string& text) {
-      // maxLength counts characters; UTF-8 continuation bytes are not characters.
-      std::size_t characters = 0;
-      for (const char byte : text) characters += (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
-      return characters >= min_length && (max_length == 0 || characters <= max_length) &&
-             (!pattern || std::regex_search(text, *pattern));
-    };
     return check;
   }
 
@@ -323,9 +333,11 @@ class Fields {
     TextCheck check = text_check(rule, "a string");
     push(std::move(name), required, rule.description_, check.schema,
          [check, member](const nlohmann::json& value, T& object, const std::string& where) {
-           if (!value.is_string() || !check.accepts(value.template get_ref<const std::string&>()))
-             refuse(where, "expected " + check.expected, value);
-           store(object, member, value.template get<std::string>());
+           if (!value.is_string()) refuse(where, "expected " + check.expected, value);
+           const auto& text = value.template get_ref<const std::string&>();
+           if (const auto problem = check.refusal(text); !problem.empty())
+             refuse(where, "expected " + problem, value);
+           store(object, member, text);
          });
   }
 
@@ -359,20 +371,23 @@ class Fields {
     }
     if (!rule.description_.empty()) schema["description"] = rule.description_;
     expected = with(expected, rule.description_);
-    push(
-        std::move(name), required, rule.description_, std::move(schema),
-        [=](const nlohmann::json& value, T& object, const std::string& where) {
-          if (!value.is_object() || (rule.max_entries_ > 0 && value.size() > rule.max_entries_))
-            refuse(where, "expected " + expected, value);
-          std::map<std::string, std::string> map;
-          for (const auto& [key, entry] : value.items()) {
-            if (!keys.accepts(key)) refuse(where, "expected " + keys.expected, key);
-            if (!entry.is_string() || !values.accepts(entry.template get_ref<const std::string&>()))
-              refuse(where + "[" + excerpt(key) + "]", "expected " + values.expected, entry);
-            map.emplace(key, entry.template get<std::string>());
-          }
-          store(object, member, std::move(map));
-        });
+    push(std::move(name), required, rule.description_, std::move(schema),
+         [=](const nlohmann::json& value, T& object, const std::string& where) {
+           if (!value.is_object() || (rule.max_entries_ > 0 && value.size() > rule.max_entries_))
+             refuse(where, "expected " + expected, value);
+           std::map<std::string, std::string> map;
+           for (const auto& [key, entry] : value.items()) {
+             if (const auto problem = keys.refusal(key); !problem.empty())
+               refuse(where, "expected " + problem, key);
+             const std::string at = where + "[" + excerpt(key) + "]";
+             if (!entry.is_string()) refuse(at, "expected " + values.expected, entry);
+             if (const auto problem = values.refusal(entry.template get_ref<const std::string&>());
+                 !problem.empty())
+               refuse(at, "expected " + problem, entry);
+             map.emplace(key, entry.template get<std::string>());
+           }
+           store(object, member, std::move(map));
+         });
   }
 
   template <class Pointer>
