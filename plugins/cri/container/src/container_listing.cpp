@@ -10,8 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<v1::ContainerState> wanted_state(const json& selector) {
-  const std::string state = selector.value("state", std::string("running"));
+std::optional<v1::ContainerState> wanted_state(const ContainerSelector& selector) {
+  const std::string state = selector.state.value_or("running");
   if (state == "running") return v1::CONTAINER_RUNNING;
   if (state == "exited") return v1::CONTAINER_EXITED;
   if (state == "created") return v1::CONTAINER_CREATED;
@@ -20,16 +20,15 @@ std::optional<v1::ContainerState> wanted_state(const json& selector) {
 }
 
 // The ids of the sandboxes whose metadata matches the selector's pod_name and namespace.
-std::set<std::string> matching_pods(const CriClient& client, const json& selector) {
+std::set<std::string> matching_pods(const CriClient& client, const ContainerSelector& selector) {
   v1::ListPodSandboxRequest request;
   v1::ListPodSandboxResponse response;
   if (const auto status = client.call(request, &response); !status.ok())
     throw_for(status, "ListPodSandbox", client.endpoint());
   std::set<std::string> ids;
   for (const auto& pod : response.items()) {
-    if (selector.contains("pod_name") && pod.metadata().name() != selector["pod_name"]) continue;
-    if (selector.contains("namespace") && pod.metadata().namespace_() != selector["namespace"])
-      continue;
+    if (selector.pod_name && pod.metadata().name() != *selector.pod_name) continue;
+    if (selector.pod_namespace && pod.metadata().namespace_() != *selector.pod_namespace) continue;
     ids.insert(pod.id());
   }
   return ids;
@@ -37,8 +36,8 @@ std::set<std::string> matching_pods(const CriClient& client, const json& selecto
 
 }  // namespace
 
-std::vector<json> list_containers(const CriClient& client, const json& selector) {
-  const bool by_pod = selector.contains("pod_name") || selector.contains("namespace");
+std::vector<json> list_containers(const CriClient& client, const ContainerSelector& selector) {
+  const bool by_pod = selector.pod_name || selector.pod_namespace;
   std::set<std::string> pods;
   if (by_pod) {
     pods = matching_pods(client, selector);
@@ -48,11 +47,10 @@ std::vector<json> list_containers(const CriClient& client, const json& selector)
   v1::ListContainersRequest request;
   auto& filter = *request.mutable_filter();
   if (const auto state = wanted_state(selector)) filter.mutable_state()->set_state(*state);
-  if (selector.contains("pod_sandbox_id"))
-    filter.set_pod_sandbox_id(selector["pod_sandbox_id"].get<std::string>());
-  if (const auto labels = selector.find("labels"); labels != selector.end())
-    for (const auto& [key, value] : labels->items())
-      (*filter.mutable_label_selector())[key] = value.get<std::string>();
+  if (selector.pod_sandbox_id) filter.set_pod_sandbox_id(*selector.pod_sandbox_id);
+  if (selector.labels)
+    for (const auto& [key, value] : *selector.labels)
+      (*filter.mutable_label_selector())[key] = value;
 
   v1::ListContainersResponse response;
   if (const auto status = client.call(request, &response); !status.ok())
@@ -61,7 +59,7 @@ std::vector<json> list_containers(const CriClient& client, const json& selector)
   std::vector<json> targets;
   for (const auto& container : response.containers()) {
     if (by_pod && !pods.contains(container.pod_sandbox_id())) continue;
-    if (selector.contains("name") && container.metadata().name() != selector["name"]) continue;
+    if (selector.name && container.metadata().name() != *selector.name) continue;
     targets.push_back({{"container_id", container.id()}});
   }
   return targets;

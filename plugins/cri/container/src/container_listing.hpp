@@ -5,12 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "container_schemas.hpp"
 #include "stopd/cri/cri_client.hpp"
 
 namespace stopd::cri {
 
 // [{"container_id": …}, …] in the runtime's order. Throws sdk::StopError when a call fails.
 std::vector<nlohmann::json> list_containers(const CriClient& client,
-                                            const nlohmann::json& selector);
+                                            const ContainerSelector& selector);
 
 }  // namespace stopd::cri

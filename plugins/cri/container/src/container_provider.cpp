@@ -10,7 +10,7 @@
 namespace stopd::cri {
 
 ContainerProvider::ContainerProvider(const sdk::ProviderConfig& config)
-    : CriProvider(config, "container_id", "container") {}
+    : CriProvider(config, container_target_fields(), "container") {}
 
 ContainerProvider::~ContainerProvider() = default;
 
@@ -34,7 +34,7 @@ sdk::Inspection ContainerProvider::inspect(const nlohmann::json& target) {
   request.set_container_id(id);
   v1::ContainerStatusResponse response;
   const auto status = client_->call(request, &response);
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return absent(id);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return absent(target, id);
   if (!status.ok()) throw_for(status, "ContainerStatus " + id, client_->endpoint());
   const auto& container = response.status();
   sdk::Inspection inspection;
@@ -50,7 +50,7 @@ sdk::Inspection ContainerProvider::inspect(const nlohmann::json& target) {
 }
 
 std::vector<nlohmann::json> ContainerProvider::list(const nlohmann::json& selector) {
-  return list_containers(*client_, selector);
+  return list_containers(*client_, container_selector_fields().parse(selector, "selector"));
 }
 
 }  // namespace stopd::cri

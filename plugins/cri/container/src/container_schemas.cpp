@@ -1,65 +1,43 @@
 #include "container_schemas.hpp"
 
-#include "stopd/cri/cri_ids.hpp"
-
 namespace stopd::cri {
 
-nlohmann::json container_target_schema() {
-  return {
-      {"$schema", "http://json-schema.org/draft-07/schema#"},
-      {"title", "cri.container target"},
-      {"type", "object"},
-      {"properties",
-       {{"container_id",
-         {{"description",
-           "The container's id: 64 lowercase hex digits, or a unique prefix of at least 12."},
-          {"type", "string"},
-          {"pattern", kIdPattern}}}}},
-      {"required", {"container_id"}},
-      {"additionalProperties", false},
-  };
+const sdk::Fields<IdTarget>& container_target_fields() {
+  static const auto fields = sdk::Fields<IdTarget>()
+                                 .title("cri.container target")
+                                 .required("container_id", &IdTarget::id,
+                                           id_rule("the container's id: 64 lowercase hex digits, "
+                                                   "or a unique prefix of at least 12"));
+  return fields;
 }
 
-nlohmann::json container_options_schema() {
-  return {{"$schema", "http://json-schema.org/draft-07/schema#"},
-          {"title", "cri.container options (none)"},
-          {"type", "object"},
-          {"additionalProperties", false}};
+const sdk::Fields<NoOptions>& container_option_fields() {
+  static const auto fields = sdk::Fields<NoOptions>().title("cri.container options (none)");
+  return fields;
 }
 
-nlohmann::json container_selector_schema() {
-  const nlohmann::json label_map = {
-      {"description", "Every label given must be set on the container, with this value."},
-      {"type", "object"},
-      {"maxProperties", 64},
-      {"additionalProperties", {{"type", "string"}, {"maxLength", 4096}}},
-      {"propertyNames", {{"minLength", 1}, {"maxLength", 317}}}};
-  const auto name = [](const char* description) {
-    return nlohmann::json{
-        {"description", description}, {"type", "string"}, {"minLength", 1}, {"maxLength", 253}};
-  };
-  return {
-      {"$schema", "http://json-schema.org/draft-07/schema#"},
-      {"title", "cri.container selector"},
-      {"description",
-       "Containers matching every field given (AND); at least one field. Lists each as "
-       "{container_id}."},
-      {"type", "object"},
-      {"properties",
-       {{"labels", label_map},
-        {"pod_name", name("The name of the container's pod (sandbox metadata).")},
-        {"namespace", name("The namespace of the container's pod (sandbox metadata).")},
-        {"pod_sandbox_id",
-         {{"description", "The id of the container's pod sandbox."},
-          {"type", "string"},
-          {"pattern", kIdPattern}}},
-        {"name", name("The container's name (its metadata name).")},
-        {"state",
-         {{"description", "The container's state; default running. any: every state."},
-          {"enum", {"running", "exited", "created", "unknown", "any"}}}}}},
-      {"additionalProperties", false},
-      {"minProperties", 1},
-  };
+const sdk::Fields<ContainerSelector>& container_selector_fields() {
+  using S = ContainerSelector;
+  static const auto fields =
+      sdk::Fields<S>()
+          .title("cri.container selector")
+          .describe(
+              "Containers matching every field given (AND); at least one field. Lists each as "
+              "{container_id}.")
+          .at_least_one()
+          .optional("labels", &S::labels,
+                    labels_rule("every label given must be set on the container, with this value"))
+          .optional("pod_name", &S::pod_name,
+                    name_rule("the name of the container's pod (sandbox metadata)"))
+          .optional("namespace", &S::pod_namespace,
+                    name_rule("the namespace of the container's pod (sandbox metadata)"))
+          .optional("pod_sandbox_id", &S::pod_sandbox_id,
+                    id_rule("the id of the container's pod sandbox"))
+          .optional("name", &S::name, name_rule("the container's name (its metadata name)"))
+          .optional("state", &S::state,
+                    sdk::one_of({"running", "exited", "created", "unknown", "any"})
+                        .describe("the container's state; default running. any: every state"));
+  return fields;
 }
 
 }  // namespace stopd::cri

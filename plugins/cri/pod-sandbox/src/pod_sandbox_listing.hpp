@@ -5,12 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "pod_sandbox_schemas.hpp"
 #include "stopd/cri/cri_client.hpp"
 
 namespace stopd::cri {
 
 // [{"pod_sandbox_id": …}, …] in the runtime's order. Throws sdk::StopError when the call fails.
 std::vector<nlohmann::json> list_pod_sandboxes(const CriClient& client,
-                                               const nlohmann::json& selector);
+                                               const PodSandboxSelector& selector);
 
 }  // namespace stopd::cri

@@ -10,7 +10,7 @@
 namespace stopd::cri {
 
 PodSandboxProvider::PodSandboxProvider(const sdk::ProviderConfig& config)
-    : CriProvider(config, "pod_sandbox_id", "pod sandbox") {}
+    : CriProvider(config, pod_sandbox_target_fields(), "pod sandbox") {}
 
 PodSandboxProvider::~PodSandboxProvider() = default;
 
@@ -35,7 +35,7 @@ sdk::Inspection PodSandboxProvider::inspect(const nlohmann::json& target) {
   request.set_pod_sandbox_id(id);
   v1::PodSandboxStatusResponse response;
   const auto status = client_->call(request, &response);
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return absent(id);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return absent(target, id);
   if (!status.ok()) throw_for(status, "PodSandboxStatus " + id, client_->endpoint());
   const auto& sandbox = response.status();
   sdk::Inspection inspection;
@@ -49,7 +49,7 @@ sdk::Inspection PodSandboxProvider::inspect(const nlohmann::json& target) {
 }
 
 std::vector<nlohmann::json> PodSandboxProvider::list(const nlohmann::json& selector) {
-  return list_pod_sandboxes(*client_, selector);
+  return list_pod_sandboxes(*client_, pod_sandbox_selector_fields().parse(selector, "selector"));
 }
 
 }  // namespace stopd::cri

@@ -1,59 +1,39 @@
 #include "pod_sandbox_schemas.hpp"
 
-#include "stopd/cri/cri_ids.hpp"
-
 namespace stopd::cri {
 
-nlohmann::json pod_sandbox_target_schema() {
-  return {
-      {"$schema", "http://json-schema.org/draft-07/schema#"},
-      {"title", "cri.pod_sandbox target"},
-      {"type", "object"},
-      {"properties",
-       {{"pod_sandbox_id",
-         {{"description",
-           "The pod sandbox's id: 64 lowercase hex digits, or a unique prefix of at least 12."},
-          {"type", "string"},
-          {"pattern", kIdPattern}}}}},
-      {"required", {"pod_sandbox_id"}},
-      {"additionalProperties", false},
-  };
+const sdk::Fields<IdTarget>& pod_sandbox_target_fields() {
+  static const auto fields = sdk::Fields<IdTarget>()
+                                 .title("cri.pod_sandbox target")
+                                 .required("pod_sandbox_id", &IdTarget::id,
+                                           id_rule("the pod sandbox's id: 64 lowercase hex "
+                                                   "digits, or a unique prefix of at least 12"));
+  return fields;
 }
 
-nlohmann::json pod_sandbox_options_schema() {
-  return {{"$schema", "http://json-schema.org/draft-07/schema#"},
-          {"title", "cri.pod_sandbox options (none)"},
-          {"type", "object"},
-          {"additionalProperties", false}};
+const sdk::Fields<NoOptions>& pod_sandbox_option_fields() {
+  static const auto fields = sdk::Fields<NoOptions>().title("cri.pod_sandbox options (none)");
+  return fields;
 }
 
-nlohmann::json pod_sandbox_selector_schema() {
-  const auto name = [](const char* description) {
-    return nlohmann::json{
-        {"description", description}, {"type", "string"}, {"minLength", 1}, {"maxLength", 253}};
-  };
-  return {
-      {"$schema", "http://json-schema.org/draft-07/schema#"},
-      {"title", "cri.pod_sandbox selector"},
-      {"description",
-       "Pod sandboxes matching every field given (AND); at least one field. Lists each as "
-       "{pod_sandbox_id}."},
-      {"type", "object"},
-      {"properties",
-       {{"labels",
-         {{"description", "Every label given must be set on the sandbox, with this value."},
-          {"type", "object"},
-          {"maxProperties", 64},
-          {"additionalProperties", {{"type", "string"}, {"maxLength", 4096}}},
-          {"propertyNames", {{"minLength", 1}, {"maxLength", 317}}}}},
-        {"pod_name", name("The pod's name (sandbox metadata).")},
-        {"namespace", name("The pod's namespace (sandbox metadata).")},
-        {"state",
-         {{"description", "The sandbox's state; default ready. any: both."},
-          {"enum", {"ready", "notready", "any"}}}}}},
-      {"additionalProperties", false},
-      {"minProperties", 1},
-  };
+const sdk::Fields<PodSandboxSelector>& pod_sandbox_selector_fields() {
+  using S = PodSandboxSelector;
+  static const auto fields =
+      sdk::Fields<S>()
+          .title("cri.pod_sandbox selector")
+          .describe(
+              "Pod sandboxes matching every field given (AND); at least one field. Lists each as "
+              "{pod_sandbox_id}.")
+          .at_least_one()
+          .optional("labels", &S::labels,
+                    labels_rule("every label given must be set on the sandbox, with this value"))
+          .optional("pod_name", &S::pod_name, name_rule("the pod's name (sandbox metadata)"))
+          .optional("namespace", &S::pod_namespace,
+                    name_rule("the pod's namespace (sandbox metadata)"))
+          .optional("state", &S::state,
+                    sdk::one_of({"ready", "notready", "any"})
+                        .describe("the sandbox's state; default ready. any: both"));
+  return fields;
 }
 
 }  // namespace stopd::cri

@@ -1,12 +1,13 @@
 // What cri.container and cri.pod_sandbox share: one CriClient built from the plugin settings, the
-// target's id checked before anything reaches the runtime, dry runs left to inspect(), stop() on
-// top of the asynchronous start(), and the NotFound answer of inspect().
+// target parsed by its declaration before anything reaches the runtime, dry runs left to
+// inspect(), stop() on top of the asynchronous start(), and the NotFound answer of inspect().
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "stopd/cri/cri_fields.hpp"
 #include "stopd/sdk/provider.hpp"
 #include "stopd/sdk/provider_config.hpp"
 
@@ -24,9 +25,10 @@ class CriProvider : public sdk::IStopProvider {
   const CriClient& client() const { return *client_; }
 
  protected:
-  // `id_key`: the target's id field ("container_id"); `kind`: how messages name the resource.
+  // `target`: the plugin's target declaration (a static); `kind`: how messages name the resource.
   // Throws std::invalid_argument for settings the schema cannot check (the endpoint's form).
-  CriProvider(const sdk::ProviderConfig& config, std::string_view id_key, std::string_view kind);
+  CriProvider(const sdk::ProviderConfig& config, const sdk::Fields<IdTarget>& target,
+              std::string_view kind);
 
   // Begins the stop of `id` (already validated); completes `context` exactly once.
   virtual void start_stop(std::string id, std::shared_ptr<sdk::StopContext> context) = 0;
@@ -34,15 +36,15 @@ class CriProvider : public sdk::IStopProvider {
   // The target's id; a StopError (invalid_argument) naming the field when it is not a CRI id.
   // The host validated the target against the schema, but a direct caller may not have, and an id
   // that is not one must never reach the runtime.
-  std::string id_of(const nlohmann::json& target) const;
+  std::string id_of(const nlohmann::json& target) const { return target_.parse(target).id; }
 
-  // What inspect() reports for an id the runtime does not know.
-  sdk::Inspection absent(const std::string& id) const;
+  // What inspect() reports for a target (one id_of() accepted) the runtime does not know.
+  sdk::Inspection absent(const nlohmann::json& target, const std::string& id) const;
 
   std::shared_ptr<const CriClient> client_;
 
  private:
-  std::string id_key_;
+  const sdk::Fields<IdTarget>& target_;
   std::string kind_;
 };
 
