@@ -380,9 +380,16 @@ TEST(Dispatcher, RetriesNeverOutliveTheDeadline) {
   const auto before = std::chrono::steady_clock::now();
   const auto result = dispatcher.stop(request_for("t.sync", "x"), submit);
   const auto took = std::chrono::steady_clock::now() - before;
-  EXPECT_EQ(result.outcome.code, Code::unavailable);
-  EXPECT_NE(result.outcome.message.find("after the deadline"), std::string::npos)
-      << result.outcome.message;
+  // Either the dispatcher gives up because the next retry would start after the deadline, or,
+  // when the last retry started just before it (the backoff is jittered; a busy machine fires
+  // timers late), the deadline ends the caller's wait first. Both are right; a retry past the
+  // deadline is not.
+  if (result.outcome.code == Code::unavailable) {
+    EXPECT_NE(result.outcome.message.find("after the deadline"), std::string::npos)
+        << result.outcome.message;
+  } else {
+    EXPECT_EQ(result.outcome.code, Code::deadline_exceeded) << result.outcome.message;
+  }
   EXPECT_GE(result.attempts, 2u);
   EXPECT_LE(result.attempts, 9u);  // 400 ms / at least 50 ms per backoff
   EXPECT_LT(took, 5s);
