@@ -19,9 +19,8 @@ set(STOPD_UNITY_BUILD_TARGETS
   stopd_process_impl stopd_hwcloud_client stopd_hwcloud_emulator_core stopd_hwcloud_cdm_impl
   stopd_hwcloud_dlf_impl stopd_hwcloud_fgs_impl stopd_cri_client stopd_cri_container_impl
   stopd_cri_pod_sandbox_impl stopd_fuzz_schemas stopd_test_support stopd_cri_harness
-  # tests (not stopd_unit_tests, stopd_e2e_tests or stopd_client_e2e_tests: most of their files
-  # define the same helpers, `error_of` and `contains`)
-  stopd_batch_unit_tests stopd_jobs_tests stopd_daemon_unit_tests
+  # tests
+  stopd_unit_tests stopd_e2e_tests stopd_client_e2e_tests stopd_batch_unit_tests stopd_jobs_tests stopd_daemon_unit_tests
   stopd_process_integration_tests stopd_host_integration_tests stopd_hwcloud_integration_tests
   stopd_cri_integration_tests stopd_daemon_e2e_tests)
 

@@ -7,10 +7,6 @@
 namespace stopd::e2e {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 TEST(BadInput, UnknownTypeNamesTheLoadedTypes) {
   const auto result = run_stopctl({"--local", "stop", "no.such.type", "id=1"});
   EXPECT_EQ(result.exit_code, 11) << result;

@@ -23,10 +23,6 @@ namespace {
 using nlohmann::json;
 using stopd::test::spawn_child;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::vector<json> report_lines(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::vector<json> lines;

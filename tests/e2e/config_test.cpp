@@ -11,10 +11,6 @@
 namespace stopd::e2e {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 TEST(Config, MalformedJsonNamesFileLineAndColumn) {
   TempDir dir;
   const auto config =
@@ -26,11 +22,12 @@ TEST(Config, MalformedJsonNamesFileLineAndColumn) {
   EXPECT_TRUE(contains(result.err, "line 3")) << result;
   EXPECT_TRUE(contains(result.err, "column")) << result;
 
-  const auto json = run_stopctl({"--local", "--config", config, "plugins", "list", "-o", "json"});
-  EXPECT_EQ(json.exit_code, 3) << json;
-  EXPECT_EQ(json.json().value("code", ""), "config_error") << json;
-  EXPECT_EQ(json.json().value("exit_code", 0), 3) << json;
-  EXPECT_TRUE(contains(json.json().value("message", ""), "line 3")) << json;
+  const auto as_json =
+      run_stopctl({"--local", "--config", config, "plugins", "list", "-o", "json"});
+  EXPECT_EQ(as_json.exit_code, 3) << as_json;
+  EXPECT_EQ(as_json.json().value("code", ""), "config_error") << as_json;
+  EXPECT_EQ(as_json.json().value("exit_code", 0), 3) << as_json;
+  EXPECT_TRUE(contains(as_json.json().value("message", ""), "line 3")) << as_json;
 }
 
 TEST(Config, UnknownKeyIsNamed) {
@@ -99,11 +96,11 @@ TEST(Config, PerPluginSettingsReachThePlugin) {
       run_stopctl({"--local", "--config", config, "stop", "local.process",
                    "pid=" + std::to_string(child.pid()), "--grace", "30", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("forced", true), false) << result;
-  ASSERT_TRUE(json["details"]["signals"].is_array()) << result;
-  ASSERT_EQ(json["details"]["signals"].size(), 1u) << result;
-  EXPECT_EQ(json["details"]["signals"][0].value("signal", ""), "SIGINT") << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("forced", true), false) << result;
+  ASSERT_TRUE(parsed["details"]["signals"].is_array()) << result;
+  ASSERT_EQ(parsed["details"]["signals"].size(), 1u) << result;
+  EXPECT_EQ(parsed["details"]["signals"][0].value("signal", ""), "SIGINT") << result;
   const auto status = child.wait_exit(10s);
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGINT) << "status " << *status;

@@ -8,10 +8,6 @@
 namespace stopd::e2e {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // "  17  cancelled" as the table prints it.
 std::string table_row(int code, std::string_view name) {
   std::string number = std::to_string(code);

@@ -15,10 +15,6 @@ using test::billion_laughs_plan;
 using test::needs_cycle_plan;
 using test::nested_arrays;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 constexpr int kInvalidPlan = 101;  // README: exit codes of batch
 constexpr int kBatchFileError = 103;
 constexpr int kConfigError = 3;  // README: exit codes

@@ -11,10 +11,6 @@
 namespace stopd::e2e {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 TEST(InterruptTiming, SigintCancelsTheStop) {
   auto child = stopd::test::spawn_child({"--ignore-term"});
   StopctlProcess stopctl({"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()),
@@ -27,9 +23,9 @@ TEST(InterruptTiming, SigintCancelsTheStop) {
   ASSERT_FALSE(result.timed_out) << result;
   EXPECT_EQ(result.term_signal, 0) << result;
   EXPECT_EQ(result.exit_code, 17) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("code", ""), "cancelled") << result;
-  EXPECT_EQ(json.value("forced", true), false) << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("code", ""), "cancelled") << result;
+  EXPECT_EQ(parsed.value("forced", true), false) << result;
   EXPECT_LT(result.elapsed, 20s) << result;  // not the 60 s grace
   EXPECT_TRUE(contains(result.err, "SIGINT")) << result;
   // Cancelled before the grace ran out: nothing forced it.

@@ -14,10 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Whether an unprivileged user can reach and read `file`: every directory above it searchable,
 // the file readable, by others.
 bool world_readable(const std::filesystem::path& file) {

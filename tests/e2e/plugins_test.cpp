@@ -6,10 +6,6 @@
 namespace stopd::e2e {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 TEST(Plugins, ListHuman) {
   const auto result = run_stopctl({"--local", "plugins", "list"});
   ASSERT_EQ(result.exit_code, 0) << result;
@@ -22,10 +18,10 @@ TEST(Plugins, ListHuman) {
 TEST(Plugins, ListJson) {
   const auto result = run_stopctl({"--local", "plugins", "list", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  ASSERT_TRUE(json["providers"].is_array()) << result;
+  const auto parsed = result.json();
+  ASSERT_TRUE(parsed["providers"].is_array()) << result;
   bool found = false;
-  for (const auto& provider : json["providers"]) {
+  for (const auto& provider : parsed["providers"]) {
     if (provider.value("name", "") != "local.process") continue;
     found = true;
     EXPECT_FALSE(provider.value("version", "").empty()) << result;
@@ -34,7 +30,7 @@ TEST(Plugins, ListJson) {
     EXPECT_TRUE(contains(provider.value("library", ""), "libstopd_process.so")) << result;
   }
   EXPECT_TRUE(found) << result;
-  EXPECT_TRUE(json["refused"].is_array() && json["refused"].empty()) << result;
+  EXPECT_TRUE(parsed["refused"].is_array() && parsed["refused"].empty()) << result;
 }
 
 TEST(Plugins, ListShowsRefusedPluginsWithTheReason) {
@@ -51,13 +47,14 @@ TEST(Plugins, ListShowsRefusedPluginsWithTheReason) {
   EXPECT_TRUE(contains(human.out, refused.string())) << human;
   EXPECT_TRUE(contains(human.out, no_descriptor.string())) << human;
 
-  const auto json = run_stopctl({"--local", "--config", config, "plugins", "list", "-o", "json"});
-  ASSERT_EQ(json.exit_code, 0) << json;
-  const auto parsed = json.json();
-  ASSERT_EQ(parsed["refused"].size(), 2u) << json;
+  const auto as_json =
+      run_stopctl({"--local", "--config", config, "plugins", "list", "-o", "json"});
+  ASSERT_EQ(as_json.exit_code, 0) << as_json;
+  const auto parsed = as_json.json();
+  ASSERT_EQ(parsed["refused"].size(), 2u) << as_json;
   for (const auto& entry : parsed["refused"]) {
-    EXPECT_FALSE(entry.value("file", "").empty()) << json;
-    EXPECT_FALSE(entry.value("reason", "").empty()) << json;
+    EXPECT_FALSE(entry.value("file", "").empty()) << as_json;
+    EXPECT_FALSE(entry.value("reason", "").empty()) << as_json;
   }
 }
 
@@ -75,14 +72,14 @@ TEST(Plugins, DescribeJson) {
   const auto result =
       run_stopctl({"--local", "plugins", "describe", "local.process", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("name", ""), "local.process") << result;
-  EXPECT_TRUE(json["target_schema"].is_object()) << result;
-  EXPECT_TRUE(json["target_schema"]["properties"].contains("pid")) << result;
-  EXPECT_TRUE(json["options_schema"].is_object()) << result;
-  EXPECT_TRUE(json["capabilities"]["asynchronous"].is_boolean()) << result;
-  EXPECT_TRUE(json["concurrency"].is_number_integer()) << result;
-  ASSERT_TRUE(json["examples"].is_array() && !json["examples"].empty()) << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("name", ""), "local.process") << result;
+  EXPECT_TRUE(parsed["target_schema"].is_object()) << result;
+  EXPECT_TRUE(parsed["target_schema"]["properties"].contains("pid")) << result;
+  EXPECT_TRUE(parsed["options_schema"].is_object()) << result;
+  EXPECT_TRUE(parsed["capabilities"]["asynchronous"].is_boolean()) << result;
+  EXPECT_TRUE(parsed["concurrency"].is_number_integer()) << result;
+  ASSERT_TRUE(parsed["examples"].is_array() && !parsed["examples"].empty()) << result;
 }
 
 TEST(Plugins, DescribedExampleCommandIsValid) {
@@ -102,10 +99,10 @@ TEST(Plugins, DescribeUnknownNamesTheLoadedProviders) {
   EXPECT_TRUE(contains(human.err, "no.such")) << human;
   EXPECT_TRUE(contains(human.err, "local.process")) << human;
 
-  const auto json = run_stopctl({"--local", "plugins", "describe", "no.such", "-o", "json"});
-  EXPECT_EQ(json.exit_code, 11) << json;
-  EXPECT_EQ(json.json().value("code", ""), "invalid_argument") << json;
-  EXPECT_TRUE(contains(json.json().value("message", ""), "local.process")) << json;
+  const auto as_json = run_stopctl({"--local", "plugins", "describe", "no.such", "-o", "json"});
+  EXPECT_EQ(as_json.exit_code, 11) << as_json;
+  EXPECT_EQ(as_json.json().value("code", ""), "invalid_argument") << as_json;
+  EXPECT_TRUE(contains(as_json.json().value("message", ""), "local.process")) << as_json;
 }
 
 }  // namespace

@@ -19,10 +19,6 @@ const std::string kSdkAbi = std::to_string(stopd::sdk::kAbiMajor) + "." + kSdkAb
 
 using nlohmann::json;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::string validate_plugin(const char* name) {
   return (std::filesystem::path(STOPD_VALIDATE_PLUGIN_DIR) / name).string();
 }

@@ -15,14 +15,6 @@ namespace {
 
 using stopd::test::spawn_child;
 
-std::string pid_arg(pid_t pid) {
-  return "pid=" + std::to_string(pid);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // The names of the signals in a local.process outcome's details, in order.
 std::vector<std::string> signals_sent(const nlohmann::json& details) {
   std::vector<std::string> names;
@@ -53,16 +45,16 @@ TEST(StopProcess, ChildThatExitsOnTermIsStoppedJson) {
   const auto result =
       run_stopctl({"--local", "stop", "local.process", pid_arg(child.pid()), "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  ASSERT_TRUE(json.is_object()) << result;
-  EXPECT_EQ(json.value("code", ""), "stopped") << result;
-  EXPECT_EQ(json.value("forced", true), false) << result;
-  EXPECT_EQ(json.value("type", ""), "local.process") << result;
-  EXPECT_EQ(json["target"], (nlohmann::json{{"pid", child.pid()}})) << result;
+  const auto parsed = result.json();
+  ASSERT_TRUE(parsed.is_object()) << result;
+  EXPECT_EQ(parsed.value("code", ""), "stopped") << result;
+  EXPECT_EQ(parsed.value("forced", true), false) << result;
+  EXPECT_EQ(parsed.value("type", ""), "local.process") << result;
+  EXPECT_EQ(parsed["target"], (nlohmann::json{{"pid", child.pid()}})) << result;
   for (const char* key : {"message", "details", "duration_ms", "stop_id", "attempts", "dry_run"})
-    EXPECT_TRUE(json.contains(key)) << key << "\n" << result;
-  EXPECT_TRUE(json["duration_ms"].is_number_integer()) << result;
-  EXPECT_EQ(signals_sent(json["details"]), std::vector<std::string>{"SIGTERM"}) << result;
+    EXPECT_TRUE(parsed.contains(key)) << key << "\n" << result;
+  EXPECT_TRUE(parsed["duration_ms"].is_number_integer()) << result;
+  EXPECT_EQ(signals_sent(parsed["details"]), std::vector<std::string>{"SIGTERM"}) << result;
   EXPECT_FALSE(child.running());
 }
 
@@ -72,13 +64,13 @@ TEST(StopProcessTiming, TermIgnoringChildIsForcedAfterTheGrace) {
   const auto result = run_stopctl(
       {"--local", "stop", "local.process", pid_arg(child.pid()), "--grace", "1", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("code", ""), "stopped") << result;
-  EXPECT_EQ(json.value("forced", false), true) << result;
-  EXPECT_GE(json.value("duration_ms", 0), 900) << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("code", ""), "stopped") << result;
+  EXPECT_EQ(parsed.value("forced", false), true) << result;
+  EXPECT_GE(parsed.value("duration_ms", 0), 900) << result;
   EXPECT_GE(result.elapsed, 900ms) << result;
   EXPECT_LT(result.elapsed, 30s) << result;
-  EXPECT_EQ(signals_sent(json["details"]), (std::vector<std::string>{"SIGTERM", "SIGKILL"}))
+  EXPECT_EQ(signals_sent(parsed["details"]), (std::vector<std::string>{"SIGTERM", "SIGKILL"}))
       << result;
   const auto status = child.wait_exit(10s);
   ASSERT_TRUE(status.has_value()) << "the child survived a forced stop";
@@ -101,9 +93,9 @@ TEST(StopProcess, ImmediateKillsWithoutTheGracefulSignal) {
   const auto result = run_stopctl(
       {"--local", "stop", "local.process", pid_arg(child.pid()), "--immediate", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("code", ""), "stopped") << result;
-  EXPECT_EQ(signals_sent(json["details"]), std::vector<std::string>{"SIGKILL"}) << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("code", ""), "stopped") << result;
+  EXPECT_EQ(signals_sent(parsed["details"]), std::vector<std::string>{"SIGKILL"}) << result;
   EXPECT_LT(result.elapsed, 10s) << result;
   const auto status = child.wait_exit(10s);
   ASSERT_TRUE(status.has_value());
@@ -120,9 +112,10 @@ TEST(StopProcess, AlreadyExitedPidIsSuccess) {
   EXPECT_EQ(human.exit_code, 0) << human;
   EXPECT_TRUE(human.out.starts_with("already_stopped: local.process " + pid_arg(pid))) << human;
 
-  const auto json = run_stopctl({"--local", "stop", "local.process", pid_arg(pid), "-o", "json"});
-  EXPECT_EQ(json.exit_code, 0) << json;
-  EXPECT_EQ(json.json().value("code", ""), "already_stopped") << json;
+  const auto as_json =
+      run_stopctl({"--local", "stop", "local.process", pid_arg(pid), "-o", "json"});
+  EXPECT_EQ(as_json.exit_code, 0) << as_json;
+  EXPECT_EQ(as_json.json().value("code", ""), "already_stopped") << as_json;
 }
 
 TEST(StopProcess, DryRunLeavesTheProcessAlive) {
@@ -134,12 +127,12 @@ TEST(StopProcess, DryRunLeavesTheProcessAlive) {
   EXPECT_TRUE(contains(human.out, "would")) << human;
   EXPECT_TRUE(contains(human.out, std::to_string(child.pid()))) << human;
 
-  const auto json = run_stopctl(
+  const auto as_json = run_stopctl(
       {"--local", "stop", "local.process", pid_arg(child.pid()), "--dry-run", "-o", "json"});
-  EXPECT_EQ(json.exit_code, 0) << json;
-  const auto parsed = json.json();
-  EXPECT_EQ(parsed.value("dry_run", false), true) << json;
-  EXPECT_EQ(parsed.value("code", ""), "stopped") << json;  // what a real stop would do
+  EXPECT_EQ(as_json.exit_code, 0) << as_json;
+  const auto parsed = as_json.json();
+  EXPECT_EQ(parsed.value("dry_run", false), true) << as_json;
+  EXPECT_EQ(parsed.value("code", ""), "stopped") << as_json;  // what a real stop would do
 
   std::this_thread::sleep_for(200ms);  // a signal sent by mistake would have landed by now
   EXPECT_TRUE(child.running()) << "a dry run stopped the process";
@@ -151,9 +144,9 @@ TEST(StopProcess, OptionSignalChangesTheGracefulSignal) {
   const auto result = run_stopctl({"--local", "stop", "local.process", pid_arg(child.pid()),
                                    "--grace", "30", "--option", "signal=SIGINT", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("forced", true), false) << result;
-  EXPECT_EQ(signals_sent(json["details"]), std::vector<std::string>{"SIGINT"}) << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("forced", true), false) << result;
+  EXPECT_EQ(signals_sent(parsed["details"]), std::vector<std::string>{"SIGINT"}) << result;
   EXPECT_LT(result.elapsed, 20s) << result;
   const auto status = child.wait_exit(10s);
   ASSERT_TRUE(status.has_value());
@@ -174,9 +167,9 @@ TEST(StopProcess, ProcessGroupIsStoppedAsAWhole) {
   const auto result = run_stopctl(
       {"--local", "stop", "local.process", "pgid=" + std::to_string(leader.pid()), "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("code", ""), "stopped") << result;
-  EXPECT_EQ(json["details"].value("process_count", 0), 3) << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("code", ""), "stopped") << result;
+  EXPECT_EQ(parsed["details"].value("process_count", 0), 3) << result;
   EXPECT_TRUE(stopd::test::wait_until([&] { return leader.all_exited(); }, 10s));
 }
 

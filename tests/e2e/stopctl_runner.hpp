@@ -31,6 +31,16 @@ struct StopctlResult {
   nlohmann::json json() const;
 };
 
+// Whether `text` (what stopctl printed) holds `part`.
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The target argument naming a process: pid=N.
+inline std::string pid_arg(pid_t pid) {
+  return "pid=" + std::to_string(pid);
+}
+
 // For assertion messages: the command line, exit code, stdout and stderr.
 std::ostream& operator<<(std::ostream& os, const StopctlResult& result);
 

@@ -11,7 +11,7 @@ const json kSchema = json::parse(R"({"type":"object","properties":{
   "pid": {"type": "integer"}, "path": {"type": "string"}, "ratio": {"type": "number"},
   "force": {"type": "boolean"}, "id": {"type": ["integer", "string"]}}})");
 
-std::string error_of(const std::vector<std::string>& pairs) {
+std::string parse_error_of(const std::vector<std::string>& pairs) {
   try {
     core::parse_target_arguments(pairs, kSchema);
   } catch (const std::invalid_argument& e) {
@@ -32,20 +32,21 @@ TEST(TargetArguments, TypesValuesByTheSchema) {
 }
 
 TEST(TargetArguments, RefusesMalformedPairs) {
-  EXPECT_EQ(error_of({"pid"}), "'pid': expected KEY=VALUE (or KEY:=JSON)");
-  EXPECT_EQ(error_of({"=4"}), "'=4': the key before '=' is empty");
-  EXPECT_EQ(error_of({"pid=abc"}), "'pid=abc': pid expects an integer");
-  EXPECT_EQ(error_of({"pid=4x"}), "'pid=4x': pid expects an integer");
-  EXPECT_EQ(error_of({"force=yes"}), "'force=yes': force expects a boolean");
-  EXPECT_EQ(error_of({"pid=1", "pid=2"}), "'pid=2': pid is given more than once");
-  EXPECT_EQ(error_of({"x:={"}).rfind("'x:={': the value after ':=' is not valid JSON (column ", 0),
-            0u)
-      << error_of({"x:={"});
+  EXPECT_EQ(parse_error_of({"pid"}), "'pid': expected KEY=VALUE (or KEY:=JSON)");
+  EXPECT_EQ(parse_error_of({"=4"}), "'=4': the key before '=' is empty");
+  EXPECT_EQ(parse_error_of({"pid=abc"}), "'pid=abc': pid expects an integer");
+  EXPECT_EQ(parse_error_of({"pid=4x"}), "'pid=4x': pid expects an integer");
+  EXPECT_EQ(parse_error_of({"force=yes"}), "'force=yes': force expects a boolean");
+  EXPECT_EQ(parse_error_of({"pid=1", "pid=2"}), "'pid=2': pid is given more than once");
+  EXPECT_EQ(
+      parse_error_of({"x:={"}).rfind("'x:={': the value after ':=' is not valid JSON (column ", 0),
+      0u)
+      << parse_error_of({"x:={"});
 }
 
 TEST(TargetArguments, RawJsonNestedPastTheLimitIsRefused) {
   const std::string pair = "x:=" + std::string(100'000, '[') + std::string(100'000, ']');
-  const std::string error = error_of({pair});
+  const std::string error = parse_error_of({pair});
   EXPECT_NE(error.find("the value after ':=' is refused (column 33: nested more than 32 levels"),
             std::string::npos)
       << error;
@@ -53,8 +54,8 @@ TEST(TargetArguments, RawJsonNestedPastTheLimitIsRefused) {
 }
 
 TEST(TargetArguments, HugeArgumentsAreCutInMessages) {
-  EXPECT_LT(error_of({std::string(1'000'000, 'p')}).size(), 200u);
-  EXPECT_LT(error_of({"pid=" + std::string(1'000'000, 'x')}).size(), 200u);
+  EXPECT_LT(parse_error_of({std::string(1'000'000, 'p')}).size(), 200u);
+  EXPECT_LT(parse_error_of({"pid=" + std::string(1'000'000, 'x')}).size(), 200u);
 }
 
 }  // namespace

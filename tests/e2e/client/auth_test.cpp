@@ -12,10 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 constexpr const char* kOpsToken = "ops-7f3c9a1e5b2d4f60a8c1e3b5d7f9a2c4";
 constexpr const char* kNarrowToken = "narrow-2b4d6f8a0c1e3a5c7e9b1d3f5a7c9e0b";
 constexpr const char* kWrongToken = "wrong-9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b";

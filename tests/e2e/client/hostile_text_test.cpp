@@ -44,10 +44,6 @@ const std::string kPidfileName = "pid\x1b]0;pwned\x07\nFORGED.pid";
 const std::string kProcessName = "\x1b]2;t\x07\nFORGED\xc2\x9b";
 const std::string kProcessNameShown = "\\x1b]2;t\\x07\\nFORGED\\u009b";
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Where `text` holds something a terminal acts on or that starts a line of its own: a C0 control
 // other than the newline ending a line, DEL, a C1 control, U+2028 or U+2029, or a byte that is not
 // UTF-8 (0xff here).

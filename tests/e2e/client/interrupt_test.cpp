@@ -14,14 +14,6 @@ namespace {
 using nlohmann::json;
 using stopd::test::spawn_child;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::string pid_arg(pid_t pid) {
-  return "pid=" + std::to_string(pid);
-}
-
 // Long enough for stopctl to submit and start watching.
 constexpr auto kLetItStart = 1500ms;
 

@@ -14,14 +14,6 @@ namespace {
 using nlohmann::json;
 using stopd::test::spawn_child;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::string pid_arg(pid_t pid) {
-  return "pid=" + std::to_string(pid);
-}
-
 // The id of a job `stop … -o json` accepted.
 std::string submit(const TestDaemon& daemon, std::vector<std::string> stop_args) {
   std::vector<std::string> args{"stop"};

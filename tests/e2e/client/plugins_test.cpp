@@ -8,10 +8,6 @@
 namespace stopd::e2e {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 class ClientPlugins : public ::testing::Test {
  protected:
   TempDir dir_;
@@ -26,10 +22,10 @@ TEST_F(ClientPlugins, ListThroughTheDaemon) {
 
   const auto json_result = daemon_.stopctl({"plugins", "list", "-o", "json"});
   EXPECT_EQ(json_result.exit_code, 0) << json_result;
-  const auto json = json_result.json();
-  EXPECT_EQ(json.value("daemon", ""), "unix:" + daemon_.socket()) << json_result;
+  const auto parsed = json_result.json();
+  EXPECT_EQ(parsed.value("daemon", ""), "unix:" + daemon_.socket()) << json_result;
   bool found = false;
-  for (const auto& provider : json["providers"])
+  for (const auto& provider : parsed["providers"])
     found = found || provider.value("name", "") == "local.process";
   EXPECT_TRUE(found) << json_result;
 }
@@ -44,9 +40,9 @@ TEST_F(ClientPlugins, DescribeThroughTheDaemon) {
 
   const auto json_result = daemon_.stopctl({"plugins", "describe", "local.process", "-o", "json"});
   EXPECT_EQ(json_result.exit_code, 0) << json_result;
-  const auto json = json_result.json();
-  EXPECT_TRUE(json["target_schema"]["properties"].contains("pid")) << json_result;
-  EXPECT_EQ(json["capabilities"].value("asynchronous", false), true) << json_result;
+  const auto parsed = json_result.json();
+  EXPECT_TRUE(parsed["target_schema"]["properties"].contains("pid")) << json_result;
+  EXPECT_EQ(parsed["capabilities"].value("asynchronous", false), true) << json_result;
 
   const auto unknown = daemon_.stopctl({"plugins", "describe", "no.such.type"});
   EXPECT_EQ(unknown.exit_code, 11) << unknown;

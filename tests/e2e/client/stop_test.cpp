@@ -12,14 +12,6 @@ namespace {
 
 using stopd::test::spawn_child;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::string pid_arg(pid_t pid) {
-  return "pid=" + std::to_string(pid);
-}
-
 class ClientStop : public ::testing::Test {
  protected:
   TempDir dir_;
@@ -70,13 +62,13 @@ TEST_F(ClientStop, WaitPrintsTheOutcomeLikeLocalMode) {
   const auto result =
       daemon_.stopctl({"stop", "local.process", pid_arg(child.pid()), "--wait", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("code", ""), "stopped") << result;
-  EXPECT_EQ(json.value("forced", true), false) << result;
-  EXPECT_TRUE(json.value("id", "").starts_with("j-")) << result;
-  EXPECT_EQ(json.value("state", ""), "finished") << result;
-  EXPECT_EQ(json.value("type", ""), "local.process") << result;
-  EXPECT_EQ(json["target"].value("pid", 0), child.pid()) << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("code", ""), "stopped") << result;
+  EXPECT_EQ(parsed.value("forced", true), false) << result;
+  EXPECT_TRUE(parsed.value("id", "").starts_with("j-")) << result;
+  EXPECT_EQ(parsed.value("state", ""), "finished") << result;
+  EXPECT_EQ(parsed.value("type", ""), "local.process") << result;
+  EXPECT_EQ(parsed["target"].value("pid", 0), child.pid()) << result;
   EXPECT_FALSE(child.running());
 
   // The same fields as a local stop prints, and the same human line.
@@ -86,7 +78,7 @@ TEST_F(ClientStop, WaitPrintsTheOutcomeLikeLocalMode) {
   ASSERT_EQ(local.exit_code, 0) << local;
   const auto local_json = local.json();
   for (const auto& [key, value] : local_json.items())
-    EXPECT_TRUE(json.contains(key)) << "missing '" << key << "'\n" << result;
+    EXPECT_TRUE(parsed.contains(key)) << "missing '" << key << "'\n" << result;
 
   auto human_child = spawn_child({"--exit-on-term"});
   const auto human =
@@ -114,10 +106,10 @@ TEST_F(ClientStop, DryRunIsWaitedForAndChangesNothing) {
   const auto result =
       daemon_.stopctl({"stop", "local.process", pid_arg(child.pid()), "--dry-run", "-o", "json"});
   EXPECT_EQ(result.exit_code, 0) << result;
-  const auto json = result.json();
-  EXPECT_EQ(json.value("dry_run", false), true) << result;
-  EXPECT_EQ(json.value("code", ""), "stopped") << result;  // what a real stop would do
-  EXPECT_EQ(json.value("state", ""), "finished") << result;
+  const auto parsed = result.json();
+  EXPECT_EQ(parsed.value("dry_run", false), true) << result;
+  EXPECT_EQ(parsed.value("code", ""), "stopped") << result;  // what a real stop would do
+  EXPECT_EQ(parsed.value("state", ""), "finished") << result;
   std::this_thread::sleep_for(200ms);
   EXPECT_TRUE(child.running()) << "a dry run stopped the process";
 }
