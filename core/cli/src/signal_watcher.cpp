@@ -68,23 +68,38 @@ void SignalWatcher::watch() {
     int signal = 0;
     if (sigwait(&watched_, &signal) != 0) continue;
     if (signal == kWakeSignal) {
-      if (stopping_.load()) return;
-      continue;
+      if (!stopping_.load()) continue;
+      // The wake is sent to this thread, and Linux hands out a thread's own pending signals
+      // before the process's: a second Ctrl-C that arrived while the first one's callback ran
+      // can still be pending behind it. It asked to exit at once; left pending, it would kill
+      // the process with its default action once the mask is restored (seen under load).
+      if (count > 0 && pending_user_signal()) exit_at_once();
+      return;
     }
     if (++count == 1) {
       received_.store(signal);
       if (on_signal_) on_signal_(signal);
       continue;
     }
-    // The user insists: leave without waiting for anything (no destructors, no flushing of
-    // buffers the main thread may be using).
-    if (second_signal_message_ != nullptr) {
-      const std::size_t length = std::strlen(second_signal_message_);
-      [[maybe_unused]] const ssize_t written =
-          ::write(STDERR_FILENO, second_signal_message_, length);
-    }
-    std::_Exit(second_signal_exit_code_);
+    exit_at_once();
   }
+}
+
+bool SignalWatcher::pending_user_signal() {
+  sigset_t user = watched_;
+  sigdelset(&user, kWakeSignal);
+  const timespec now{};
+  return sigtimedwait(&user, nullptr, &now) > 0;
+}
+
+void SignalWatcher::exit_at_once() {
+  // The user insists: leave without waiting for anything (no destructors, no flushing of
+  // buffers the main thread may be using).
+  if (second_signal_message_ != nullptr) {
+    const std::size_t length = std::strlen(second_signal_message_);
+    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, second_signal_message_, length);
+  }
+  std::_Exit(second_signal_exit_code_);
 }
 
 }  // namespace stopd::cli

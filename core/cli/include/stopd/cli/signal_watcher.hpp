@@ -34,6 +34,9 @@ class SignalWatcher {
 
  private:
   void watch();
+  // Takes a pending SIGINT, SIGTERM or SIGHUP without waiting; false if none is pending.
+  bool pending_user_signal();
+  [[noreturn]] void exit_at_once();
 
   std::function<void(int)> on_signal_;
   const char* second_signal_message_;
