@@ -6,8 +6,12 @@ if(STOPD_WERROR)
   list(APPEND STOPD_WARNING_FLAGS -Werror)
 endif()
 
+# UBSan without its null and alignment checks: GCC instruments every pointer use for them, which
+# was a quarter of the asan preset's compile time (core/src/dispatcher.cpp: 24-26 -> 16-21 CPU-s),
+# and ASan already stops at a null dereference with a stack trace; x86-64 does misaligned access.
 if(STOPD_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize=null,alignment
+                      -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
