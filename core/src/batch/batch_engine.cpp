@@ -381,15 +381,7 @@ struct BatchEngine::State : std::enable_shared_from_this<State> {
   void on_done(std::size_t i, const StopResult& outcome) {
     {
       std::lock_guard lock(mutex);
-      BatchItemRecord& record = states[i].record;
-      record.code = outcome.outcome.code;
-      record.message = outcome.outcome.message;
-      record.forced = outcome.outcome.forced;
-      record.details = outcome.outcome.details;
-      record.started = outcome.started;
-      record.finished = outcome.finished;
-      record.attempts = outcome.attempts;
-      record.dry_run = outcome.dry_run;
+      states[i].record.take_result(outcome);
       finish_item_locked(i);
     }
     pump();

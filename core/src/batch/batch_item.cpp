@@ -1,5 +1,7 @@
 #include "stopd/core/batch_item.hpp"
 
+#include "stopd/core/stop_result.hpp"
+
 namespace stopd::core {
 
 std::string BatchItem::resource_key_of(std::string_view type, const nlohmann::json& target) {
@@ -25,6 +27,17 @@ BatchItem make_batch_item(const BatchPlan& plan, std::size_t step_index, std::si
   item.deadline = step.deadline;
   item.max_attempts = step.max_attempts;
   return item;
+}
+
+void BatchItemRecord::take_result(const StopResult& result) {
+  code = result.outcome.code;
+  message = result.outcome.message;
+  forced = result.outcome.forced;
+  details = result.outcome.details;
+  started = result.started;
+  finished = result.finished;
+  attempts = result.attempts;
+  dry_run = result.dry_run;
 }
 
 }  // namespace stopd::core

@@ -33,15 +33,7 @@ BatchItemRecord record_of_job(const BatchPlan& plan, const BatchItem& item, cons
   record.step = item.step < plan.steps.size() ? plan.steps[item.step].name : std::string();
   record.type = item.request.type;
   record.target = item.request.target;
-  const StopResult result = result_of_job(job);
-  record.code = result.outcome.code;
-  record.message = result.outcome.message;
-  record.forced = result.outcome.forced;
-  record.details = result.outcome.details;
-  record.started = result.started;
-  record.finished = result.finished;
-  record.attempts = result.attempts;
-  record.dry_run = result.dry_run;
+  record.take_result(result_of_job(job));
   return record;
 }
 

@@ -14,6 +14,8 @@
 
 namespace stopd::core {
 
+struct StopResult;
+
 struct BatchItem {
   // "<step>#<n>": stable for the life of a batch (a resume keeps it), so a journal or a report
   // can refer to it.
@@ -50,6 +52,9 @@ struct BatchItemRecord {
   std::string skipped;   // why it never ran ("needs step db, which failed: …"); empty if it ran
   std::string same_as;   // the item whose stop this one shared (the same target in two steps)
   bool carried = false;  // finished in an earlier run and carried over by a resume
+
+  // Takes what the item's finished stop reports: outcome, times, attempts and dry run.
+  void take_result(const StopResult& result);
 
   bool succeeded() const { return code && sdk::is_success(*code); }
   bool failed() const { return code && !sdk::is_success(*code); }
