@@ -20,7 +20,8 @@ set(STOPD_UNITY_BUILD_TARGETS
   stopd_hwcloud_dlf_impl stopd_hwcloud_fgs_impl stopd_cri_client stopd_cri_container_impl
   stopd_cri_pod_sandbox_impl stopd_fuzz_schemas stopd_test_support stopd_cri_harness
   # tests
-  stopd_unit_tests stopd_e2e_tests stopd_client_e2e_tests stopd_batch_unit_tests stopd_jobs_tests stopd_daemon_unit_tests
+  stopd_unit_tests stopd_e2e_tests stopd_client_e2e_tests stopd_batch_unit_tests stopd_jobs_tests
+  stopd_daemon_unit_tests
   stopd_process_integration_tests stopd_host_integration_tests stopd_hwcloud_integration_tests
   stopd_cri_integration_tests stopd_daemon_e2e_tests)
 

@@ -92,9 +92,8 @@ TEST(Config, PerPluginSettingsReachThePlugin) {
       dir.write("sigint.json",
                 R"({"providers": {"local.process": {"settings": {"stop_signal": "SIGINT"}}}})");
   auto child = stopd::test::spawn_child({"--ignore-term"});
-  const auto result =
-      run_stopctl({"--local", "--config", config, "stop", "local.process",
-                   "pid=" + std::to_string(child.pid()), "--grace", "30", "-o", "json"});
+  const auto result = run_stopctl({"--local", "--config", config, "stop", "local.process",
+                                   pid_arg(child.pid()), "--grace", "30", "-o", "json"});
   ASSERT_EQ(result.exit_code, 0) << result;
   const auto parsed = result.json();
   EXPECT_EQ(parsed.value("forced", true), false) << result;

@@ -13,8 +13,8 @@ namespace {
 
 TEST(InterruptTiming, SigintCancelsTheStop) {
   auto child = stopd::test::spawn_child({"--ignore-term"});
-  StopctlProcess stopctl({"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()),
-                          "--grace", "60", "-o", "json"});
+  StopctlProcess stopctl(
+      {"--local", "stop", "local.process", pid_arg(child.pid()), "--grace", "60", "-o", "json"});
   // Once the stop is under way (a fixed wait was too short for stopctl to start on a busy
   // machine, and the signal then ended it before its handler existed).
   ASSERT_TRUE(stopctl.wait_until_stopping(child.pid())) << "the stop never began";
@@ -35,7 +35,7 @@ TEST(InterruptTiming, SigintCancelsTheStop) {
 TEST(InterruptTiming, SigtermCancelsTheStopHuman) {
   auto child = stopd::test::spawn_child({"--ignore-term"});
   StopctlProcess stopctl(
-      {"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()), "--grace", "60"});
+      {"--local", "stop", "local.process", pid_arg(child.pid()), "--grace", "60"});
   // Once the stop is under way (a fixed wait was too short for stopctl to start on a busy
   // machine, and the signal then ended it before its handler existed).
   ASSERT_TRUE(stopctl.wait_until_stopping(child.pid())) << "the stop never began";
@@ -52,7 +52,7 @@ TEST(InterruptTiming, SigtermCancelsTheStopHuman) {
 TEST(InterruptTiming, SecondSignalExitsAtOnce) {
   auto child = stopd::test::spawn_child({"--ignore-term"});
   StopctlProcess stopctl(
-      {"--local", "stop", "local.process", "pid=" + std::to_string(child.pid()), "--grace", "60"});
+      {"--local", "stop", "local.process", pid_arg(child.pid()), "--grace", "60"});
   // Once the stop is under way (a fixed wait was too short for stopctl to start on a busy
   // machine, and the signal then ended it before its handler existed).
   ASSERT_TRUE(stopctl.wait_until_stopping(child.pid())) << "the stop never began";

@@ -75,9 +75,8 @@ TEST_F(ClientAuth, RightTokenIsAccepted) {
 
   const std::string file = dir_.write("ops.token", std::string(kOpsToken) + "\n");
   auto child = stopd::test::spawn_child({"--exit-on-term"});
-  const auto stopped =
-      daemon_.stopctl({"--token-file", file, "stop", "local.process",
-                       "pid=" + std::to_string(child.pid()), "--wait", "-o", "json"});
+  const auto stopped = daemon_.stopctl({"--token-file", file, "stop", "local.process",
+                                        pid_arg(child.pid()), "--wait", "-o", "json"});
   EXPECT_EQ(stopped.exit_code, 0) << stopped;
   EXPECT_EQ(stopped.json().value("requester", ""), "ops") << stopped;
 

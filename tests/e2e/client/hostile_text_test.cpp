@@ -254,8 +254,8 @@ TEST_F(ClientHostileText, LogAndHumanOutputEscapeWhatJsonGivesBackExactly) {
 TEST_F(ClientHostileText, ProcessNameThatIsNotUtf8IsShownRepairedWithLocal) {
   NamedSleep sleep(dir_, "bad\xff\xfe\x1b[2Jname");
   ASSERT_GT(sleep.pid(), 0);
-  const auto result = run_stopctl(
-      {"--local", "stop", "local.process", "pid=" + std::to_string(sleep.pid()), "--grace", "5"});
+  const auto result =
+      run_stopctl({"--local", "stop", "local.process", pid_arg(sleep.pid()), "--grace", "5"});
   EXPECT_EQ(result.exit_code, 0) << result;
   EXPECT_TRUE(sleep.exited(10s));
   EXPECT_NO_RAW_CONTROL(result.out);
@@ -265,8 +265,8 @@ TEST_F(ClientHostileText, ProcessNameThatIsNotUtf8IsShownRepairedWithLocal) {
 
 TEST_F(ClientHostileText, EveryJsonViewOfAJobHasOneShape) {
   auto child = spawn_child({"--exit-on-term"});
-  const auto waited = daemon_.stopctl(
-      {"stop", "local.process", "pid=" + std::to_string(child.pid()), "--wait", "-o", "json"});
+  const auto waited =
+      daemon_.stopctl({"stop", "local.process", pid_arg(child.pid()), "--wait", "-o", "json"});
   ASSERT_EQ(waited.exit_code, 0) << waited;
   const json finished = waited.json();
   // The outcome flat, as a local stop prints it (and the README documents).
@@ -299,9 +299,8 @@ TEST_F(ClientHostileText, EveryJsonViewOfAJobHasOneShape) {
 
   // An unfinished job: the same keys, the outcome's null.
   auto stubborn = spawn_child({"--ignore-term"});
-  const auto accepted =
-      daemon_.stopctl({"stop", "local.process", "pid=" + std::to_string(stubborn.pid()), "--grace",
-                       "60", "-o", "json"});
+  const auto accepted = daemon_.stopctl(
+      {"stop", "local.process", pid_arg(stubborn.pid()), "--grace", "60", "-o", "json"});
   ASSERT_EQ(accepted.exit_code, 0) << accepted;
   EXPECT_EQ(keys_of(accepted.json()), keys) << accepted;
   EXPECT_TRUE(accepted.json()["code"].is_null()) << accepted;
@@ -340,9 +339,8 @@ TEST_F(ClientHostileText, SelectorMatchingNothingSaysSoOnStderrNamingTheKeys) {
 
 TEST_F(ClientHostileText, RunningGracefulJobShowsWhenItIsForced) {
   auto stubborn = spawn_child({"--ignore-term"});
-  const auto accepted =
-      daemon_.stopctl({"stop", "local.process", "pid=" + std::to_string(stubborn.pid()), "--grace",
-                       "60", "-o", "json"});
+  const auto accepted = daemon_.stopctl(
+      {"stop", "local.process", pid_arg(stubborn.pid()), "--grace", "60", "-o", "json"});
   ASSERT_EQ(accepted.exit_code, 0) << accepted;
   const std::string id = accepted.json().value("id", "");
   const json running = show_until(id, [](const json& job) {
