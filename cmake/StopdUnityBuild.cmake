@@ -15,7 +15,7 @@ set(STOPD_UNITY_BUILD_BATCH_SIZE 8 CACHE STRING "Sources per unity batch")
 
 set(STOPD_UNITY_BUILD_TARGETS
   # libraries
-  stopd_core stopd_cli stopd_api stopd_jobs stopd_auth stopd_metrics stopd_daemon_config
+  stopd_core stopd_batch stopd_cli stopd_api stopd_jobs stopd_auth stopd_metrics stopd_daemon_config
   stopd_process_impl stopd_hwcloud_client stopd_hwcloud_emulator_core stopd_hwcloud_cdm_impl
   stopd_hwcloud_dlf_impl stopd_hwcloud_fgs_impl stopd_cri_client stopd_cri_container_impl
   stopd_cri_pod_sandbox_impl stopd_fuzz_schemas stopd_test_support stopd_cri_harness
@@ -28,8 +28,8 @@ set(STOPD_UNITY_BUILD_TARGETS
 # Compiled on their own (paths relative to the source root), each for the reason given.
 set(STOPD_UNITY_BUILD_SKIP
   core/src/dispatcher.cpp                    # subobject-linkage: Dispatcher::State
-  core/src/jobs/batch_manager.cpp            # subobject-linkage: BatchRun::watchers_
-  core/src/jobs/job_store.cpp                # subobject-linkage: JobStore::Impl::queue
+  core/jobs/src/batch_manager.cpp            # subobject-linkage: BatchRun::watchers_
+  core/jobs/src/job_store.cpp                # subobject-linkage: JobStore::Impl::queue
   core/src/isolation/isolated_provider.cpp   # subobject-linkage: IsolatedProvider::State
   core/src/isolation/plugin_host_service.cpp # Stream (the server's; the provider's is the client's)
   core/src/isolation/plugin_process.cpp      # environ

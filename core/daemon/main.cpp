@@ -1,4 +1,4 @@
-// stopd: the daemon's command line. Everything it runs is in stopd_api (core/src/api) and the
+// stopd: the daemon's command line. Everything it runs is in stopd_api (core/api) and the
 // core; this file parses arguments, loads the config and waits for SIGTERM/SIGINT.
 #include <malloc.h>
 #include <unistd.h>
@@ -15,13 +15,13 @@
 #include <thread>
 
 #include "default_config.hpp"
-#include "stopd/core/auth.hpp"
+#include "stopd/api/daemon.hpp"
+#include "stopd/auth/auth.hpp"
 #include "stopd/core/bounded_read.hpp"
-#include "stopd/core/daemon.hpp"
-#include "stopd/core/daemon_config.hpp"
 #include "stopd/core/exit_codes.hpp"
 #include "stopd/core/host.hpp"
 #include "stopd/core/logging.hpp"
+#include "stopd/daemon_config/daemon_config.hpp"
 
 namespace {
 

@@ -18,9 +18,9 @@
 #include <string>
 
 #include "forked_children.hpp"
-#include "stopd/core/batch_dispatcher_runner.hpp"
-#include "stopd/core/batch_engine.hpp"
-#include "stopd/core/batch_expansion.hpp"
+#include "stopd/batch/batch_dispatcher_runner.hpp"
+#include "stopd/batch/batch_engine.hpp"
+#include "stopd/batch/batch_expansion.hpp"
 #include "stopd/core/host.hpp"
 
 extern char** environ;

@@ -6,7 +6,7 @@
 // daemon's floor (its cheapest call, refused at once, against the echo refusing the same way) and
 // the journal's write time from the daemon's own metrics. Target: Stop p50 ≤ 1.3× echo p50,
 // journal on. One more echo has gRPC's health service (a callback-API service) beside it: what a
-// single callback method costs every synchronous call of a server (core/src/api/job_watch.hpp).
+// single callback method costs every synchronous call of a server (core/api/src/job_watch.hpp).
 //
 //   stopd_bench_rpc [--calls 2000] [--concurrency 64] [--seconds 5] [--sync full|normal]
 #include <grpcpp/grpcpp.h>

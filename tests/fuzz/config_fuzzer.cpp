@@ -10,7 +10,7 @@
 
 #include "fuzz_check.hpp"
 #include "scratch_dir.hpp"
-#include "stopd/core/daemon_config.hpp"
+#include "stopd/daemon_config/daemon_config.hpp"
 
 namespace {
 

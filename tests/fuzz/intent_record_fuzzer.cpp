@@ -21,7 +21,7 @@
 #include "journal_schema.hpp"
 #include "scratch_dir.hpp"
 #include "sqlite.hpp"
-#include "stopd/core/job_store.hpp"
+#include "stopd/jobs/job_store.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "fuzz_check.hpp"
-#include "stopd/core/batch_plan.hpp"
+#include "stopd/batch/batch_plan.hpp"
 
 namespace {
 

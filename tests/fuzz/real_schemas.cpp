@@ -6,7 +6,7 @@
 #include "plugins/huaweicloud/dlf-script-instance/src/schemas.hpp"
 #include "plugins/huaweicloud/fgs-workflow-execution/src/schemas.hpp"
 #include "plugins/process/src/schemas.hpp"
-#include "stopd/core/batch_plan.hpp"
+#include "stopd/batch/batch_plan.hpp"
 #include "stopd/core/host_config.hpp"
 
 namespace stopd::fuzz {

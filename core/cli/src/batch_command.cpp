@@ -11,13 +11,13 @@
 #include <mutex>
 #include <sstream>
 
+#include "stopd/batch/batch_dispatcher_runner.hpp"
+#include "stopd/batch/batch_expansion.hpp"
+#include "stopd/batch/batch_report.hpp"
+#include "stopd/batch/batch_resume.hpp"
 #include "stopd/cli/batch_view.hpp"
 #include "stopd/cli/local_core.hpp"
 #include "stopd/cli/signal_watcher.hpp"
-#include "stopd/core/batch_dispatcher_runner.hpp"
-#include "stopd/core/batch_expansion.hpp"
-#include "stopd/core/batch_report.hpp"
-#include "stopd/core/batch_resume.hpp"
 #include "stopd/core/bounded_read.hpp"
 #include "stopd/core/input_limits.hpp"
 

@@ -8,11 +8,11 @@
 #include <sstream>
 
 #include "convert.hpp"
+#include "stopd/batch/batch_report.hpp"
 #include "stopd/cli/batch_command.hpp"
 #include "stopd/cli/batch_view.hpp"
 #include "stopd/cli/daemon_client.hpp"
 #include "stopd/cli/wait_interrupter.hpp"
-#include "stopd/core/batch_report.hpp"
 #include "stopd/core/bounded_json.hpp"
 
 namespace stopd::cli {

@@ -1,7 +1,7 @@
 #include "stopd/cli/batch_view.hpp"
 
+#include "stopd/batch/batch_report.hpp"
 #include "stopd/cli/render.hpp"
-#include "stopd/core/batch_report.hpp"
 
 namespace stopd::cli {
 namespace {

@@ -10,8 +10,8 @@
 #include "stopd/cli/stop_command.hpp"
 #include "stopd/cli/stop_message.hpp"
 #include "stopd/cli/wait_interrupter.hpp"
-#include "stopd/core/grpc_status.hpp"
 #include "stopd/core/target_arguments.hpp"
+#include "stopd/grpc_status/grpc_status.hpp"
 
 namespace stopd::cli {
 namespace {

@@ -1,7 +1,7 @@
 #include "stopd/cli/rpc_error.hpp"
 
 #include "stopd/cli/render.hpp"
-#include "stopd/core/grpc_status.hpp"
+#include "stopd/grpc_status/grpc_status.hpp"
 
 namespace stopd::cli {
 namespace {

@@ -57,7 +57,7 @@ TEST(DaemonProviders, HealthWatchSeesTheDrainAndEndsWithTheDaemon) {
   EXPECT_EQ(*code, 0) << daemon.log();
 }
 
-// Every method is served synchronously (core/src/api/job_watch.hpp): one callback-API method
+// Every method is served synchronously (core/api/src/job_watch.hpp): one callback-API method
 // makes gRPC start polling threads of its own ("nexting_thread") that hand each unary call to
 // another thread, a wake-up on every Stop.
 TEST(DaemonProviders, ServesWithoutTheCallbackApisPollingThreads) {

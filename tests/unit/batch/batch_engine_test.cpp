@@ -1,7 +1,7 @@
 // The engine's scheduling: order (waves, needs), limits, failure policies, duplicates,
 // cancellation, the batch deadline, dry runs and carried items. Order and limits are checked from
 // the times the provider itself recorded.
-#include "stopd/core/batch_engine.hpp"
+#include "stopd/batch/batch_engine.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Expansion: selectors become items with stable ids, and every item is validated against its
 // provider before anything runs.
-#include "stopd/core/batch_expansion.hpp"
+#include "stopd/batch/batch_expansion.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Report lines survive the round trip that --resume depends on.
-#include "stopd/core/batch_report.hpp"
+#include "stopd/batch/batch_report.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Resume: what succeeded is carried, what did not runs again under its earlier id.
-#include "stopd/core/batch_resume.hpp"
+#include "stopd/batch/batch_resume.hpp"
 
 #include <gtest/gtest.h>
 

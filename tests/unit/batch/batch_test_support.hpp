@@ -7,9 +7,9 @@
 #include <mutex>
 #include <thread>
 
-#include "stopd/core/batch_dispatcher_runner.hpp"
-#include "stopd/core/batch_engine.hpp"
-#include "stopd/core/batch_expansion.hpp"
+#include "stopd/batch/batch_dispatcher_runner.hpp"
+#include "stopd/batch/batch_engine.hpp"
+#include "stopd/batch/batch_expansion.hpp"
 #include "stopd/core/dispatcher.hpp"
 #include "test_providers.hpp"
 

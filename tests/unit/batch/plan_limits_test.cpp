@@ -5,7 +5,7 @@
 #include <string>
 
 #include "plan_refusal.hpp"
-#include "stopd/core/batch_plan.hpp"
+#include "stopd/batch/batch_plan.hpp"
 #include "stopd/core/input_limits.hpp"
 #include "stopd/test/hostile_plans.hpp"
 

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "plan_refusal.hpp"
-#include "stopd/core/batch_plan.hpp"
+#include "stopd/batch/batch_plan.hpp"
 
 namespace stopd::core {
 namespace {

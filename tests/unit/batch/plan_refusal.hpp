@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "stopd/core/batch_plan.hpp"
+#include "stopd/batch/batch_plan.hpp"
 
 namespace stopd::core {
 

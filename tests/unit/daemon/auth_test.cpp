@@ -1,5 +1,5 @@
 // The Authenticator: who is calling (trusted socket, bearer tokens) and what they may stop.
-#include "stopd/core/auth.hpp"
+#include "stopd/auth/auth.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Each kind of mistake in the daemon's sections: a ConfigError naming the key and why.
 #include <gmock/gmock.h>
 
-#include "stopd/core/daemon_config.hpp"
+#include "stopd/daemon_config/daemon_config.hpp"
 #include "test_files.hpp"
 
 namespace stopd::test {

@@ -1,11 +1,11 @@
 // Every key of the daemon's config sections, their defaults, the example config, and that a
 // token's plaintext goes no further than the hash.
-#include "stopd/core/daemon_config.hpp"
+#include "stopd/daemon_config/daemon_config.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "stopd/core/auth.hpp"
+#include "stopd/auth/auth.hpp"
 #include "test_files.hpp"
 
 namespace stopd::test {

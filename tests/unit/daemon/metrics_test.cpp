@@ -1,5 +1,5 @@
 // Metrics: dispatcher events in, Prometheus text out, fetched over real HTTP.
-#include "stopd/core/metrics.hpp"
+#include "stopd/metrics/metrics.hpp"
 
 #include <arpa/inet.h>
 #include <gmock/gmock.h>

@@ -2,7 +2,7 @@
 // never the secret.
 #include <gmock/gmock.h>
 
-#include "stopd/core/daemon_config.hpp"
+#include "stopd/daemon_config/daemon_config.hpp"
 #include "test_files.hpp"
 
 namespace stopd::test {

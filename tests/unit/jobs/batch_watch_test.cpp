@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "jobs_test_support.hpp"
-#include "stopd/core/batch_manager.hpp"
 #include "stopd/core/host.hpp"
-#include "stopd/core/job_manager.hpp"
-#include "stopd/core/job_store.hpp"
+#include "stopd/jobs/batch_manager.hpp"
+#include "stopd/jobs/job_manager.hpp"
+#include "stopd/jobs/job_store.hpp"
 
 namespace stopd::test {
 namespace {

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "jobs_test_support.hpp"
-#include "stopd/core/job_store.hpp"
+#include "stopd/jobs/job_store.hpp"
 
 namespace stopd::test {
 namespace {

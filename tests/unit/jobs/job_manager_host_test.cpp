@@ -3,8 +3,8 @@
 
 #include "jobs_test_support.hpp"
 #include "stopd/core/host.hpp"
-#include "stopd/core/job_manager.hpp"
-#include "stopd/core/job_store.hpp"
+#include "stopd/jobs/job_manager.hpp"
+#include "stopd/jobs/job_store.hpp"
 #include "stopd/test/child_process.hpp"
 
 namespace stopd::test {

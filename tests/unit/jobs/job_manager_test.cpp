@@ -1,5 +1,5 @@
 // JobManager over a real dispatcher with in-process providers and a real journal file.
-#include "stopd/core/job_manager.hpp"
+#include "stopd/jobs/job_manager.hpp"
 
 #include <gtest/gtest.h>
 

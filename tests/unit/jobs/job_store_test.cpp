@@ -1,5 +1,5 @@
 // The journal on real SQLite files in temporary directories.
-#include "stopd/core/job_store.hpp"
+#include "stopd/jobs/job_store.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

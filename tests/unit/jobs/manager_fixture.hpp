@@ -7,8 +7,8 @@
 
 #include "jobs_test_support.hpp"
 #include "stopd/core/dispatcher.hpp"
-#include "stopd/core/job_manager.hpp"
-#include "stopd/core/job_store.hpp"
+#include "stopd/jobs/job_manager.hpp"
+#include "stopd/jobs/job_store.hpp"
 
 namespace stopd::test {
 

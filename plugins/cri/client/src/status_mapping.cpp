@@ -1,6 +1,6 @@
 #include "stopd/cri/status_mapping.hpp"
 
-#include "stopd/core/grpc_status.hpp"
+#include "stopd/grpc_status/grpc_status.hpp"
 
 namespace stopd::cri {
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "stopd/batch/batch_plan.hpp"
 #include "stopd/cli/cli_error.hpp"
 #include "stopd/cli/console.hpp"
 #include "stopd/cli/options.hpp"
-#include "stopd/core/batch_plan.hpp"
 
 namespace CLI {
 class App;

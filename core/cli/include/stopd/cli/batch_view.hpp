@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "stopd/batch/batch_engine.hpp"
 #include "stopd/cli/console.hpp"
-#include "stopd/core/batch_engine.hpp"
 
 namespace stopd::cli {
 

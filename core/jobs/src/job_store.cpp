@@ -1,0 +1,1100 @@
+#include "stopd/jobs/job_store.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "intent_log.hpp"
+#include "intent_record.hpp"
+#include "job_id.hpp"
+#include "job_time.hpp"
+#include "journal_lock.hpp"
+#include "journal_schema.hpp"
+#include "sqlite.hpp"
+#include "stopd/core/logging.hpp"
+#include "stopd/sdk/outcome.hpp"
+#include "wal_checkpointer.hpp"
+
+namespace stopd::core {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::SqliteError;
+using sqlite::Statement;
+using sqlite::Use;
+
+// Never throws for strings that are not UTF-8 (a provider's details may carry raw bytes).
+std::string dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string_view mode_name(sdk::Mode mode) {
+  return mode == sdk::Mode::immediate ? "immediate" : "graceful";
+}
+
+// What insert() binds, serialized by the caller's thread before it joins a group commit.
+struct InsertRow {
+  const Job& job;
+  std::string target;
+  std::string options;
+  std::string details;
+};
+
+struct UpdateRow {
+  const Job& job;
+  std::string details;
+};
+
+std::string details_of(const Job& job) {
+  return job.outcome ? dump(job.outcome->details) : std::string();
+}
+
+InsertRow insert_row_of(const Job& job) {
+  return InsertRow{
+      job, dump(job.request.target),
+      dump(job.request.options.is_null() ? nlohmann::json::object() : job.request.options),
+      details_of(job)};
+}
+
+// One caller's write, applied by whichever thread leads the group commit it joins.
+struct WriteOp {
+  std::function<void()> apply;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+constexpr std::size_t kPruneChunk = 1000;
+
+// More pending than this (the applier cannot keep up, or the tables cannot be written): the
+// appending thread applies them itself, so memory and the file stay bounded.
+constexpr std::size_t kMaxPendingIntents = 4096;
+constexpr std::uint64_t kMaxIntentLogBytes = 16u << 20;
+// After the applier failed (a full disk, …), it tries again this much later.
+constexpr std::chrono::seconds kApplyRetry{1};
+
+}  // namespace
+
+struct JobStore::Impl {
+  Impl(const fs::path& file_, JournalOptions options_)
+      : file(file_),
+        name(file_.string()),
+        options(std::move(options_)),
+        lock(checked_directory(file_)),
+        writer(open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) {
+    prepare_journal(*writer, name, options.sync_full, options.busy_timeout);
+    reader = open(SQLITE_OPEN_READONLY);
+    try {
+      reader->exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
+      reader->exec("PRAGMA query_only = 1");
+      reader->exec("PRAGMA cache_size = -512");  // as the writer's (journal_schema.cpp)
+      prepare_statements();
+    } catch (const SqliteError& e) {
+      fail("cannot prepare its statements", e);
+    }
+    replay_intents();
+    try {
+      open_session();
+    } catch (const SqliteError& e) {
+      fail("cannot record this start", e);
+    }
+    try {
+      checkpointer = std::make_unique<WalCheckpointer>(name, options.sync_full, *writer);
+    } catch (const SqliteError& e) {
+      fail("cannot open its checkpoint connection", e);
+    }
+    if (intents) applier = std::thread([this] { run_applier(); });
+  }
+
+  ~Impl() {
+    if (intents) {
+      {
+        std::lock_guard guard(intent_mutex);
+        applier_stopping = true;
+      }
+      applier_cv.notify_all();
+      applier.join();
+      try {
+        settle();  // what is left: into the tables now, and the file starts over
+      } catch (const std::exception& e) {
+        host_logger()->error("journal {}: {} intent record(s) left for the next start: {}", name,
+                             pending_count(), e.what());
+      }
+    }
+    try {
+      writer->exec("DELETE FROM meta WHERE key = 'session'");  // a clean close
+    } catch (const SqliteError& e) {
+      host_logger()->warn(
+          "journal {}: cannot record a clean close ({}); the next start counts "
+          "the jobs still unfinished as interrupted",
+          name, e.what());
+    }
+  }
+
+  // At open: a "session" left in meta means the last JobStore on this file never closed (stopd
+  // crashed, was killed, or a plugin called exit()). Every job unfinished now was in flight then
+  // and counts one more interruption; after a clean close the counts start over. Then this
+  // session is recorded.
+  void open_session() {
+    writer->exec("BEGIN IMMEDIATE");
+    try {
+      const bool unclean =
+          writer->integer_query("SELECT count(*) FROM meta WHERE key = 'session'") > 0;
+      if (unclean) {
+        writer->exec(
+            "INSERT INTO interruptions (job_id, count) SELECT id, 1 FROM jobs WHERE state IN "
+            "('pending', 'running') ON CONFLICT (job_id) DO UPDATE SET count = count + 1");
+        writer->exec(
+            "DELETE FROM interruptions WHERE job_id NOT IN (SELECT id FROM jobs WHERE state IN "
+            "('pending', 'running'))");
+      } else {
+        writer->exec("DELETE FROM interruptions");
+      }
+      Statement session(*writer, "INSERT OR REPLACE INTO meta (key, value) VALUES ('session', ?1)");
+      session.bind(1, "pid " + std::to_string(::getpid()) + " since " +
+                          std::to_string(to_ms(job_clock_now())));
+      session.step();
+      writer->exec("COMMIT");
+    } catch (...) {
+      writer->exec("ROLLBACK");
+      throw;
+    }
+    Statement counts(*writer, "SELECT job_id, count FROM interruptions");
+    while (counts.step())
+      interrupted.emplace(counts.text(0), static_cast<unsigned>(counts.integer(1)));
+  }
+
+  const fs::path file;
+  const std::string name;
+  const JournalOptions options;
+  JournalLock lock;
+  std::unordered_map<std::string, unsigned> interrupted;  // open_session(); then read-only
+
+  // The writing connection: used only by the thread leading a group commit.
+  std::unique_ptr<sqlite::Connection> writer;
+  Statement begin, commit, rollback, savepoint, release, rollback_to;
+  Statement insert_job, update_job, prune_chunk, incremental_vacuum;
+  Statement insert_batch, finish_batch, prune_batches;
+
+  // Group commit: writers queue up; one leads, applying every queued write in one transaction
+  // (one fsync), while the next ones queue behind it.
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv;
+  std::vector<WriteOp*> queue;
+  bool leading = false;
+
+  // The intent log (synchronous=NORMAL only): appended records wait in `pending` until a commit
+  // takes them (applier thread, a reader's settle(), or any direct write, which applies them
+  // first so the tables see every change in the order it was acknowledged).
+  std::unique_ptr<IntentLog> intents;
+  Statement note_applied;
+  std::mutex intent_mutex;
+  std::vector<IntentLog::Record> pending;
+  std::uint64_t appended = 0;  // the last record's number (numbers never repeat in one journal)
+  std::uint64_t applied = 0;   // the last one committed to the tables
+  std::condition_variable applier_cv;
+  bool applier_idle = false;  // waits for the next append, which wakes it
+  bool applier_stopping = false;
+  std::thread applier;
+
+  // The reading connection (WAL: never blocked by the writer) and its statements.
+  mutable std::mutex read_mutex;
+  std::unique_ptr<sqlite::Connection> reader;
+  mutable Statement get_job, by_request_id, unfinished_jobs, created_of;
+  mutable Statement get_batch, batch_by_request_id, unfinished_batches, recent_batches;
+  mutable std::map<std::string, Statement, std::less<>> list_statements;
+
+  // Last: gone (its thread stopped, its hook removed) before the connections close.
+  std::unique_ptr<WalCheckpointer> checkpointer;
+
+  static const fs::path& checked_directory(const fs::path& file) {
+    const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      throw JournalError("journal " + file.string() + ": the directory " + dir.string() +
+                         " does not exist");
+    if (fs::is_directory(file, ec))
+      throw JournalError("journal " + file.string() + ": is a directory, not a file");
+    return file;
+  }
+
+  std::unique_ptr<sqlite::Connection> open(int flags) const {
+    try {
+      return std::make_unique<sqlite::Connection>(name, flags);
+    } catch (const SqliteError& e) {
+      throw JournalError("journal " + name + ": cannot open it: " + e.what());
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& what, const std::exception& e) const {
+    throw JournalError("journal " + name + ": " + what + ": " + e.what());
+  }
+
+  void prepare_statements() {
+    auto& w = *writer;
+    begin = Statement(w, "BEGIN IMMEDIATE");
+    commit = Statement(w, "COMMIT");
+    rollback = Statement(w, "ROLLBACK");
+    savepoint = Statement(w, "SAVEPOINT one_write");
+    release = Statement(w, "RELEASE one_write");
+    rollback_to = Statement(w, "ROLLBACK TO one_write");
+    insert_job = Statement(
+        w, std::string("INSERT INTO jobs (") + kJobColumns +
+               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+               "?17, ?18, ?19, ?20, ?21, ?22, ?23)");
+    update_job = Statement(
+        w,
+        "UPDATE jobs SET state = ?2, started_ms = ?3, finished_ms = ?4, deadline_ms = ?5, "
+        "force_at_ms = ?6, attempts = ?7, resumed = ?8, stop_id = ?9, joined = ?10, "
+        "outcome_code = ?11, outcome_message = ?12, outcome_forced = ?13, outcome_details = ?14 "
+        "WHERE id = ?1");
+    // Through the time index (journal_schema.cpp): a job finished before the cutoff was created
+    // before it too.
+    prune_chunk = Statement(w,
+                            "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE created_ms "
+                            "< ?1 AND state = 'finished' AND finished_ms < ?1 LIMIT " +
+                                std::to_string(kPruneChunk) + ")");
+    incremental_vacuum = Statement(w, "PRAGMA incremental_vacuum");
+    insert_batch = Statement(w,
+                             "INSERT INTO batches (id, state, requester, request_id, created_ms, "
+                             "finished_ms, spec, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    finish_batch = Statement(
+        w, "UPDATE batches SET state = 'finished', finished_ms = ?2, result = ?3 WHERE id = ?1");
+    prune_batches =
+        Statement(w, "DELETE FROM batches WHERE state = 'finished' AND finished_ms < ?1");
+    note_applied =
+        Statement(w, "INSERT OR REPLACE INTO meta (key, value) VALUES ('intents_applied', ?1)");
+
+    auto& r = *reader;
+    const std::string select = std::string("SELECT ") + kJobColumns + " FROM jobs ";
+    get_job = Statement(r, select + "WHERE id = ?1");
+    by_request_id = Statement(r, select + "WHERE request_id = ?1");
+    unfinished_jobs =
+        Statement(r, select + "WHERE state IN ('pending', 'running') ORDER BY created_ms, id");
+    created_of = Statement(r, "SELECT created_ms FROM jobs WHERE id = ?1");
+    const std::string batch_select =
+        "SELECT id, state, requester, request_id, created_ms, finished_ms, spec, result "
+        "FROM batches ";
+    get_batch = Statement(r, batch_select + "WHERE id = ?1");
+    batch_by_request_id = Statement(r, batch_select + "WHERE request_id = ?1");
+    unfinished_batches =
+        Statement(r, batch_select + "WHERE state = 'running' ORDER BY created_ms, id");
+    recent_batches = Statement(r, batch_select + "ORDER BY created_ms DESC, id DESC LIMIT ?1");
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  // Applies `apply` inside a transaction shared with whoever writes at the same time; returns
+  // when that transaction is durable. Throws what `apply` threw, or the commit's error. Reported
+  // to on_write unless it only applies intent records (`report` false): the metric is the
+  // latency callers see.
+  void write(std::function<void()> apply, bool report = true) {
+    const auto begun = std::chrono::steady_clock::now();
+    WriteOp op{std::move(apply), nullptr, false};
+    {
+      std::unique_lock guard(queue_mutex);
+      queue.push_back(&op);
+      while (!op.done) {
+        if (leading) {
+          queue_cv.wait(guard);
+          continue;
+        }
+        leading = true;
+        std::vector<WriteOp*> batch;
+        batch.swap(queue);
+        guard.unlock();
+        run_batch(batch);
+        guard.lock();
+        for (WriteOp* each : batch) each->done = true;
+        leading = false;
+        queue_cv.notify_all();
+      }
+    }
+    if (report) reported(begun);
+    if (op.error) std::rethrow_exception(op.error);
+  }
+
+  void reported(std::chrono::steady_clock::time_point begun) const {
+    if (!options.on_write) return;
+    try {
+      options.on_write(std::chrono::steady_clock::now() - begun);
+    } catch (...) {  // metrics must never fail a write
+    }
+  }
+
+  static void step(Statement& statement) {
+    Use use(statement);
+    while (use->step()) {
+    }
+  }
+
+  void run_batch(const std::vector<WriteOp*>& batch) {
+    std::vector<IntentLog::Record> taken;
+    if (intents) {
+      std::lock_guard guard(intent_mutex);
+      taken.swap(pending);
+    }
+    const auto fail_all = [&](const std::exception_ptr& error) {
+      for (WriteOp* op : batch)
+        if (!op->error) op->error = error;
+      give_back(taken);
+    };
+    try {
+      step(begin);
+    } catch (...) {
+      fail_all(std::current_exception());
+      return;
+    }
+    if (!taken.empty()) try {
+        apply_intents(taken);
+      } catch (...) {
+        try_rollback();
+        fail_all(std::current_exception());
+        return;
+      }
+    if (batch.size() == 1 && taken.empty()) {
+      // Alone: no savepoint needed; a failed write rolls the transaction back.
+      WriteOp& op = *batch.front();
+      try {
+        op.apply();
+      } catch (...) {
+        op.error = std::current_exception();
+      }
+      if (op.error) {
+        try_rollback();
+        return;
+      }
+    } else {
+      for (WriteOp* op : batch) {
+        // Each write in its own savepoint: one refused write (a duplicate id) leaves the others.
+        try {
+          step(savepoint);
+          try {
+            op->apply();
+          } catch (...) {
+            op->error = std::current_exception();
+            step(rollback_to);
+          }
+          step(release);
+        } catch (...) {
+          if (!op->error) op->error = std::current_exception();
+        }
+      }
+    }
+    try {
+      step(commit);
+    } catch (...) {
+      try_rollback();
+      fail_all(std::current_exception());
+      return;
+    }
+    if (!taken.empty()) note_committed(taken.back().number);
+  }
+
+  // ---- the intent log ------------------------------------------------------------------------
+
+  // Inside the leader's transaction: every taken record, then the number of the last one.
+  void apply_intents(const std::vector<IntentLog::Record>& records) {
+    for (const IntentLog::Record& record : records) {
+      step(savepoint);
+      try {
+        RecordReader rows(record.payload);
+        while (!rows.done()) {
+          Statement& statement = rows.next_row() == RowKind::insert_job ? insert_job : update_job;
+          Use use(statement);
+          rows.bind_row(*use);
+          use->step();
+        }
+      } catch (const SqliteError& e) {
+        step(rollback_to);
+        step(release);
+        // A record the tables refuse (a job inserted twice) would be refused at every try: it
+        // is skipped, loudly; anything else (a full disk) fails the commit and is retried.
+        if (e.code() != SQLITE_CONSTRAINT) throw;
+        skip(record, e);
+        continue;
+      } catch (const JournalError& e) {  // damaged beyond its checksum: the same at every try
+        step(rollback_to);
+        step(release);
+        skip(record, e);
+        continue;
+      }
+      step(release);
+    }
+    Use use(note_applied);
+    use->bind(1, std::to_string(records.back().number));
+    use->step();
+  }
+
+  void skip(const IntentLog::Record& record, const std::exception& e) const {
+    host_logger()->error("journal {}: intent record {} skipped: {}", name, record.number, e.what());
+  }
+
+  void note_committed(std::uint64_t number) {
+    std::lock_guard guard(intent_mutex);
+    applied = number;
+    if (applied != appended) return;
+    try {
+      intents->clear();  // all applied: the file starts over
+    } catch (const std::exception& e) {
+      // Harmless: applied records are skipped by number at the next start.
+      host_logger()->warn("journal {}: {}", name, e.what());
+    }
+  }
+
+  // After a failed commit: the taken records go back in front of any appended meanwhile.
+  void give_back(std::vector<IntentLog::Record>& taken) {
+    if (taken.empty()) return;
+    std::lock_guard guard(intent_mutex);
+    taken.insert(taken.end(), std::make_move_iterator(pending.begin()),
+                 std::make_move_iterator(pending.end()));
+    pending.swap(taken);
+    taken.clear();
+  }
+
+  // One record, durable against a crash of the daemon when this returns; in the tables within
+  // options.apply_delay, and seen by every read of this store at once (settle()).
+  void append(std::string payload) {
+    bool too_many = false;
+    {
+      std::lock_guard guard(intent_mutex);
+      const std::uint64_t number = appended + 1;
+      intents->append(number, payload);
+      appended = number;
+      pending.push_back(IntentLog::Record{number, std::move(payload)});
+      if (applier_idle) applier_cv.notify_one();
+      too_many = pending.size() > kMaxPendingIntents || intents->size() > kMaxIntentLogBytes;
+    }
+    if (too_many) try {
+        settle();
+      } catch (const std::exception& e) {  // the record is safe in the log; applied later
+        host_logger()->error("journal {}: applying intent records: {}", name, e.what());
+      }
+  }
+
+  std::size_t pending_count() {
+    std::lock_guard guard(intent_mutex);
+    return pending.size();
+  }
+
+  // Every record appended before this call is in the tables when it returns. Throws
+  // JournalError naming the file, as every other read and write does.
+  void settle() {
+    if (!intents) return;
+    {
+      std::lock_guard guard(intent_mutex);
+      if (applied == appended) return;
+    }
+    try {
+      write([] {}, false);
+    } catch (const SqliteError& e) {
+      fail("cannot apply its pending intent records", e);
+    }
+  }
+
+  void run_applier() {
+    std::unique_lock guard(intent_mutex);
+    while (!applier_stopping) {
+      if (pending.empty()) {
+        applier_idle = true;
+        applier_cv.wait(guard);
+        applier_idle = false;
+        continue;
+      }
+      // Records come while it waits: they share the next transaction.
+      applier_cv.wait_for(guard, options.apply_delay);
+      if (applier_stopping) break;
+      guard.unlock();
+      bool failed = false;
+      try {
+        settle();
+      } catch (const std::exception& e) {
+        failed = true;
+        host_logger()->error("journal {}: applying intent records: {}; retrying", name, e.what());
+      }
+      guard.lock();
+      if (failed) applier_cv.wait_for(guard, kApplyRetry);
+    }
+  }
+
+  // At open: the records a previous run appended but did not apply go into the tables before
+  // anything else. With sync_full no log is kept, but one left by a run without it is replayed.
+  void replay_intents() {
+    const fs::path log_file = name + "-intents";
+    std::error_code ec;
+    if (options.sync_full && !fs::exists(log_file, ec)) return;
+    intents = std::make_unique<IntentLog>(log_file);
+    if (intents->torn_bytes() > 0)
+      host_logger()->warn(
+          "journal {}: cut {} byte(s) off the end of {} (a record torn by a crash, never "
+          "acknowledged)",
+          name, intents->torn_bytes(), log_file.string());
+    std::vector<IntentLog::Record> found = intents->take_found();
+    try {
+      applied = static_cast<std::uint64_t>(
+          writer->integer_query("SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE "
+                                "key = 'intents_applied'), 0)"));
+    } catch (const SqliteError& e) {
+      fail("cannot read how far its intent log was applied", e);
+    }
+    report_damage(log_file, found);
+    appended = std::max(applied, found.empty() ? std::uint64_t{0} : found.back().number);
+    std::erase_if(found, [&](const IntentLog::Record& r) { return r.number <= applied; });
+    const std::size_t replayed = found.size();
+    pending = std::move(found);
+    try {
+      if (replayed > 0)
+        write([] {}, false);
+      else
+        intents->clear();
+    } catch (const std::exception& e) {
+      fail("cannot apply the " + std::to_string(replayed) + " record(s) left in " +
+               log_file.string(),
+           e);
+    }
+    if (replayed > 0)
+      host_logger()->info("journal {}: applied {} record(s) left in its intent log", name,
+                          replayed);
+    if (options.sync_full) {
+      intents.reset();
+      fs::remove(log_file, ec);
+    }
+  }
+
+  // Damage in the intent log is not what a crash leaves: it is named at error level with the
+  // records it took, and the whole records after it are applied. What the lost records wrote is
+  // missing from the tables: a job keeps its state before them (an unfinished one is resumed),
+  // or is not in the journal at all if its insert was lost (README, "Jobs and the journal").
+  void report_damage(const fs::path& log_file, const std::vector<IntentLog::Record>& found) const {
+    for (const IntentLog::Damage& damage : intents->damage()) {
+      const std::string where = log_file.string() + " is damaged at bytes " +
+                                std::to_string(damage.begin) + " to " + std::to_string(damage.end);
+      const std::uint64_t first_lost = std::max(damage.number_before, applied) + 1;
+      if (damage.number_after == 0) {
+        host_logger()->error(
+            "journal {}: {} (its end: not a record torn by a crash, and no whole record "
+            "follows{}), "
+            "cut off: any record from {} on is lost. The jobs those records accepted, started "
+            "or ended keep their earlier state in the journal, or are not in it",
+            name, where,
+            intents->search_gave_up()
+                ? " as far as the search for one checked (" +
+                      std::to_string(IntentLog::kMaxSearchBytes >> 20) + " MiB)"
+                : std::string(),
+            first_lost);
+        continue;
+      }
+      if (first_lost >= damage.number_after) {
+        host_logger()->warn(
+            "journal {}: {}, but the records there were in the tables already: nothing lost", name,
+            where);
+        continue;
+      }
+      const std::uint64_t last_lost = damage.number_after - 1;
+      const auto kept = std::count_if(found.begin(), found.end(), [&](const auto& record) {
+        return record.number >= damage.number_after;
+      });
+      host_logger()->error(
+          "journal {}: {} (not a record torn by a crash: whole records follow it): {} {} lost, "
+          "the {} whole record(s) after it kept. The jobs the lost records accepted, started or "
+          "ended keep their earlier state in the journal (an unfinished one is resumed), or are "
+          "not in it if their insert was lost",
+          name, where, first_lost == last_lost ? "record" : "records",
+          first_lost == last_lost ? std::to_string(first_lost)
+                                  : std::to_string(first_lost) + " to " + std::to_string(last_lost),
+          kept);
+    }
+  }
+
+  void try_rollback() {
+    try {
+      step(rollback);
+    } catch (...) {  // nothing was open, or SQLite already rolled back
+    }
+  }
+
+  // What a job's insert binds, into a statement or an intent record (intent_record.hpp).
+  template <typename Target>
+  static void insert_values(Target& out, const InsertRow& row) {
+    const Job& job = row.job;
+    out.bind(1, job.id);
+    out.bind(2, to_string(job.state));
+    out.bind(3, job.request.type);
+    out.bind(4, row.target);
+    out.bind(5, row.options);
+    out.bind(6, mode_name(job.request.mode));
+    if (job.request.grace)
+      out.bind(7, static_cast<std::int64_t>(job.request.grace->count()));
+    else
+      out.bind_null(7);
+    out.bind(8, std::int64_t{job.request.dry_run ? 1 : 0});
+    out.bind(9, job.requester);
+    if (job.request_id.empty())
+      out.bind_null(10);
+    else
+      out.bind(10, job.request_id);
+    out.bind(11, to_ms(job.created));
+    changing_values(out, 12, job, row.details);
+  }
+
+  // The fields that may change after insert, from parameter `first` on, in the columns' order.
+  template <typename Target>
+  static void changing_values(Target& out, int first, const Job& job, const std::string& details) {
+    out.bind(first, to_ms(job.started));
+    out.bind(first + 1, to_ms(job.finished));
+    out.bind(first + 2, to_ms(job.deadline));
+    out.bind(first + 3, to_ms(job.force_at));
+    out.bind(first + 4, std::int64_t{job.attempts});
+    out.bind(first + 5, std::int64_t{job.resumed});
+    out.bind(first + 6, job.stop_id);
+    out.bind(first + 7, std::int64_t{job.joined ? 1 : 0});
+    if (job.outcome) {
+      out.bind(first + 8, sdk::to_string(job.outcome->code));
+      out.bind(first + 9, job.outcome->message);
+      out.bind(first + 10, std::int64_t{job.outcome->forced ? 1 : 0});
+      out.bind(first + 11, details);
+    } else {
+      for (int i = 8; i < 12; ++i) out.bind_null(first + i);
+    }
+  }
+
+  // What a job's update binds (the fields that may change after insert).
+  template <typename Target>
+  static void update_values(Target& out, const UpdateRow& row) {
+    const Job& job = row.job;
+    out.bind(1, job.id);
+    out.bind(2, to_string(job.state));
+    changing_values(out, 3, job, row.details);
+  }
+
+  void bind_insert(const InsertRow& row) {
+    Use use(insert_job);
+    insert_values(*use, row);
+    use->step();
+  }
+
+  // Returns whether the job exists.
+  bool bind_update(const UpdateRow& row) {
+    Use use(update_job);
+    update_values(*use, row);
+    use->step();
+    return sqlite3_changes(writer->handle()) > 0;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  Job read_job(const Statement& row) const {
+    Job job;
+    job.id = row.text(0);
+    try {
+      const std::string state = row.text(1);
+      job.state = job_state_from_string(state).value_or(JobState::pending);
+      job.request.type = row.text(2);
+      job.request.target = nlohmann::json::parse(row.text(3));
+      job.request.options = nlohmann::json::parse(row.text(4));
+      job.request.mode = row.text(5) == "immediate" ? sdk::Mode::immediate : sdk::Mode::graceful;
+      if (auto grace = row.optional_integer(6))
+        job.request.grace = std::chrono::milliseconds(*grace);
+      else
+        job.request.grace = std::nullopt;
+      job.request.dry_run = row.integer(7) != 0;
+      job.requester = row.text(8);
+      job.request_id = row.text(9);
+      job.created = from_ms(row.integer(10));
+      job.started = from_ms(row.optional_integer(11));
+      job.finished = from_ms(row.optional_integer(12));
+      job.deadline = from_ms(row.integer(13));
+      job.force_at = from_ms(row.optional_integer(14));
+      job.attempts = static_cast<unsigned>(row.integer(15));
+      job.resumed = static_cast<unsigned>(row.integer(16));
+      job.stop_id = row.text(17);
+      job.joined = row.integer(18) != 0;
+      if (!row.is_null(19)) {
+        sdk::StopOutcome outcome;
+        outcome.code = sdk::code_from_string(row.text(19)).value_or(sdk::Code::internal);
+        outcome.message = row.text(20);
+        outcome.forced = row.integer(21) != 0;
+        const std::string details = row.text(22);
+        outcome.details =
+            details.empty() ? nlohmann::json::object() : nlohmann::json::parse(details);
+        job.outcome = std::move(outcome);
+      }
+    } catch (const nlohmann::json::exception& e) {
+      fail("job " + job.id + " is damaged", e);
+    }
+    return job;
+  }
+
+  BatchRow read_batch(const Statement& row) const {
+    BatchRow batch;
+    batch.id = row.text(0);
+    batch.finished = row.text(1) == "finished";
+    batch.requester = row.text(2);
+    batch.request_id = row.text(3);
+    batch.created = from_ms(row.integer(4));
+    batch.finished_at = from_ms(row.optional_integer(5));
+    try {
+      batch.spec = nlohmann::json::parse(row.text(6));
+      if (!row.is_null(7)) batch.result = nlohmann::json::parse(row.text(7));
+    } catch (const nlohmann::json::exception& e) {
+      fail("batch " + batch.id + " is damaged", e);
+    }
+    return batch;
+  }
+
+  std::vector<BatchRow> batches(Statement& query) const {
+    std::vector<BatchRow> rows;
+    while (query.step()) rows.push_back(read_batch(query));
+    return rows;
+  }
+
+  std::optional<BatchRow> one_batch(Statement& query, std::string_view key) const {
+    Use use(query);
+    use->bind(1, key);
+    if (!use->step()) return std::nullopt;
+    return read_batch(query);
+  }
+
+  std::optional<Job> one(Statement& query, std::string_view key) const {
+    Use use(query);
+    use->bind(1, key);
+    if (!use->step()) return std::nullopt;
+    return read_job(query);
+  }
+
+  std::vector<Job> all(Statement& query) const {
+    std::vector<Job> jobs;
+    while (query.step()) jobs.push_back(read_job(query));
+    return jobs;
+  }
+
+  Statement& list_statement(const std::string& sql) const {
+    auto it = list_statements.find(sql);
+    if (it == list_statements.end())
+      it = list_statements.emplace(sql, Statement(*reader, sql)).first;
+    return it->second;
+  }
+};
+
+JobStore::JobStore(const std::filesystem::path& file, JournalOptions options)
+    : impl_(std::make_unique<Impl>(file, std::move(options))) {}
+
+JobStore::~JobStore() = default;
+
+const std::filesystem::path& JobStore::file() const {
+  return impl_->file;
+}
+
+const std::unordered_map<std::string, unsigned>& JobStore::interruptions() const {
+  return impl_->interrupted;
+}
+
+void JobStore::insert(const Job& job) {
+  if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: the job has no id");
+  const InsertRow row = insert_row_of(job);
+  try {
+    impl_->write([&] { impl_->bind_insert(row); });
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_CONSTRAINT)
+      impl_->fail("insert job " + job.id + ": a job with this id or request_id exists already", e);
+    impl_->fail("insert job " + job.id, e);
+  }
+}
+
+void JobStore::update(const Job& job) {
+  UpdateRow row{job, details_of(job)};
+  bool found = false;
+  try {
+    impl_->write([&] { found = impl_->bind_update(row); });
+  } catch (const SqliteError& e) {
+    impl_->fail("update job " + job.id, e);
+  }
+  if (!found) throw JournalError("journal " + impl_->name + ": update: no job " + job.id);
+}
+
+std::size_t JobStore::write_many(const std::vector<Job>& inserts, const std::vector<Job>& updates) {
+  if (inserts.empty() && updates.empty()) return 0;
+  std::vector<InsertRow> new_rows;
+  new_rows.reserve(inserts.size());
+  for (const Job& job : inserts) {
+    if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: a job has no id");
+    new_rows.push_back(insert_row_of(job));
+  }
+  std::vector<UpdateRow> changed_rows;
+  changed_rows.reserve(updates.size());
+  for (const Job& job : updates) changed_rows.push_back(UpdateRow{job, details_of(job)});
+  std::size_t found = 0;
+  try {
+    impl_->write([&] {
+      found = 0;  // a retried savepoint starts over
+      for (const InsertRow& row : new_rows) impl_->bind_insert(row);
+      for (const UpdateRow& row : changed_rows)
+        if (impl_->bind_update(row)) ++found;
+    });
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_CONSTRAINT)
+      impl_->fail("insert " + std::to_string(inserts.size()) +
+                      " job(s): a job with one of their ids or request_ids exists already",
+                  e);
+    impl_->fail(inserts.empty()
+                    ? "update " + std::to_string(updates.size()) + " jobs"
+                    : "write " + std::to_string(inserts.size() + updates.size()) + " job(s)",
+                e);
+  }
+  return found;
+}
+
+void JobStore::append_many(const std::vector<Job>& inserts, const std::vector<Job>& updates) {
+  if (!impl_->intents) {
+    write_many(inserts, updates);
+    return;
+  }
+  if (inserts.empty() && updates.empty()) return;
+  const auto begun = std::chrono::steady_clock::now();
+  RecordWriter record;
+  for (const Job& job : inserts) {
+    if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: a job has no id");
+    if (!job.request_id.empty())
+      throw JournalError("journal " + impl_->name + ": append job " + job.id +
+                         ": a job with a request_id is inserted with insert(), which can refuse "
+                         "a duplicate");
+    record.row(RowKind::insert_job);
+    Impl::insert_values(record, insert_row_of(job));
+  }
+  for (const Job& job : updates) {
+    record.row(RowKind::update_job);
+    Impl::update_values(record, UpdateRow{job, details_of(job)});
+  }
+  impl_->append(std::move(record).bytes());
+  impl_->reported(begun);
+}
+
+std::size_t JobStore::update_many(const std::vector<Job>& jobs) {
+  return write_many({}, jobs);
+}
+
+std::optional<Job> JobStore::get(std::string_view id) const {
+  impl_->settle();
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    return impl_->one(impl_->get_job, id);
+  } catch (const SqliteError& e) {
+    impl_->fail("get job " + std::string(id), e);
+  }
+}
+
+std::optional<Job> JobStore::find_by_request_id(std::string_view request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  impl_->settle();
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    return impl_->one(impl_->by_request_id, request_id);
+  } catch (const SqliteError& e) {
+    impl_->fail("find request_id", e);
+  }
+}
+
+JobPage JobStore::list(const JobFilter& filter) const {
+  const std::size_t limit = std::clamp<std::size_t>(filter.limit, 1, kMaxListLimit);
+  std::vector<std::string_view> states;
+  for (JobState state : filter.states)
+    if (std::find(states.begin(), states.end(), to_string(state)) == states.end())
+      states.push_back(to_string(state));
+
+  impl_->settle();
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    std::optional<std::int64_t> cursor_created;
+    if (!filter.after_id.empty()) {
+      Use use(impl_->created_of);
+      use->bind(1, filter.after_id);
+      if (use->step())
+        cursor_created = use->integer(0);
+      else
+        cursor_created = job_id_time_ms(filter.after_id);  // pruned meanwhile: its id says when
+      if (!cursor_created)
+        throw sdk::StopError(sdk::Code::invalid_argument,
+                             "after_id: '" + filter.after_id + "' is not a job id");
+    }
+
+    // The statement's shape depends on which filters are set; each shape is prepared once.
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE 1";
+    int parameter = 0;
+    auto next = [&] { return "?" + std::to_string(++parameter); };
+    if (!states.empty()) {
+      sql += " AND state IN (";
+      for (std::size_t i = 0; i < states.size(); ++i) sql += (i > 0 ? ", " : "") + next();
+      sql += ")";
+      // Only unfinished states: the literal term that lets SQLite use the partial index of
+      // unfinished jobs instead of scanning every finished one.
+      if (std::find(states.begin(), states.end(), to_string(JobState::finished)) == states.end())
+        sql += " AND state IN ('pending', 'running')";
+    }
+    if (!filter.type.empty()) sql += " AND type = " + next();
+    if (filter.created_after) sql += " AND created_ms > " + next();
+    if (filter.created_before) sql += " AND created_ms < " + next();
+    if (cursor_created) {
+      const std::string created = next();
+      sql += " AND (created_ms, id) < (" + created + ", " + next() + ")";
+    }
+    sql += " ORDER BY created_ms DESC, id DESC LIMIT " + next();
+
+    Statement& query = impl_->list_statement(sql);
+    Use use(query);
+    int index = 0;
+    for (std::string_view state : states) use->bind(++index, state);
+    if (!filter.type.empty()) use->bind(++index, filter.type);
+    if (filter.created_after) use->bind(++index, to_ms(*filter.created_after));
+    if (filter.created_before) use->bind(++index, to_ms(*filter.created_before));
+    if (cursor_created) {
+      use->bind(++index, *cursor_created);
+      use->bind(++index, filter.after_id);
+    }
+    use->bind(++index, static_cast<std::int64_t>(limit + 1));  // one more: is there a next page?
+
+    JobPage page;
+    page.jobs = impl_->all(query);
+    if (page.jobs.size() > limit) {
+      page.jobs.resize(limit);
+      page.next_after_id = page.jobs.back().id;
+    }
+    return page;
+  } catch (const SqliteError& e) {
+    impl_->fail("list jobs", e);
+  }
+}
+
+std::vector<Job> JobStore::unfinished() const {
+  impl_->settle();
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Use use(impl_->unfinished_jobs);
+    return impl_->all(impl_->unfinished_jobs);
+  } catch (const SqliteError& e) {
+    impl_->fail("list unfinished jobs", e);
+  }
+}
+
+std::size_t JobStore::prune_finished_before(Job::Time cutoff) {
+  std::size_t total = 0;
+  try {
+    // In chunks, each its own short transaction: a large prune never holds up a job's insert.
+    for (;;) {
+      std::size_t deleted = 0;
+      impl_->write([&] {
+        Use use(impl_->prune_chunk);
+        use->bind(1, to_ms(cutoff));
+        use->step();
+        deleted = static_cast<std::size_t>(sqlite3_changes(impl_->writer->handle()));
+      });
+      total += deleted;
+      if (deleted < kPruneChunk) break;
+    }
+    std::size_t batches = 0;
+    impl_->write([&] {
+      Use use(impl_->prune_batches);
+      use->bind(1, to_ms(cutoff));
+      use->step();
+      batches = static_cast<std::size_t>(sqlite3_changes(impl_->writer->handle()));
+    });
+    if (total + batches > 0) impl_->write([&] { Impl::step(impl_->incremental_vacuum); });
+  } catch (const SqliteError& e) {
+    impl_->fail("prune finished jobs", e);
+  }
+  return total;
+}
+
+void JobStore::insert_batch(const BatchRow& batch) {
+  if (batch.id.empty()) throw JournalError("journal " + impl_->name + ": the batch has no id");
+  const std::string spec = dump(batch.spec);
+  const std::string result = batch.result.is_null() ? std::string() : dump(batch.result);
+  try {
+    impl_->write([&] {
+      Use use(impl_->insert_batch);
+      use->bind(1, batch.id);
+      use->bind(2, std::string_view(batch.finished ? "finished" : "running"));
+      use->bind(3, batch.requester);
+      if (batch.request_id.empty())
+        use->bind_null(4);
+      else
+        use->bind(4, batch.request_id);
+      use->bind(5, to_ms(batch.created));
+      use->bind(6, to_ms(batch.finished_at));
+      use->bind(7, spec);
+      if (result.empty())
+        use->bind_null(8);
+      else
+        use->bind(8, result);
+      use->step();
+    });
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_CONSTRAINT)
+      impl_->fail("insert batch " + batch.id + ": a batch with this id or request_id exists", e);
+    impl_->fail("insert batch " + batch.id, e);
+  }
+}
+
+void JobStore::finish_batch(std::string_view id, Job::Time finished, const nlohmann::json& result) {
+  const std::string text = dump(result);
+  bool found = false;
+  try {
+    impl_->write([&] {
+      Use use(impl_->finish_batch);
+      use->bind(1, id);
+      use->bind(2, to_ms(finished));
+      use->bind(3, text);
+      use->step();
+      found = sqlite3_changes(impl_->writer->handle()) > 0;
+    });
+  } catch (const SqliteError& e) {
+    impl_->fail("finish batch " + std::string(id), e);
+  }
+  if (!found)
+    throw JournalError("journal " + impl_->name + ": finish: no batch " + std::string(id));
+}
+
+std::optional<BatchRow> JobStore::get_batch(std::string_view id) const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    return impl_->one_batch(impl_->get_batch, id);
+  } catch (const SqliteError& e) {
+    impl_->fail("get batch " + std::string(id), e);
+  }
+}
+
+std::optional<BatchRow> JobStore::find_batch_by_request_id(std::string_view request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    return impl_->one_batch(impl_->batch_by_request_id, request_id);
+  } catch (const SqliteError& e) {
+    impl_->fail("find batch request_id", e);
+  }
+}
+
+std::vector<BatchRow> JobStore::unfinished_batches() const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Use use(impl_->unfinished_batches);
+    return impl_->batches(impl_->unfinished_batches);
+  } catch (const SqliteError& e) {
+    impl_->fail("list unfinished batches", e);
+  }
+}
+
+std::vector<BatchRow> JobStore::list_batches(std::size_t limit) const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Use use(impl_->recent_batches);
+    use->bind(1, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+    return impl_->batches(impl_->recent_batches);
+  } catch (const SqliteError& e) {
+    impl_->fail("list batches", e);
+  }
+}
+
+}  // namespace stopd::core
