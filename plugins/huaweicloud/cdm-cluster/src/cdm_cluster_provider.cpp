@@ -76,14 +76,7 @@ sdk::StopOutcome CdmClusterProvider::stop(const sdk::StopRequest& request,
                                           sdk::StopContext& context) {
   const ClusterRef cluster = parse_target(request.target);
   const bool wait = cdm::option_fields().parse(request.options, "options").wait.value_or(false);
-  if (request.dry_run) {
-    const auto inspection = inspect(request.target);
-    return StopOutcome::make(inspection.state == sdk::Inspection::State::stopped
-                                 ? Code::already_stopped
-                             : inspection.state == sdk::Inspection::State::absent ? Code::not_found
-                                                                                  : Code::stopped,
-                             "dry run: " + inspection.summary, inspection.facts);
-  }
+  if (request.dry_run) return dry_run_outcome(inspect(request.target));
   ApiClient& client = client_.client();
   const StopContextScope scope(context);
 
@@ -132,40 +125,28 @@ sdk::StopOutcome CdmClusterProvider::stop(const sdk::StopRequest& request,
   }
 
   int status = status_before;
-  for (;;) {
-    if (!sleep_within(scope, Clock::now() + client_.poll_interval())) break;
-    if (Clock::now() >= context.deadline()) break;
-    auto read = read_status(client, cluster, scope);
-    if (auto* outcome = std::get_if<StopOutcome>(&read)) {
-      // A failed read is not a failed stop: keep polling on transient trouble, report the rest.
-      // A read cut short by the deadline or a cancellation ends the wait as a sleep would, and
-      // the outcome says the last status seen.
-      if (outcome->code == Code::deadline_exceeded || outcome->code == Code::cancelled) break;
-      if (outcome->code != Code::unavailable) {
-        outcome->details.update(details);
-        return std::move(*outcome);
-      }
-      continue;
-    }
-    status = std::get<int>(read);
-    context.progress("waiting", {{"status", status}});
-    if (status == cdm::kStatusStopped) {
-      details["status"] = status;
-      details["confirmed"] = true;
-      StopOutcome done =
-          StopOutcome::make(Code::stopped, cluster.describe() + " stopped (status 900)", details);
-      done.forced = forced;
-      return done;
-    }
-    const bool escalated = !mode.immediately && context.force_due() &&
-                           context.force_at() + kEscalationTolerance < sent_force_at;
-    if (escalated) {
-      mode = cdm::StopMode{true, 0};
-      forced = true;
-      details["escalated"] = true;
-      if (auto failure = send_stop(mode)) return std::move(*failure);
-    }
-  }
+  auto ended = wait_until_settled<int>(
+      scope, context, client_.poll_interval(), [&] { return read_status(client, cluster, scope); },
+      [&](const int& seen) -> std::optional<StopOutcome> {
+        status = seen;
+        if (status == cdm::kStatusStopped) {
+          details["status"] = status;
+          details["confirmed"] = true;
+          StopOutcome done = StopOutcome::make(
+              Code::stopped, cluster.describe() + " stopped (status 900)", details);
+          done.forced = forced;
+          return done;
+        }
+        const bool escalated = !mode.immediately && context.force_due() &&
+                               context.force_at() + kEscalationTolerance < sent_force_at;
+        if (!escalated) return std::nullopt;
+        mode = cdm::StopMode{true, 0};
+        forced = true;
+        details["escalated"] = true;
+        return send_stop(mode);
+      },
+      details);
+  if (ended) return std::move(*ended);
   details["status"] = status;
   if (context.cancelled())
     return StopOutcome::make(Code::cancelled,

@@ -19,4 +19,12 @@ sdk::ProviderInfo provider_info(nlohmann::json target_schema, nlohmann::json opt
   return info;
 }
 
+sdk::StopOutcome dry_run_outcome(const sdk::Inspection& inspection) {
+  using State = sdk::Inspection::State;
+  const sdk::Code code = inspection.state == State::stopped  ? sdk::Code::already_stopped
+                         : inspection.state == State::absent ? sdk::Code::not_found
+                                                             : sdk::Code::stopped;
+  return sdk::StopOutcome::make(code, "dry run: " + inspection.summary, inspection.facts);
+}
+
 }  // namespace stopd::huaweicloud

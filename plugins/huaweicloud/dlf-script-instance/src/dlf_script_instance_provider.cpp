@@ -21,18 +21,13 @@ InstanceRef parse_target(const nlohmann::json& target) {
   return dlf::target_fields().parse(target);
 }
 
-struct ReadAnswer {
-  std::string status;
-  std::string request_id;
-};
-
-std::variant<ReadAnswer, StopOutcome> read_status(ApiClient& client, const InstanceRef& instance,
-                                                  const CallScope& scope) {
+// The instance's status, or the outcome that ends the stop (not found, unauthenticated, …).
+std::variant<std::string, StopOutcome> read_status(ApiClient& client, const InstanceRef& instance,
+                                                   const CallScope& scope) {
   const auto result = client.call(dlf::get_instance_request(instance), scope);
   if (auto failure = failure_of("DLF", "read " + instance.describe(), result, dlf::kErrorCodes))
     return *failure;
-  if (auto status = dlf::instance_status(*result.response))
-    return ReadAnswer{*status, result.response->request_id};
+  if (auto status = dlf::instance_status(*result.response)) return *status;
   return StopOutcome::make(Code::internal,
                            "DLF answered the read of " + instance.describe() + " without a status",
                            response_facts(*result.response, result.attempts));
@@ -44,8 +39,7 @@ DlfScriptInstanceProvider::DlfScriptInstanceProvider(const sdk::ProviderConfig& 
     : client_(kName, config.settings, kDlf, config.logger) {}
 
 sdk::ProviderInfo DlfScriptInstanceProvider::info() const {
-  auto info = provider_info(dlf::target_schema(), dlf::options_schema());
-  return info;
+  return provider_info(dlf::target_schema(), dlf::options_schema());
 }
 
 sdk::Inspection DlfScriptInstanceProvider::inspect(const nlohmann::json& target) {
@@ -61,7 +55,7 @@ sdk::Inspection DlfScriptInstanceProvider::inspect(const nlohmann::json& target)
     inspection.facts = outcome->details;
     return inspection;
   }
-  const auto& status = std::get<ReadAnswer>(read).status;
+  const auto& status = std::get<std::string>(read);
   inspection.state =
       dlf::has_ended(status) ? sdk::Inspection::State::stopped : sdk::Inspection::State::running;
   inspection.summary = instance.describe() + ": " + status;
@@ -73,20 +67,13 @@ sdk::StopOutcome DlfScriptInstanceProvider::stop(const sdk::StopRequest& request
                                                  sdk::StopContext& context) {
   const InstanceRef instance = parse_target(request.target);
   const bool wait = dlf::option_fields().parse(request.options, "options").wait.value_or(false);
-  if (request.dry_run) {
-    const auto inspection = inspect(request.target);
-    return StopOutcome::make(inspection.state == sdk::Inspection::State::stopped
-                                 ? Code::already_stopped
-                             : inspection.state == sdk::Inspection::State::absent ? Code::not_found
-                                                                                  : Code::stopped,
-                             "dry run: " + inspection.summary, inspection.facts);
-  }
+  if (request.dry_run) return dry_run_outcome(inspect(request.target));
   ApiClient& client = client_.client();
   const StopContextScope scope(context);
 
   auto first = read_status(client, instance, scope);
   if (auto* outcome = std::get_if<StopOutcome>(&first)) return std::move(*outcome);
-  const std::string status_before = std::get<ReadAnswer>(first).status;
+  const std::string status_before = std::get<std::string>(first);
   nlohmann::json details = {{"status_before", status_before}};
   if (instance.workspace) details["workspace"] = *instance.workspace;
   if (dlf::has_ended(status_before))
@@ -110,29 +97,18 @@ sdk::StopOutcome DlfScriptInstanceProvider::stop(const sdk::StopRequest& request
   }
 
   std::string status = status_before;
-  for (;;) {
-    if (!sleep_within(scope, Clock::now() + client_.poll_interval())) break;
-    if (Clock::now() >= context.deadline()) break;
-    auto read = read_status(client, instance, scope);
-    if (auto* outcome = std::get_if<StopOutcome>(&read)) {
-      // A read cut short by the deadline or a cancellation ends the wait as a sleep would, and
-      // the outcome says the last status seen.
-      if (outcome->code == Code::deadline_exceeded || outcome->code == Code::cancelled) break;
-      if (outcome->code != Code::unavailable) {
-        outcome->details.update(details);
-        return std::move(*outcome);
-      }
-      continue;
-    }
-    status = std::get<ReadAnswer>(read).status;
-    context.progress("waiting", {{"status", status}});
-    if (dlf::has_ended(status)) {
-      details["status"] = status;
-      details["confirmed"] = true;
-      return StopOutcome::make(Code::stopped, instance.describe() + " stopped (" + status + ")",
-                               details);
-    }
-  }
+  auto ended = wait_until_settled<std::string>(
+      scope, context, client_.poll_interval(), [&] { return read_status(client, instance, scope); },
+      [&](const std::string& seen) -> std::optional<StopOutcome> {
+        status = seen;
+        if (!dlf::has_ended(status)) return std::nullopt;
+        details["status"] = status;
+        details["confirmed"] = true;
+        return StopOutcome::make(Code::stopped, instance.describe() + " stopped (" + status + ")",
+                                 details);
+      },
+      details);
+  if (ended) return std::move(*ended);
   details["status"] = status;
   if (context.cancelled())
     return StopOutcome::make(

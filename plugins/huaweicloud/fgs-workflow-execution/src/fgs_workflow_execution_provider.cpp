@@ -26,8 +26,7 @@ FgsWorkflowExecutionProvider::FgsWorkflowExecutionProvider(const sdk::ProviderCo
     : client_(kName, config.settings, kFunctionGraph, config.logger) {}
 
 sdk::ProviderInfo FgsWorkflowExecutionProvider::info() const {
-  auto info = provider_info(fgs::target_schema(), fgs::options_schema());
-  return info;
+  return provider_info(fgs::target_schema(), fgs::options_schema());
 }
 
 sdk::StopOutcome FgsWorkflowExecutionProvider::stop(const sdk::StopRequest& request,
