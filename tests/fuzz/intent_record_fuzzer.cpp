@@ -8,7 +8,8 @@
 //   odd:  the rest is record payloads separated by "|record|", appended through IntentLog::append
 //         itself. The checksums are then right, so the decoder sees every payload; and the file
 //         must read back as exactly those records.
-// A payload that decodes completely must encode (RecordWriter) back into the same bytes.
+// A payload that decodes completely must encode (RecordWriter) back into the same bytes (after the
+// format byte the writer adds to a record of format 0, which has none).
 #include <sqlite3.h>
 
 #include <map>
@@ -83,13 +84,15 @@ const stopd::fuzz::ScratchDir& scratch() {
 // Decodes `payload` through the echo statement and encodes what came back again: a payload the
 // reader accepts must be exactly what the writer makes of its values.
 void check_round_trip(std::string_view payload) {
-  RecordReader reader(payload);
   RecordWriter writer;
+  std::size_t added = 0;  // the format byte a record of format 0 lacks
   try {
+    RecordReader reader(payload);
+    if (reader.format() == 0) added = 1;
     while (!reader.done()) {
       // A row starts with its kind byte and its value count byte (intent_record.hpp); the
       // reader keeps the count to itself, and the writer has reproduced every byte before it.
-      const std::size_t at = writer.bytes().size();
+      const std::size_t at = writer.bytes().size() - added;
       const RowKind kind = reader.next_row();
       if (at + 1 >= payload.size()) fail("the reader and the writer disagree on where a row is");
       const int count = static_cast<unsigned char>(payload[at + 1]);
@@ -115,7 +118,8 @@ void check_round_trip(std::string_view payload) {
   } catch (const SqliteError& e) {
     fail("the reader bound other values than its row's count", e.what());
   }
-  if (writer.bytes() != payload) fail("a decoded record encodes into other bytes");
+  if (std::string_view(writer.bytes()).substr(added) != payload)
+    fail("a decoded record encodes into other bytes");
 }
 
 // What JobStore::apply_intents does with one record, inside a transaction rolled back after each

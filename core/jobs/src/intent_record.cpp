@@ -6,6 +6,16 @@
 #include "stopd/jobs/job_store.hpp"
 
 namespace stopd::core {
+namespace {
+
+// Set in a format byte; a record of format 0 starts with a row kind instead, which never has it.
+constexpr unsigned char kFormatFlag = 0x80;
+
+}  // namespace
+
+RecordWriter::RecordWriter() {
+  bytes_.push_back(static_cast<char>(kFormatFlag | kIntentRecordFormat));
+}
 
 void RecordWriter::row(RowKind kind) {
   bytes_.push_back(static_cast<char>(kind));
@@ -51,6 +61,19 @@ void RecordWriter::bind(int index, std::optional<std::int64_t> value) {
 void RecordWriter::bind_null(int) {
   counted();
   bytes_.push_back('n');
+}
+
+RecordReader::RecordReader(std::string_view bytes) : bytes_(bytes) {
+  if (bytes_.empty()) return;
+  const auto first = static_cast<unsigned char>(bytes_[0]);
+  if ((first & kFormatFlag) == 0) return;  // format 0: no format byte
+  format_ = static_cast<unsigned>(first & 0x7Fu);
+  at_ = 1;
+  if (format_ == 0) damaged("a format byte of format 0, which has none");
+  if (format_ > kIntentRecordFormat)
+    throw JournalError("intent record of format " + std::to_string(format_) +
+                       ", written by a newer stopd (this one reads formats 0 to " +
+                       std::to_string(kIntentRecordFormat) + ")");
 }
 
 RowKind RecordReader::next_row() {

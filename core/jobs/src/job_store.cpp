@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -108,6 +109,7 @@ struct JobStore::Impl {
       fail("cannot open its checkpoint connection", e);
     }
     if (intents) applier = std::thread([this] { run_applier(); });
+    report_dead_letters(dead_letter_count.load());
   }
 
   ~Impl() {
@@ -192,6 +194,9 @@ struct JobStore::Impl {
   // first so the tables see every change in the order it was acknowledged).
   std::unique_ptr<IntentLog> intents;
   Statement note_applied;
+  Statement keep_dead_letter;
+  // Rows in dead_letters: counted at open, then as commits add to them.
+  std::atomic<std::uint64_t> dead_letter_count{0};
   std::mutex intent_mutex;
   std::vector<IntentLog::Record> pending;
   std::uint64_t appended = 0;  // the last record's number (numbers never repeat in one journal)
@@ -268,6 +273,10 @@ struct JobStore::Impl {
         Statement(w, "DELETE FROM batches WHERE state = 'finished' AND finished_ms < ?1");
     note_applied =
         Statement(w, "INSERT OR REPLACE INTO meta (key, value) VALUES ('intents_applied', ?1)");
+    keep_dead_letter = Statement(
+        w, "INSERT INTO dead_letters (number, kept_ms, error, record) VALUES (?1, ?2, ?3, ?4)");
+    dead_letter_count =
+        static_cast<std::uint64_t>(w.integer_query("SELECT count(*) FROM dead_letters"));
 
     auto& r = *reader;
     const std::string select = std::string("SELECT ") + kJobColumns + " FROM jobs ";
@@ -349,8 +358,9 @@ struct JobStore::Impl {
       fail_all(std::current_exception());
       return;
     }
+    std::uint64_t refused = 0;
     if (!taken.empty()) try {
-        apply_intents(taken);
+        refused = apply_intents(taken);
       } catch (...) {
         try_rollback();
         fail_all(std::current_exception());
@@ -393,12 +403,23 @@ struct JobStore::Impl {
       return;
     }
     if (!taken.empty()) note_committed(taken.back().number);
+    if (refused > 0) report_dead_letters(dead_letter_count += refused);
+  }
+
+  void report_dead_letters(std::uint64_t count) const {
+    if (!options.on_dead_letters) return;
+    try {
+      options.on_dead_letters(count);
+    } catch (...) {  // metrics must never fail a write
+    }
   }
 
   // ---- the intent log ------------------------------------------------------------------------
 
   // Inside the leader's transaction: every taken record, then the number of the last one.
-  void apply_intents(const std::vector<IntentLog::Record>& records) {
+  // Returns how many the tables refused (kept as dead letters in the same transaction).
+  std::uint64_t apply_intents(const std::vector<IntentLog::Record>& records) {
+    std::uint64_t refused = 0;
     for (const IntentLog::Record& record : records) {
       step(savepoint);
       try {
@@ -413,14 +434,16 @@ struct JobStore::Impl {
         step(rollback_to);
         step(release);
         // A record the tables refuse (a job inserted twice) would be refused at every try: it
-        // is skipped, loudly; anything else (a full disk) fails the commit and is retried.
+        // becomes a dead letter; anything else (a full disk) fails the commit and is retried.
         if (e.code() != SQLITE_CONSTRAINT) throw;
-        skip(record, e);
+        keep_as_dead_letter(record, e);
+        ++refused;
         continue;
-      } catch (const JournalError& e) {  // damaged beyond its checksum: the same at every try
+      } catch (const JournalError& e) {  // damaged beyond its checksum, or of a newer format
         step(rollback_to);
         step(release);
-        skip(record, e);
+        keep_as_dead_letter(record, e);
+        ++refused;
         continue;
       }
       step(release);
@@ -428,10 +451,22 @@ struct JobStore::Impl {
     Use use(note_applied);
     use->bind(1, std::to_string(records.back().number));
     use->step();
+    return refused;
   }
 
-  void skip(const IntentLog::Record& record, const std::exception& e) const {
-    host_logger()->error("journal {}: intent record {} skipped: {}", name, record.number, e.what());
+  // The record was acknowledged: it is kept, as written, in the transaction that took it. If
+  // even that fails the commit fails, and the record stays in the log for the next try.
+  void keep_as_dead_letter(const IntentLog::Record& record, const std::exception& e) {
+    Use use(keep_dead_letter);
+    use->bind(1, static_cast<std::int64_t>(record.number));
+    use->bind(2, to_ms(job_clock_now()));
+    use->bind(3, std::string_view(e.what()));
+    use->bind_blob(4, record.payload);
+    use->step();
+    host_logger()->error(
+        "journal {}: intent record {} refused by the tables ({}); kept in its dead_letters table "
+        "(README: Jobs and the journal)",
+        name, record.number, e.what());
   }
 
   void note_committed(std::uint64_t number) {
@@ -787,6 +822,10 @@ JobStore::~JobStore() = default;
 
 const std::filesystem::path& JobStore::file() const {
   return impl_->file;
+}
+
+std::uint64_t JobStore::dead_letters() const {
+  return impl_->dead_letter_count.load();
 }
 
 const std::unordered_map<std::string, unsigned>& JobStore::interruptions() const {

@@ -129,6 +129,19 @@ CREATE TABLE interruptions (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 5: dead letters. An intent record the tables refuse (a constraint, a format this stopd
+// cannot read) was acknowledged: it is kept here, in the transaction that would have applied it,
+// never dropped. `record` is its payload as written (intent_record.hpp).
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE dead_letters (
+  seq     INTEGER PRIMARY KEY,
+  number  INTEGER NOT NULL,                   -- the record's number in the intent log
+  kept_ms INTEGER NOT NULL,                   -- when the tables refused it
+  error   TEXT NOT NULL,                      -- why
+  record  BLOB NOT NULL
+);
+)sql";
+
 // Runs `step` and records `version` in one transaction.
 void migrate(sqlite::Connection& db, const char* step, int version) {
   db.exec("BEGIN IMMEDIATE");
@@ -188,7 +201,7 @@ void refuse_if_damaged(sqlite::Connection& db, const std::string& file) {
 }  // namespace
 
 const char* const kJournalSchemaSteps[kJournalSchemaVersion] = {kSchemaV1, kSchemaV2, kSchemaV3,
-                                                                kSchemaV4};
+                                                                kSchemaV4, kSchemaV5};
 
 const char* const kJobColumns =
     "id, state, type, target, options, mode, grace_ms, dry_run, requester, request_id, "
@@ -239,6 +252,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
         db.exec(kSchemaV2);
         db.exec(kSchemaV3);
         db.exec(kSchemaV4);
+        db.exec(kSchemaV5);
         db.exec(
             "INSERT INTO meta (key, value) VALUES ('application', 'stopd-journal'), "
             "('schema_version', '" +
@@ -276,6 +290,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
       migrate(db, kSchemaV3, 3);
     }
     if (number < 4) migrate(db, kSchemaV4, 4);  // interruptions: an empty table
+    if (number < 5) migrate(db, kSchemaV5, 5);  // dead letters: an empty table
 
     // A write now: a read-only file or file system fails here, not at the first accepted job.
     sqlite::Statement opened(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened', ?1)");

@@ -1,11 +1,13 @@
 // The journal's schema, and the checks that a file is a journal this stopd may write.
 //
-//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "3", "opened" = …
+//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "5", "opened" = …
 //   jobs(…)            one row per job: every field of core::Job (see job_store.cpp)
 //   batches(…)         one row per batch: its plan, options, items and result (batch_store.cpp)
 //   interruptions(job_id, count)
 //                      per unfinished job: how many times in a row stopd ended without a clean
 //                      shutdown while it was in flight (JobStore::interruptions())
+//   dead_letters(…)    intent records the tables refused, kept as written with why
+//                      (JobStore::dead_letters())
 //   meta "session"     present while a JobStore has the file open; one found at open means the
 //                      last one ended without closing it (a crash, kill -9, exit() in a plugin)
 //
@@ -20,8 +22,8 @@
 
 namespace stopd::core {
 
-// 1: jobs; 2: + batches; 3: leaner indexes; 4: + interruptions
-inline constexpr int kJournalSchemaVersion = 4;
+// 1: jobs; 2: + batches; 3: leaner indexes; 4: + interruptions; 5: + dead letters
+inline constexpr int kJournalSchemaVersion = 5;
 inline constexpr int kJournalApplicationId = 0x73747064;
 
 // On the writing connection: refuses a file that is not a stopd journal, is damaged (PRAGMA

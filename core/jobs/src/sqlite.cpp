@@ -82,6 +82,12 @@ void Statement::bind(int index, std::string_view text) {
   if (rc != SQLITE_OK) fail(db_, rc);
 }
 
+void Statement::bind_blob(int index, std::string_view bytes) {
+  const int rc =
+      sqlite3_bind_blob64(statement_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(db_, rc);
+}
+
 void Statement::bind(int index, std::optional<std::int64_t> value) {
   if (value)
     bind(index, *value);

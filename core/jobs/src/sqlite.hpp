@@ -37,7 +37,8 @@ class Statement {
 
   // Parameters count from 1, as in SQLite.
   void bind(int index, std::int64_t value);
-  void bind(int index, std::string_view text);  // copied by SQLite
+  void bind(int index, std::string_view text);        // copied by SQLite
+  void bind_blob(int index, std::string_view bytes);  // copied by SQLite
   void bind(int index, std::optional<std::int64_t> value);
   void bind_null(int index);
   int parameter_count() const;

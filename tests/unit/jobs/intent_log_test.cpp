@@ -406,6 +406,75 @@ int in_a_process_that_dies(const std::function<void()>& body) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+TEST(JournalIntents, ARecordTheTablesRefuseIsKeptAsADeadLetterNotDropped) {
+  TempDir dir;
+  const Job a = pending_job("j-a", 1'700'000'000'000);
+  {
+    JobStore store(dir.journal(), normal(1h));
+    store.insert(a);
+    EXPECT_EQ(store.dead_letters(), 0u);
+    store.append_many({a}, {});  // acknowledged, then refused by the tables: a is there already
+    store.append_many({pending_job("j-b", 1'700'000'001'000)}, {});
+    EXPECT_TRUE(store.get("j-b")) << "a refused record held up the ones after it";
+    EXPECT_EQ(store.dead_letters(), 1u);
+  }
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM dead_letters"), "1");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT number FROM dead_letters"), "1");
+  const std::string error = sql_value(dir.journal(), "SELECT error FROM dead_letters");
+  EXPECT_NE(error.find("UNIQUE"), std::string::npos) << error;
+  EXPECT_GT(std::stoi(sql_value(dir.journal(), "SELECT length(record) FROM dead_letters")), 100)
+      << "the record is kept as written, every value of the job in it";
+
+  JobStore reopened(dir.journal(), normal());
+  EXPECT_EQ(reopened.dead_letters(), 1u) << "counted again at open";
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM dead_letters"), "1")
+      << "a dead letter is not applied again at the next open";
+}
+
+// A record as a newer stopd would write it: its format byte (intent_record.hpp) names format 2.
+TEST(JournalIntents, ARecordOfANewerFormatIsKeptAsADeadLetter) {
+  TempDir dir;
+  { JobStore store(dir.journal(), normal()); }
+  {
+    IntentLog log(intents_of(dir));
+    log.append(1, std::string("\x82\x01\x00", 3));
+  }
+  JobStore store(dir.journal(), normal());
+  EXPECT_EQ(store.dead_letters(), 1u);
+  const std::string error = sql_value(dir.journal(), "SELECT error FROM dead_letters");
+  EXPECT_NE(error.find("format 2"), std::string::npos) << error;
+  EXPECT_NE(error.find("newer stopd"), std::string::npos) << error;
+}
+
+// Records written before they carried a format byte (format 0) are still applied: a stopd that
+// is upgraded with records in its log loses none of them.
+TEST(JournalIntents, RecordsWithoutAFormatByteAreStillApplied) {
+  TempDir dir;
+  const Job a = pending_job("j-a", 1'700'000'000'000);
+  ASSERT_EQ(in_a_process_that_dies([&] {
+              JobStore store(dir.journal(), normal(1h));
+              store.append_many({a}, {});
+              store.append_many({}, {finished(a)});
+              die();
+            }),
+            0);
+  std::vector<IntentLog::Record> records;
+  {
+    IntentLog log(intents_of(dir));
+    records = log.take_found();
+    ASSERT_EQ(records.size(), 2u);
+    log.clear();
+    for (auto& record : records) {
+      ASSERT_EQ(static_cast<unsigned char>(record.payload.at(0)), 0x81u) << "format 1's byte";
+      log.append(record.number, std::string_view(record.payload).substr(1));  // as format 0
+    }
+  }
+  JobStore store(dir.journal(), normal());
+  ASSERT_TRUE(store.get("j-a"));
+  EXPECT_EQ(store.get("j-a")->state, JobState::finished);
+  EXPECT_EQ(store.dead_letters(), 0u);
+}
+
 TEST(JournalIntents, RecordsACrashLeftBehindAreInTheTablesAfterTheNextOpen) {
   TempDir dir;
   Job a = full_job("j-a", 1'700'000'000'000);  // every field set

@@ -57,26 +57,6 @@ void expect_same(const Job& a, const Job& b) {
   EXPECT_EQ(core::to_json(a), core::to_json(b));
 }
 
-// Runs one SQL statement on the file with a connection of its own (not through JobStore).
-std::string sql_value(const std::filesystem::path& file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
-            SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  std::string value;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-    const int rc = sqlite3_step(statement);
-    if (rc == SQLITE_ROW && sqlite3_column_text(statement, 0) != nullptr)
-      value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
-    EXPECT_TRUE(rc == SQLITE_ROW || rc == SQLITE_DONE) << sqlite3_errmsg(db);
-  } else {
-    ADD_FAILURE() << sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return value;
-}
-
 std::string error_of(const std::function<void()>& call) {
   try {
     call();
@@ -124,7 +104,7 @@ TEST(JobStore, StoresTimesAsMillisecondsAndTheRequestAsJsonText) {
   EXPECT_EQ(sql_value(dir.journal(), "SELECT outcome_code || '/' || state FROM jobs"),
             "stopped/finished");
   EXPECT_EQ(sql_value(dir.journal(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
 }
 
 TEST(JobStore, UpdateChangesWhatMayChangeAndNothingElse) {
@@ -447,9 +427,9 @@ TEST(JobStore, CountsTheUnfinishedJobsOfEachStartAfterAnUncleanEndAndForgetsThem
 TEST(JobStore, RefusesAJournalOfANewerSchema) {
   TempDir dir;
   { JobStore store(dir.journal()); }
-  sql_value(dir.journal(), "UPDATE meta SET value = '5' WHERE key = 'schema_version'");
+  sql_value(dir.journal(), "UPDATE meta SET value = '6' WHERE key = 'schema_version'");
   const std::string message = error_of([&] { JobStore store(dir.journal()); });
-  EXPECT_NE(message.find("newer stopd (schema version 5"), std::string::npos) << message;
+  EXPECT_NE(message.find("newer stopd (schema version 6"), std::string::npos) << message;
 }
 
 TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
@@ -461,16 +441,20 @@ TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
   // What a stopd before batches left behind: schema version 1, no batches table.
   sql_value(dir.journal(), "DROP TABLE batches");
   sql_value(dir.journal(), "DROP TABLE interruptions");
+  sql_value(dir.journal(), "DROP TABLE dead_letters");
   sql_value(dir.journal(), "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   {
     JobStore store(dir.journal());
     EXPECT_TRUE(store.get("j-old").has_value());
   }
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
   EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM sqlite_schema WHERE name = 'batches'"),
             "1");
   EXPECT_EQ(
       sql_value(dir.journal(), "SELECT count(*) FROM sqlite_schema WHERE name = 'interruptions'"),
+      "1");
+  EXPECT_EQ(
+      sql_value(dir.journal(), "SELECT count(*) FROM sqlite_schema WHERE name = 'dead_letters'"),
       "1");
 }
 
@@ -533,7 +517,7 @@ TEST(JobStore, UpgradesAVersion2JournalToLeanerIndexesAndKeepsItsJobs) {
     EXPECT_FALSE(store.get("j-done"));
     EXPECT_TRUE(store.get("j-open"));
   }
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
   EXPECT_EQ(seq_of("j-open"), open_seq);
   EXPECT_NE(done_seq, open_seq);
   EXPECT_EQ(sql_value(dir.journal(),

@@ -2,7 +2,9 @@
 // that holds its stops until released or cancelled.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -215,6 +217,26 @@ bool eventually(Condition condition,
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return condition();
+}
+
+// Runs one SQL statement on the file with a connection of its own (not through JobStore).
+inline std::string sql_value(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  std::string value;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
+    const int rc = sqlite3_step(statement);
+    if (rc == SQLITE_ROW && sqlite3_column_text(statement, 0) != nullptr)
+      value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    EXPECT_TRUE(rc == SQLITE_ROW || rc == SQLITE_DONE) << sqlite3_errmsg(db);
+  } else {
+    ADD_FAILURE() << sqlite3_errmsg(db);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
 }
 
 }  // namespace stopd::test

@@ -50,6 +50,9 @@ struct JournalOptions {
   // update_many(), append_many() or one chunk of prune_finished_before() until it was durable,
   // waiting for a group commit included; on the writing thread, after the commit. Must not throw.
   std::function<void(std::chrono::nanoseconds)> on_write;
+  // Called with dead_letters() at open and whenever a commit adds to it (metrics). Must not
+  // throw.
+  std::function<void(std::uint64_t)> on_dead_letters;
 };
 
 inline constexpr std::size_t kMaxListLimit = 1000;
@@ -122,6 +125,12 @@ class JobStore {
   std::vector<BatchRow> list_batches(std::size_t limit) const;  // newest first, 1..kMaxListLimit
 
   const std::filesystem::path& file() const;
+
+  // How many intent records the tables refused (a constraint, damage past the checksum, a
+  // format this stopd cannot read). Each was acknowledged, so none is dropped: each is kept, as
+  // written and with why, in the journal's dead_letters table, which only an operator empties.
+  // Thread-safe and cheap (no read of the file).
+  std::uint64_t dead_letters() const;
 
   // Crash accounting, as found when this JobStore opened the file: for each unfinished job, how
   // many times in a row stopd ended without closing its JobStore (a crash, kill -9, a plugin's
