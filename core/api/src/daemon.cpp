@@ -82,7 +82,10 @@ void Daemon::Impl::start(const DaemonOptions& options) {
 
   JournalOptions journal_options;
   journal_options.sync_full = config.journal.sync_full;
-  if (metrics) journal_options.on_write = metrics->journal_write_recorder();
+  if (metrics) {
+    journal_options.on_write = metrics->journal_write_recorder();
+    journal_options.on_dead_letters = metrics->journal_dead_letters_recorder();
+  }
   try {
     store = std::make_unique<JobStore>(config.journal.file, std::move(journal_options));
   } catch (const JournalError& e) {

@@ -131,6 +131,8 @@ grpc::Status StopService::ListJobs(grpc::ServerContext* context, const v1::ListJ
   return serve(
       "ListJobs", accepting_.load(), authenticator_, *context,
       [&](const core::Principal& principal) {
+        // The journal's health, not any job's data: every caller of ListJobs sees the count.
+        response->set_dead_letters(jobs_.dead_letters());
         core::JobFilter filter;
         for (int i = 0; i < request->states_size(); ++i) {
           const auto state = from_proto(request->states(i));

@@ -61,10 +61,12 @@ int run_jobs_list(const GlobalOptions& global, const JobsListArguments& args, Co
   DaemonClient client(global, console);
   std::vector<core::Job> jobs;
   bool more = false;
+  std::uint64_t dead_letters = 0;
   while (true) {
     request.set_page_size(
         static_cast<std::uint32_t>(std::min<std::size_t>(limit - jobs.size(), kMaxPageSize)));
     const v1::ListJobsResponse page = client.list_jobs(request);
+    dead_letters = page.dead_letters();
     for (const v1::Job& job : page.jobs()) {
       if (jobs.size() == limit) break;
       jobs.push_back(api::from_proto(job));
@@ -75,11 +77,16 @@ int run_jobs_list(const GlobalOptions& global, const JobsListArguments& args, Co
   }
 
   if (console.json()) {
-    json out = {{"jobs", json::array()}, {"more", more}};
+    json out = {{"jobs", json::array()}, {"more", more}, {"dead_letters", dead_letters}};
     for (const core::Job& job : jobs) out["jobs"].push_back(core::to_json(job));
     console.out_json(out);
     return core::exit_code::ok;
   }
+  // First, and on stderr: what it says matters more than any job in the list.
+  if (dead_letters > 0)
+    console.err("warning: the journal's tables refused " + std::to_string(dead_letters) +
+                " record(s) stopd had acknowledged; each is kept, with why, in the journal's "
+                "dead_letters table (README: \"Jobs and the journal\")");
   if (jobs.empty()) {
     console.out("no jobs match");
     return core::exit_code::ok;

@@ -909,6 +909,10 @@ JobPage JobManager::list(const JobFilter& filter) const {
   return state_->store.list(filter);
 }
 
+std::uint64_t JobManager::dead_letters() const {
+  return state_->store.dead_letters();
+}
+
 Job JobManager::cancel(const std::string& id) {
   return state_->cancel(id);
 }

@@ -171,6 +171,12 @@ std::function<void(std::chrono::nanoseconds)> Metrics::journal_write_recorder() 
   };
 }
 
+std::function<void(std::uint64_t)> Metrics::journal_dead_letters_recorder() {
+  return [metrics = impl_->metrics](std::uint64_t count) {
+    metrics->set_journal_dead_letters(static_cast<double>(count));
+  };
+}
+
 void Metrics::watch_plugins(
     std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins) {
   impl_->plugins = std::make_shared<PluginCollectable>(std::move(plugins));

@@ -38,7 +38,13 @@ StopMetrics::StopMetrics()
                          .Name("stopd_journal_write_seconds")
                          .Help("How long one durable journal write took")
                          .Register(*registry_)
-                         .Add({}, kJournalWriteBuckets)) {}
+                         .Add({}, kJournalWriteBuckets)),
+      journal_dead_letters_(prometheus::BuildGauge()
+                                .Name("stopd_journal_dead_letters")
+                                .Help("Journal records the tables refused, kept in its "
+                                      "dead_letters table")
+                                .Register(*registry_)
+                                .Add({})) {}
 
 TypeSeries& StopMetrics::series(std::string_view type) {
   {

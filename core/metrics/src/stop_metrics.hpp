@@ -39,6 +39,7 @@ class StopMetrics {
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
   TypeSeries& series(std::string_view type);
   void observe_journal_write(double seconds) { journal_write_.Observe(seconds); }
+  void set_journal_dead_letters(double count) { journal_dead_letters_.Set(count); }
 
  private:
   TypeSeries& add_series(std::string_view type);
@@ -49,6 +50,7 @@ class StopMetrics {
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Gauge>& in_flight_;
   prometheus::Histogram& journal_write_;
+  prometheus::Gauge& journal_dead_letters_;
 
   std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<TypeSeries>, std::less<>> by_type_;

@@ -1,5 +1,6 @@
 // `stopctl jobs list|show|watch|cancel` through the real daemon.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <set>
 #include <sstream>
@@ -120,6 +121,35 @@ TEST_F(ClientJobs, ListFiltersByStateTypeTimeAndLimit) {
   EXPECT_TRUE(contains(none.out, "no jobs")) << none;
 
   daemon_.stopctl({"jobs", "cancel", running});
+}
+
+// Records the journal's tables refused (kept as dead letters) are what an operator must hear of
+// first: `jobs list` warns on stderr, and its JSON counts them.
+TEST(ClientJobsJournal, ListWarnsOfDeadLetters) {
+  TempDir dir;
+  {
+    TestDaemon daemon(dir);
+    const auto clean = daemon.stopctl({"jobs", "list"});
+    EXPECT_EQ(clean.exit_code, 0) << clean;
+    EXPECT_FALSE(contains(clean.err, "dead_letters")) << clean;
+    EXPECT_EQ(daemon.stopctl({"jobs", "list", "-o", "json"}).json().value("dead_letters", -1), 0);
+  }  // killed: the journal is the daemon's no more
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() / "journal.db").c_str(), &db), SQLITE_OK);
+  const int inserted = sqlite3_exec(db,
+                                    "INSERT INTO dead_letters (number, kept_ms, error, record) "
+                                    "VALUES (3, 1700000000000, 'UNIQUE constraint failed', x'81')",
+                                    nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  ASSERT_EQ(inserted, SQLITE_OK);
+
+  TestDaemon daemon(dir);
+  const auto listed = daemon.stopctl({"jobs", "list"});
+  EXPECT_EQ(listed.exit_code, 0) << listed;
+  EXPECT_TRUE(contains(listed.err, "refused 1 record(s)")) << listed;
+  EXPECT_TRUE(contains(listed.err, "dead_letters table")) << listed;
+  EXPECT_TRUE(contains(listed.out, "no jobs")) << listed;
+  EXPECT_EQ(daemon.stopctl({"jobs", "list", "-o", "json"}).json().value("dead_letters", -1), 1);
 }
 
 TEST_F(ClientJobs, UnknownJobIsNotFound) {

@@ -422,10 +422,14 @@ bool wait_job_running(v1::StopService::Stub& stub, const std::string& id,
 }
 
 int TestDaemon::metrics_port() const {
-  std::smatch match;
+  // The log keeps every start's lines: the last port is the running daemon's.
   const std::string text = log();
-  if (!std::regex_search(text, match, std::regex(R"(metrics listen=\S+ port=(\d+))"))) return 0;
-  return std::stoi(match[1].str());
+  const std::regex line(R"(metrics listen=\S+ port=(\d+))");
+  int port = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator();
+       ++it)
+    port = std::stoi((*it)[1].str());
+  return port;
 }
 
 }  // namespace stopd::e2e

@@ -139,7 +139,8 @@ class TestDaemon {
   std::string log() const { return read_file(log_file()); }
   // The TCP port from the "serving … port=N" log line; nullopt if none.
   std::optional<int> tcp_port() const;
-  // The metrics endpoint's port, from the log ("metrics listen=… port=N"); 0 if not serving.
+  // The metrics endpoint's port, from the log ("metrics listen=… port=N") of the last start; 0
+  // if not serving.
   int metrics_port() const;
 
   std::shared_ptr<grpc::Channel> channel();  // to the unix socket, new after each start

@@ -254,5 +254,35 @@ TEST(DaemonJournal, AStopWhoseJournalWriteTimesOutSaysTheStopWasStarted) {
             std::vector<std::int64_t>{1});
 }
 
+// A record the journal's tables refused is kept as a dead letter (the journal's own tests make
+// them); a daemon on such a journal says so where an operator looks: ListJobs and the metric.
+TEST(JournalDamage, DeadLettersAreCountedByListJobsAndTheMetric) {
+  TestDaemon daemon(json{{"metrics", {{"listen", "127.0.0.1:0"}}}});
+  daemon.start();
+  auto stub = daemon.stub();
+  v1::ListJobsResponse listed;
+  auto context = call_context();
+  ASSERT_TRUE(stub->ListJobs(context.get(), v1::ListJobsRequest(), &listed).ok());
+  EXPECT_EQ(listed.dead_letters(), 0u);
+  EXPECT_TRUE(std::regex_search(scrape(daemon.metrics_port()),
+                                std::regex(R"(\nstopd_journal_dead_letters 0\n)")));
+  ASSERT_EQ(daemon.terminate(kStartTimeout), 0);
+  {
+    Journal journal(daemon.journal());
+    journal.exec(
+        "INSERT INTO dead_letters (number, kept_ms, error, record) VALUES "
+        "(7, 1700000000000, 'UNIQUE constraint failed: jobs.id', x'8101'), "
+        "(9, 1700000000001, 'intent record of format 2', x'82')");
+  }
+  daemon.start();
+  stub = daemon.stub();
+  auto again = call_context();
+  ASSERT_TRUE(stub->ListJobs(again.get(), v1::ListJobsRequest(), &listed).ok());
+  EXPECT_EQ(listed.dead_letters(), 2u);
+  const std::string metrics = scrape(daemon.metrics_port());
+  EXPECT_TRUE(std::regex_search(metrics, std::regex(R"(\nstopd_journal_dead_letters 2\n)")))
+      << metrics;
+}
+
 }  // namespace
 }  // namespace stopd::e2e

@@ -87,6 +87,8 @@ class JobManager {
   std::optional<Job> get(const std::string& id) const;
   // The journal's records, as JobStore::list (newest first, limit clamped to 1..1000).
   JobPage list(const JobFilter& filter) const;
+  // Records the journal's tables refused, kept as dead letters (JobStore::dead_letters()).
+  std::uint64_t dead_letters() const;
 
   // Withdraws the job (its outcome becomes `cancelled` unless it finished already) and returns it
   // (finished, once that is journaled; a finished job as it is). A journaled job that no one

@@ -7,6 +7,8 @@
 //                                           provider, from submission to outcome
 //   stopd_stops_in_flight{type}             gauge: first attempt started, not ended yet
 //   stopd_journal_write_seconds             histogram, 50 µs … 1 s: one durable journal write
+//   stopd_journal_dead_letters              gauge: records the journal's tables refused, kept in
+//                                           its dead_letters table (alert on > 0)
 //   stopd_plugin_up{type}                   gauge: 1 while the provider can serve (always for an
 //                                           in-process one; an isolated one's process runs)
 //   stopd_plugin_restarts_total{type,reason} counter: deaths of an isolated provider's process,
@@ -16,6 +18,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,6 +46,8 @@ class Metrics {
   std::shared_ptr<StopObserver> stop_observer();
   // Records one journal write (JournalOptions::on_write). Thread-safe.
   std::function<void(std::chrono::nanoseconds)> journal_write_recorder();
+  // Sets stopd_journal_dead_letters (JournalOptions::on_dead_letters). Thread-safe.
+  std::function<void(std::uint64_t)> journal_dead_letters_recorder();
   // Exports stopd_plugin_up and stopd_plugin_restarts_total for these providers (read at each
   // scrape). The pointer is null for an in-process provider.
   void watch_plugins(
