@@ -9,6 +9,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
+#include <utility>
 
 #include "intent_log.hpp"
 #include "intent_record.hpp"
@@ -60,6 +62,21 @@ InsertRow insert_row_of(const Job& job) {
       job, dump(job.request.target),
       dump(job.request.options.is_null() ? nlohmann::json::object() : job.request.options),
       details_of(job)};
+}
+
+// What an update writes (update_job: the fields that may change after insert), from `from` onto
+// `into`. An update's Job need carry nothing else.
+void take_changes(Job& into, const Job& from) {
+  into.state = from.state;
+  into.started = from.started;
+  into.finished = from.finished;
+  into.deadline = from.deadline;
+  into.force_at = from.force_at;
+  into.attempts = from.attempts;
+  into.resumed = from.resumed;
+  into.stop_id = from.stop_id;
+  into.joined = from.joined;
+  into.outcome = from.outcome;
 }
 
 // One caller's write, applied by whichever thread leads the group commit it joins.
@@ -190,8 +207,8 @@ struct JobStore::Impl {
   bool leading = false;
 
   // The intent log (synchronous=NORMAL only): appended records wait in `pending` until a commit
-  // takes them (applier thread, a reader's settle(), or any direct write, which applies them
-  // first so the tables see every change in the order it was acknowledged).
+  // takes them (the applier thread, or any direct write, which applies them first so the tables
+  // see every change in the order it was acknowledged).
   std::unique_ptr<IntentLog> intents;
   Statement note_applied;
   Statement keep_dead_letter;
@@ -199,6 +216,16 @@ struct JobStore::Impl {
   std::atomic<std::uint64_t> dead_letter_count{0};
   std::mutex intent_mutex;
   std::vector<IntentLog::Record> pending;
+  // The jobs of records appended and not yet in the tables, each in its latest state: what a
+  // read lays over the tables, so that it sees an append at once and writes nothing itself.
+  struct Unapplied {
+    // Inserted: the whole job, with its later updates. Not: an update of a table row, whose
+    // changes (take_changes()) go onto that row when read.
+    Job job;
+    std::uint64_t number = 0;  // the last record that carried it
+    bool inserted = false;     // a pending record inserts it (not only updates a table row)
+  };
+  std::unordered_map<std::string, Unapplied> unapplied;
   std::uint64_t appended = 0;  // the last record's number (numbers never repeat in one journal)
   std::uint64_t applied = 0;   // the last one committed to the tables
   std::condition_variable applier_cv;
@@ -472,6 +499,7 @@ struct JobStore::Impl {
   void note_committed(std::uint64_t number) {
     std::lock_guard guard(intent_mutex);
     applied = number;
+    std::erase_if(unapplied, [&](const auto& entry) { return entry.second.number <= number; });
     if (applied != appended) return;
     try {
       intents->clear();  // all applied: the file starts over
@@ -492,14 +520,24 @@ struct JobStore::Impl {
   }
 
   // One record, durable against a crash of the daemon when this returns; in the tables within
-  // options.apply_delay, and seen by every read of this store at once (settle()).
-  void append(std::string payload) {
+  // options.apply_delay, and seen by every read of this store at once (the unapplied jobs).
+  void append(std::string payload, const std::vector<Job>& inserts,
+              const std::vector<Job>& updates) {
     bool too_many = false;
     {
       std::lock_guard guard(intent_mutex);
       const std::uint64_t number = appended + 1;
       intents->append(number, payload);
       appended = number;
+      for (const Job& job : inserts) unapplied[job.id] = Unapplied{job, number, true};
+      for (const Job& job : updates) {
+        Unapplied& entry = unapplied[job.id];  // a new entry is an update of a table row
+        if (entry.inserted)
+          take_changes(entry.job, job);
+        else
+          entry.job = job;
+        entry.number = number;
+      }
       pending.push_back(IntentLog::Record{number, std::move(payload)});
       if (applier_idle) applier_cv.notify_one();
       too_many = pending.size() > kMaxPendingIntents || intents->size() > kMaxIntentLogBytes;
@@ -794,6 +832,59 @@ struct JobStore::Impl {
     return read_batch(query);
   }
 
+  // --- reads: the tables, with the unapplied jobs laid over them -------------------------------
+  // Each takes what it needs of the unapplied jobs before it reads the tables: a record is
+  // dropped from them only once its commit is visible, so a job is never in neither.
+
+  std::optional<Unapplied> unapplied_job(std::string_view id) {
+    std::lock_guard guard(intent_mutex);
+    auto it = unapplied.find(std::string(id));
+    if (it == unapplied.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::unordered_map<std::string, Unapplied> unapplied_jobs() {
+    std::lock_guard guard(intent_mutex);
+    return unapplied;
+  }
+
+  // `row` as the tables have it, under its unapplied state if it has one. An update of a job the
+  // tables do not have is skipped when applied, so it shows nothing here either.
+  static std::optional<Job> laid_over(std::optional<Job> row, const Unapplied* newer) {
+    if (newer == nullptr) return row;
+    if (newer->inserted) return newer->job;
+    if (row) take_changes(*row, newer->job);
+    return row;
+  }
+
+  // Table rows (already filtered, in order) merged with the unapplied jobs: a row's unapplied
+  // state replaces it (and leaves if it no longer `matches`); an unapplied job that `matches`
+  // joins if it is inserted or its row is in the tables (a row the filter left out when it
+  // read the tables' older state); `before` orders the result. Under read_mutex.
+  template <class Matches, class Before>
+  std::vector<Job> merged(std::vector<Job> rows,
+                          const std::unordered_map<std::string, Unapplied>& newer,
+                          Matches&& matches, Before&& before) const {
+    if (newer.empty()) return rows;
+    std::vector<Job> jobs;
+    jobs.reserve(rows.size());
+    std::unordered_set<std::string> in_tables;
+    for (Job& row : rows) {
+      in_tables.insert(row.id);  // a copy: the row moves on below
+      auto it = newer.find(row.id);
+      std::optional<Job> job =
+          it == newer.end() ? std::move(row) : laid_over(std::move(row), &it->second);
+      if (it == newer.end() || matches(*job)) jobs.push_back(std::move(*job));
+    }
+    for (const auto& [id, entry] : newer) {
+      if (in_tables.contains(id)) continue;
+      std::optional<Job> job = laid_over(entry.inserted ? std::nullopt : one(get_job, id), &entry);
+      if (job && matches(*job)) jobs.push_back(std::move(*job));
+    }
+    std::sort(jobs.begin(), jobs.end(), before);
+    return jobs;
+  }
+
   std::optional<Job> one(Statement& query, std::string_view key) const {
     Use use(query);
     use->bind(1, key);
@@ -908,7 +999,7 @@ void JobStore::append_many(const std::vector<Job>& inserts, const std::vector<Jo
     record.row(RowKind::update_job);
     Impl::update_values(record, UpdateRow{job, details_of(job)});
   }
-  impl_->append(std::move(record).bytes());
+  impl_->append(std::move(record).bytes(), inserts, updates);
   impl_->reported(begun);
 }
 
@@ -917,10 +1008,10 @@ std::size_t JobStore::update_many(const std::vector<Job>& jobs) {
 }
 
 std::optional<Job> JobStore::get(std::string_view id) const {
-  impl_->settle();
+  const auto newer = impl_->unapplied_job(id);
   std::lock_guard guard(impl_->read_mutex);
   try {
-    return impl_->one(impl_->get_job, id);
+    return Impl::laid_over(impl_->one(impl_->get_job, id), newer ? &*newer : nullptr);
   } catch (const SqliteError& e) {
     impl_->fail("get job " + std::string(id), e);
   }
@@ -928,13 +1019,20 @@ std::optional<Job> JobStore::get(std::string_view id) const {
 
 std::optional<Job> JobStore::find_by_request_id(std::string_view request_id) const {
   if (request_id.empty()) return std::nullopt;
-  impl_->settle();
-  std::lock_guard guard(impl_->read_mutex);
-  try {
-    return impl_->one(impl_->by_request_id, request_id);
-  } catch (const SqliteError& e) {
-    impl_->fail("find request_id", e);
+  // Appended jobs have no request_id (append_many()), so the row is in the tables; its newer
+  // state may be unapplied (looked up after the row: at worst a state as of just before).
+  std::optional<Job> row;
+  {
+    std::lock_guard guard(impl_->read_mutex);
+    try {
+      row = impl_->one(impl_->by_request_id, request_id);
+    } catch (const SqliteError& e) {
+      impl_->fail("find request_id", e);
+    }
   }
+  if (!row) return std::nullopt;
+  const auto newer = impl_->unapplied_job(row->id);
+  return Impl::laid_over(std::move(row), newer ? &*newer : nullptr);
 }
 
 JobPage JobStore::list(const JobFilter& filter) const {
@@ -944,7 +1042,7 @@ JobPage JobStore::list(const JobFilter& filter) const {
     if (std::find(states.begin(), states.end(), to_string(state)) == states.end())
       states.push_back(to_string(state));
 
-  impl_->settle();
+  const auto newer = impl_->unapplied_jobs();
   std::lock_guard guard(impl_->read_mutex);
   try {
     std::optional<std::int64_t> cursor_created;
@@ -953,6 +1051,8 @@ JobPage JobStore::list(const JobFilter& filter) const {
       use->bind(1, filter.after_id);
       if (use->step())
         cursor_created = use->integer(0);
+      else if (auto it = newer.find(filter.after_id); it != newer.end())
+        cursor_created = to_ms(it->second.job.created);  // not in the tables yet
       else
         cursor_created = job_id_time_ms(filter.after_id);  // pruned meanwhile: its id says when
       if (!cursor_created)
@@ -993,10 +1093,27 @@ JobPage JobStore::list(const JobFilter& filter) const {
       use->bind(++index, *cursor_created);
       use->bind(++index, filter.after_id);
     }
-    use->bind(++index, static_cast<std::int64_t>(limit + 1));  // one more: is there a next page?
+    // One more: is there a next page? And as many again as there are unapplied jobs, each of
+    // which may take a row out of this page.
+    use->bind(++index, static_cast<std::int64_t>(limit + 1 + newer.size()));
 
+    const auto matches = [&](const Job& job) {
+      const std::int64_t created = to_ms(job.created);
+      return (filter.states.empty() || std::find(filter.states.begin(), filter.states.end(),
+                                                 job.state) != filter.states.end()) &&
+             (filter.type.empty() || job.request.type == filter.type) &&
+             (!filter.created_after || created > to_ms(*filter.created_after)) &&
+             (!filter.created_before || created < to_ms(*filter.created_before)) &&
+             (!cursor_created ||
+              std::make_pair(created, std::string_view(job.id)) <
+                  std::make_pair(*cursor_created, std::string_view(filter.after_id)));
+    };
+    const auto newer_first = [](const Job& a, const Job& b) {
+      return std::make_pair(to_ms(a.created), std::string_view(a.id)) >
+             std::make_pair(to_ms(b.created), std::string_view(b.id));
+    };
     JobPage page;
-    page.jobs = impl_->all(query);
+    page.jobs = impl_->merged(impl_->all(query), newer, matches, newer_first);
     if (page.jobs.size() > limit) {
       page.jobs.resize(limit);
       page.next_after_id = page.jobs.back().id;
@@ -1008,11 +1125,17 @@ JobPage JobStore::list(const JobFilter& filter) const {
 }
 
 std::vector<Job> JobStore::unfinished() const {
-  impl_->settle();
+  const auto newer = impl_->unapplied_jobs();
   std::lock_guard guard(impl_->read_mutex);
   try {
     Use use(impl_->unfinished_jobs);
-    return impl_->all(impl_->unfinished_jobs);
+    return impl_->merged(
+        impl_->all(impl_->unfinished_jobs), newer,
+        [](const Job& job) { return !job.is_finished(); },
+        [](const Job& a, const Job& b) {
+          return std::make_pair(to_ms(a.created), std::string_view(a.id)) <
+                 std::make_pair(to_ms(b.created), std::string_view(b.id));
+        });
   } catch (const SqliteError& e) {
     impl_->fail("list unfinished jobs", e);
   }

@@ -313,7 +313,9 @@ TEST(JournalIntents, EveryReadSeesAnAppendedChangeAtOnce) {
   EXPECT_GT(fs::file_size(intents_of(dir)), 0u);
   ASSERT_TRUE(store.get("j-a"));
   EXPECT_EQ(store.get("j-a")->state, JobState::pending);
-  EXPECT_EQ(fs::file_size(intents_of(dir)), 0u) << "applied, so the log starts over";
+  EXPECT_GT(fs::file_size(intents_of(dir)), 0u) << "a read wrote: it applied the log";
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM jobs"), "0")
+      << "a read wrote: it applied the log";
 
   store.append_many({}, {finished(a)});
   EXPECT_EQ(store.get("j-a")->state, JobState::finished);
@@ -325,6 +327,53 @@ TEST(JournalIntents, EveryReadSeesAnAppendedChangeAtOnce) {
   store.append_many({pending_job("j-c", 1'700'000'002'000)}, {});
   ASSERT_EQ(store.unfinished().size(), 1u);
   EXPECT_EQ(store.unfinished()[0].id, "j-c");
+}
+
+TEST(JournalIntents, ReadsSeeAnUnappliedUpdateOfAJobAlreadyInTheTables) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(1h));
+  const Job a = pending_job("j-a", 1'700'000'000'000);
+  store.append_many({a}, {});
+  store.prune_finished_before(at_ms(0));  // a direct write: applies the insert first
+  ASSERT_EQ(sql_value(dir.journal(), "SELECT state FROM jobs WHERE id = 'j-a'"), "pending");
+  store.append_many({}, {finished(a)});
+
+  EXPECT_EQ(store.get("j-a")->state, JobState::finished);
+  EXPECT_EQ(core::to_json(*store.get("j-a")), core::to_json(finished(a)));
+  core::JobFilter filter;
+  filter.limit = 10;
+  filter.states = {JobState::finished};
+  ASSERT_EQ(store.list(filter).jobs.size(), 1u) << "the tables' row is pending: not listed";
+  EXPECT_EQ(store.list(filter).jobs[0].outcome->message, "done");
+  filter.states = {JobState::pending};
+  EXPECT_TRUE(store.list(filter).jobs.empty()) << "the row left the filter it no longer matches";
+  EXPECT_TRUE(store.unfinished().empty());
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT state FROM jobs WHERE id = 'j-a'"), "pending")
+      << "a read wrote";
+}
+
+// Pages follow the jobs' order whether a job is in the tables or only in the log.
+TEST(JournalIntents, PagesRunThroughAppliedAndUnappliedJobsInOrder) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(1h));
+  store.insert(pending_job("j-1", 1'700'000'001'000));
+  store.insert(pending_job("j-3", 1'700'000'003'000));
+  store.append_many({pending_job("j-2", 1'700'000'002'000)}, {});
+  store.append_many({pending_job("j-4", 1'700'000'004'000)}, {});
+  core::JobFilter filter;
+  filter.limit = 1;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 10; ++page) {
+    const core::JobPage got = store.list(filter);
+    for (const Job& job : got.jobs) seen.push_back(job.id);
+    if (got.next_after_id.empty()) break;
+    filter.after_id = got.next_after_id;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"j-4", "j-3", "j-2", "j-1"}));
+  std::vector<std::string> oldest_first;
+  for (const Job& job : store.unfinished()) oldest_first.push_back(job.id);
+  EXPECT_EQ(oldest_first, (std::vector<std::string>{"j-1", "j-2", "j-3", "j-4"}));
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM jobs"), "2") << "a read wrote";
 }
 
 TEST(JournalIntents, TheApplierWritesTheTablesWithoutAnyRead) {
@@ -415,7 +464,9 @@ TEST(JournalIntents, ARecordTheTablesRefuseIsKeptAsADeadLetterNotDropped) {
     EXPECT_EQ(store.dead_letters(), 0u);
     store.append_many({a}, {});  // acknowledged, then refused by the tables: a is there already
     store.append_many({pending_job("j-b", 1'700'000'001'000)}, {});
-    EXPECT_TRUE(store.get("j-b")) << "a refused record held up the ones after it";
+    store.prune_finished_before(at_ms(0));  // a direct write: applies what is pending first
+    EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM jobs WHERE id = 'j-b'"), "1")
+        << "a refused record held up the ones after it";
     EXPECT_EQ(store.dead_letters(), 1u);
   }
   EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM dead_letters"), "1");

@@ -3,7 +3,8 @@
 // Thread-safe. Secrets never reach it: jobs hold requests and outcomes, never credentials.
 //
 // With sync_full false the job manager's writes go first to an append-only intent log next to
-// the file ("<file>-intents", see append_many()): one write() instead of a commit each.
+// the file ("<file>-intents", see append_many()): one write() instead of a commit each. Reads lay
+// the records not yet in the tables over them, and write nothing.
 //
 // Concurrent writes share one transaction and one fsync (group commit): a writer that finds a
 // commit in progress queues behind it and the next commit carries every queued write, each in
