@@ -16,8 +16,6 @@ namespace stopd::core::auth_detail {
 // anything else, an empty value included.
 std::optional<std::string_view> bearer_token(std::string_view authorization);
 
-std::array<std::uint8_t, 32> sha256(std::string_view bytes);
-
 // "*", exact, or a prefix pattern "a.b.*" (matches "a.b.c", not "a.b").
 bool type_matches(std::string_view pattern, std::string_view type);
 bool scope_allows_type(const TokenScope& scope, std::string_view type);

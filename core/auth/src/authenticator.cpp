@@ -31,7 +31,7 @@ Principal Authenticator::authenticate(Transport transport, std::string_view auth
     throw StopError(Code::unauthenticated,
                     "missing bearer token: the authorization metadata must be \"Bearer <token>\"");
   }
-  auto digest = auth_detail::sha256(*token);
+  auto digest = token_sha256(*token);
   // Compares against every configured hash, whichever matches, so the time taken tells nothing
   // about which token (if any) matched or how much of it did.
   const std::size_t none = config_.tokens.size();

@@ -1,6 +1,7 @@
 // "auth": what the unix socket grants, and the bearer tokens with their scopes. A token given in
 // plaintext is hashed here and the plaintext wiped; only names and hashes go further.
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <map>
 
@@ -99,7 +100,7 @@ AuthConfig parse_auth(const json* section, const fs::path& base_dir) {
       token.sha256 = parse_sha256(sha->get<std::string>(), key + ".sha256");
     } else {
       std::string secret = resolve_secret(entry["token"], key + ".token", base_dir);
-      token.sha256 = sha256_of(secret);
+      token.sha256 = token_sha256(secret);
       OPENSSL_cleanse(secret.data(), secret.size());
     }
     for (std::size_t j = 0; j < auth.tokens.size(); ++j)
@@ -116,3 +117,16 @@ AuthConfig parse_auth(const json* section, const fs::path& base_dir) {
 }
 
 }  // namespace stopd::core::config_detail
+
+namespace stopd::core {
+
+std::array<std::uint8_t, 32> token_sha256(std::string_view token) {
+  std::array<std::uint8_t, 32> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(token.data(), token.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+      length != digest.size())
+    throw std::runtime_error("SHA-256 failed");
+  return digest;
+}
+
+}  // namespace stopd::core

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,15 +71,6 @@ void require_pem_file(const fs::path& file, const std::string& key) {
   if (st.st_size > kMaxBytes) fail(key, file.string() + " is larger than 1 MiB");
   if (!complete) fail(key, "cannot read " + file.string() + ": " + std::strerror(read_errno));
   if (!is_pem) fail(key, file.string() + " is not a PEM file (it has no \"-----BEGIN\" line)");
-}
-
-std::array<std::uint8_t, 32> sha256_of(std::string_view bytes) {
-  std::array<std::uint8_t, 32> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
-      length != digest.size())
-    throw std::runtime_error("SHA-256 failed");
-  return digest;
 }
 
 std::string octal_mode(unsigned mode) {

@@ -29,8 +29,6 @@ void require_parent_directory(const std::filesystem::path& file, const std::stri
 // private key) never appears in a message.
 void require_pem_file(const std::filesystem::path& file, const std::string& key);
 
-std::array<std::uint8_t, 32> sha256_of(std::string_view bytes);
-
 // "0660"
 std::string octal_mode(unsigned mode);
 

@@ -79,9 +79,13 @@ struct TokenScope {
 
 struct TokenConfig {
   std::string name;                       // what logs, the journal and audit show; never the token
-  std::array<std::uint8_t, 32> sha256{};  // of the token's bytes
+  std::array<std::uint8_t, 32> sha256{};  // token_sha256() of the token's bytes
   std::vector<TokenScope> scopes;         // at least one (the config refuses a token without)
 };
+
+// The digest a token is kept by (TokenConfig::sha256) and a presented one is compared by: one
+// function for both, so the two can never differ. Throws std::runtime_error if OpenSSL fails.
+std::array<std::uint8_t, 32> token_sha256(std::string_view token);
 
 struct AuthConfig {
   enum class UnixSocket { trusted, token };
