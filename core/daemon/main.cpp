@@ -17,6 +17,7 @@
 #include "default_config.hpp"
 #include "stopd/api/daemon.hpp"
 #include "stopd/auth/auth.hpp"
+#include "stopd/build_info/build_info.hpp"
 #include "stopd/core/bounded_read.hpp"
 #include "stopd/core/exit_codes.hpp"
 #include "stopd/core/host.hpp"
@@ -115,7 +116,8 @@ extern "C" void on_foreign_exit() {
 
 // Serves until SIGTERM/SIGINT, then drains. A second signal during the drain exits at once.
 int serve(core::DaemonConfig config) {
-  core::host_logger()->info("stopd {} starting (pid {})", STOPD_VERSION, ::getpid());
+  core::host_logger()->info("stopd {} (commit {}) starting (pid {})", STOPD_VERSION,
+                            stopd::build_commit(), ::getpid());
   std::optional<core::Daemon> daemon;
   try {
     daemon.emplace(std::move(config));
@@ -188,7 +190,7 @@ int main(int argc, char** argv) {
   }
 
   if (args.version) {
-    std::cout << "stopd " << STOPD_VERSION << '\n';
+    std::cout << stopd::version_text("stopd");
     return 0;
   }
   if (args.hash_token) return hash_token();

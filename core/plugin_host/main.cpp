@@ -16,6 +16,7 @@
 
 #include "../src/isolation/plugin_host_service.hpp"
 #include "../src/isolation/plugin_self_check.hpp"
+#include "stopd/build_info/build_info.hpp"
 
 namespace {
 
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "--version") {
-    std::printf("stopd-plugin-host %s\n", STOPD_VERSION);
+    std::fputs(stopd::version_text("stopd-plugin-host").c_str(), stdout);
     return 0;
   }
   if (args[0] == "--describe") {

@@ -4,6 +4,7 @@
 
 #include "stopctl_runner.hpp"
 #include "stopd/core/exit_codes.hpp"
+#include "stopd/test/version_check.hpp"
 
 namespace stopd::e2e {
 namespace {
@@ -109,7 +110,10 @@ TEST(Help, EveryCommand) {
 TEST(Help, Version) {
   const auto result = run_stopctl({"--version"});
   EXPECT_EQ(result.exit_code, 0) << result;
-  EXPECT_TRUE(result.out.starts_with("stopctl ")) << result;
+  EXPECT_EQ(test::version_problem(result.out, "stopctl"), "") << result;
+  // stopd-plugin-host says the same of itself (stopctl --local starts it).
+  const std::string host = test::version_output(STOPD_PLUGIN_HOST_EXECUTABLE);
+  EXPECT_EQ(test::version_problem(host, "stopd-plugin-host"), "") << host;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "stopd/build_info/build_info.hpp"
 #include "stopd/cli/batch_command.hpp"
 #include "stopd/cli/cli_error.hpp"
 #include "stopd/cli/console.hpp"
@@ -214,8 +215,10 @@ void define_jobs(Commands& c, Parsed& p) {
 
 void define(Commands& c, Parsed& p) {
   CLI::App& app = c.app;
-  app.set_version_flag("--version", std::string("stopctl ") + STOPD_VERSION,
-                       "Print stopctl's version and exit");
+  std::string version = version_text("stopctl");
+  version.pop_back();  // CLI11 ends it with a newline itself
+  app.set_version_flag("--version", version,
+                       "Print stopctl's version, git commit, SDK ABI and toolchain, and exit");
   app.get_formatter()->column_width(30);
   // Subcommands inherit these, so global options may also follow the subcommand
   // (`stopctl stop … -o json`), and each needs exactly one subcommand.

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "daemon_harness.hpp"
+#include "stopd/test/version_check.hpp"
 
 namespace stopd::e2e {
 namespace {
@@ -35,7 +36,7 @@ unsigned mode_of(const fs::path& path) {
 TEST(DaemonStartup, VersionHelpAndUsage) {
   const auto version = run_stopd({"--version"});
   EXPECT_EQ(version.exit_code, 0) << version.output;
-  EXPECT_TRUE(version.output.starts_with("stopd ")) << version.output;
+  EXPECT_EQ(test::version_problem(version.output, "stopd"), "") << version.output;
 
   const auto help = run_stopd({"--help"});
   EXPECT_EQ(help.exit_code, 0) << help.output;

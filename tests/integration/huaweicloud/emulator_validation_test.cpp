@@ -10,6 +10,7 @@
 #include "emulator_environment.hpp"
 #include "stopd/huaweicloud/aksk_signer.hpp"
 #include "stopd/huaweicloud/url_path.hpp"
+#include "stopd/test/version_check.hpp"
 
 namespace stopd::hwtest {
 namespace {
@@ -165,6 +166,11 @@ TEST(EmulatorWorld, CdmDelaySecondMsShortensADelayTimeSecond) {
   EXPECT_EQ(status(), 910);  // 50 "seconds" of 20 ms: 1 s, still stopping
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(status(), 900);
+}
+
+TEST(EmulatorCommandLine, VersionSaysWhichBuildItIs) {
+  const std::string output = test::version_output(STOPD_HWCLOUD_EMULATOR_PATH);
+  EXPECT_EQ(test::version_problem(output, "stopd-hwcloud-emulator"), "") << output;
 }
 
 }  // namespace

@@ -52,6 +52,7 @@ Options:
   --retry-after S      send Retry-After: S with those failures
   --hang-rate R        let a share R of requests hang (for --hang-ms, default 600000)
   --hang-ms N          how long a hanging request hangs
+  --version            the version, git commit, SDK ABI and toolchain of this build
   -h, --help           this text
 
 Prints "listening on http://ADDR:PORT" (https:// with TLS) once ready. Control endpoints (no auth):
@@ -67,6 +68,10 @@ EmulatorOptions parse_options(const std::vector<std::string>& args) {
     const std::string& flag = args[i];
     if (flag == "-h" || flag == "--help") {
       options.help = true;
+      continue;
+    }
+    if (flag == "--version") {
+      options.version = true;
       continue;
     }
     if (i + 1 >= args.size())

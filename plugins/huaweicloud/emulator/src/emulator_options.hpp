@@ -18,6 +18,7 @@ struct EmulatorOptions {
   std::optional<std::string> tls_key;
   FaultSettings faults;
   bool help = false;
+  bool version = false;
 };
 
 // Throws std::invalid_argument naming the flag.

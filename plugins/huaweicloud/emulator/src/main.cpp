@@ -9,6 +9,7 @@
 
 #include "emulator_options.hpp"
 #include "emulator_server.hpp"
+#include "stopd/build_info/build_info.hpp"
 
 int main(int argc, char** argv) {
   using namespace stopd::hwemu;
@@ -21,6 +22,10 @@ int main(int argc, char** argv) {
   }
   if (options.help) {
     std::cout << usage();
+    return 0;
+  }
+  if (options.version) {
+    std::cout << stopd::version_text("stopd-hwcloud-emulator");
     return 0;
   }
   Fixture fixture;
