@@ -79,6 +79,11 @@ void take_changes(Job& into, const Job& from) {
   into.outcome = from.outcome;
 }
 
+// Where a job stands in the journal's order (created, then id), as the tables' indexes sort it.
+std::pair<std::int64_t, std::string_view> order_of(const Job& job) {
+  return {to_ms(job.created), job.id};
+}
+
 // One caller's write, applied by whichever thread leads the group commit it joins.
 struct WriteOp {
   std::function<void()> apply;
@@ -1105,13 +1110,9 @@ JobPage JobStore::list(const JobFilter& filter) const {
              (!filter.created_after || created > to_ms(*filter.created_after)) &&
              (!filter.created_before || created < to_ms(*filter.created_before)) &&
              (!cursor_created ||
-              std::make_pair(created, std::string_view(job.id)) <
-                  std::make_pair(*cursor_created, std::string_view(filter.after_id)));
+              order_of(job) < std::make_pair(*cursor_created, std::string_view(filter.after_id)));
     };
-    const auto newer_first = [](const Job& a, const Job& b) {
-      return std::make_pair(to_ms(a.created), std::string_view(a.id)) >
-             std::make_pair(to_ms(b.created), std::string_view(b.id));
-    };
+    const auto newer_first = [](const Job& a, const Job& b) { return order_of(a) > order_of(b); };
     JobPage page;
     page.jobs = impl_->merged(impl_->all(query), newer, matches, newer_first);
     if (page.jobs.size() > limit) {
@@ -1132,10 +1133,7 @@ std::vector<Job> JobStore::unfinished() const {
     return impl_->merged(
         impl_->all(impl_->unfinished_jobs), newer,
         [](const Job& job) { return !job.is_finished(); },
-        [](const Job& a, const Job& b) {
-          return std::make_pair(to_ms(a.created), std::string_view(a.id)) <
-                 std::make_pair(to_ms(b.created), std::string_view(b.id));
-        });
+        [](const Job& a, const Job& b) { return order_of(a) < order_of(b); });
   } catch (const SqliteError& e) {
     impl_->fail("list unfinished jobs", e);
   }
