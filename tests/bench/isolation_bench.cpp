@@ -2,7 +2,9 @@
 // (`providers.<type>.isolation: "process"`), in one run, through core::Host as stopctl --local and
 // the daemon use it. Targets (the isolation issue):
 //   1. no-op provider, sequential stops: added p50 (process - in_process) <= 100 us
-//   2. no-op provider, 64 stops in flight: process throughput >= 50 % of in_process
+//   2. no-op provider, 64 stops in flight: process throughput >= 50 % of in_process; then the
+//      same window sent to the provider alone, no dispatcher (in process mode: the transport's
+//      floor), to tell the transport's share of the gap from the dispatcher's
 //   3. 5,000 real processes through local.process, immediate: process <= 1.3x in_process
 //   4. a segfault in the plugin: from that stop's result until a stop succeeds in the restarted
 //      plugin host, p50 <= 50 ms (with where the time goes: exec, plugin load, the rest)
@@ -28,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -172,6 +175,59 @@ double throughput_round(core::Host& host, std::size_t stops, std::size_t concurr
       if (result.outcome.code != sdk::Code::stopped) failures.add("no-op stop", result);
       if (++done == stops) all_done.notify_all();
     });
+  }
+  std::unique_lock lock(mutex);
+  all_done.wait(lock, [&] { return done == stops; });
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(stops) / seconds;
+}
+
+// The same window of stops sent to the provider itself, with no dispatcher in front: in process
+// mode that is the proxy, the session and the plugin host alone (the transport's floor); in
+// in_process mode, the plugin call alone. It says how much of the process/in_process gap the
+// transport leaves to the dispatcher at all.
+class DirectContext final : public sdk::StopContext {
+ public:
+  DirectContext(std::string id, std::function<void(const sdk::StopOutcome&)> done)
+      : id_(std::move(id)), done_(std::move(done)) {}
+  std::string_view stop_id() const override { return id_; }
+  unsigned attempt() const override { return 1; }
+  Clock::time_point deadline() const override { return Clock::time_point::max(); }
+  Clock::time_point force_at() const override { return Clock::time_point::min(); }
+  bool cancelled() const override { return false; }
+  void on_change(std::function<void()>) override {}
+  void progress(std::string_view, const nlohmann::json&) override {}
+  void log(sdk::LogLevel, std::string_view) override {}
+  void complete(sdk::StopOutcome outcome) override { done_(outcome); }
+
+ private:
+  const std::string id_;
+  const std::function<void(const sdk::StopOutcome&)> done_;
+};
+
+double direct_round(core::Host& host, std::size_t stops, std::size_t concurrency,
+                    std::size_t& next_id, Failures& failures) {
+  sdk::IStopProvider& provider = *host.registry().find(kNoop)->provider;
+  std::counting_semaphore<> slots(static_cast<std::ptrdiff_t>(concurrency));
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::size_t done = 0;
+  const auto finished = [&](const sdk::StopOutcome& outcome) {
+    slots.release();
+    std::lock_guard lock(mutex);
+    if (outcome.code != sdk::Code::stopped) {
+      core::StopResult result;
+      result.outcome = outcome;
+      failures.add("no-op stop, no dispatcher", result);
+    }
+    if (++done == stops) all_done.notify_all();
+  };
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < stops; ++i) {
+    slots.acquire();
+    const std::size_t id = next_id++;
+    provider.start(noop_request(id),
+                   std::make_shared<DirectContext>("d" + std::to_string(id), finished));
   }
   std::unique_lock lock(mutex);
   all_done.wait(lock, [&] { return done == stops; });
@@ -403,6 +459,22 @@ int main(int argc, char** argv) {
         const double ratio = rates[1] / rates[0];
         rows.push_back({"2. throughput process/in_process", fixed(100 * ratio) + " %", ">= 50 %",
                         ratio >= 0.5});
+      }
+      if (throughput_mode == "both") {
+        // The floor: the provider alone, rounds alternating as above.
+        std::vector<double> direct[2];
+        for (std::size_t round = 0; round < rounds; ++round)
+          for (int mode = 0; mode < 2; ++mode)
+            direct[mode].push_back(direct_round(*hosts[mode], throughput_stops, concurrency,
+                                                next_id, throughput_failures));
+        for (int mode = 0; mode < 2; ++mode)
+          rows.push_back({"2. provider alone (no dispatcher) @" + std::to_string(concurrency) +
+                              ", " + mode_name(mode == 1) + " (median)",
+                          fixed(bench::median(direct[mode]), 0) + " stops/s", "", std::nullopt});
+        if (rates[0] > 0)
+          rows.push_back({"2. provider alone, process / dispatcher, in_process",
+                          fixed(100 * bench::median(direct[1]) / rates[0]) + " %", "",
+                          std::nullopt});
       }
       report_failures("no-op throughput", throughput_failures);
     }
