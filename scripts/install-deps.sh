@@ -42,6 +42,9 @@ readonly RUNTIME_PACKAGES=(
   containerd runc containernetworking-plugins busybox-static openssl sqlite3
 )
 
+# The shell completions' test (tests/e2e/completion_test.sh): zsh checks the zsh completions.
+readonly PACKAGING_PACKAGES=(zsh)
+
 # The fuzz targets (scripts/fuzz.sh, CI's fuzz stage): GCC has no libFuzzer, so clang-16 with its
 # sanitizer and libFuzzer runtimes, and llvm (llvm-symbolizer) for stacks with names and lines.
 readonly FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev libfuzzer-16-dev llvm)
@@ -71,7 +74,8 @@ while (($#)); do
   shift
 done
 
-packages=("${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}")
+packages=("${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}" "${PACKAGING_PACKAGES[@]}"
+  "${FUZZ_PACKAGES[@]}")
 
 if [[ "$mode" == list ]]; then
   printf '%s\n' "${packages[@]}"
