@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The project's one test command (README, CI): installs what is missing, checks formatting and
 # shell scripts, builds and runs the whole ctest suite with preset `ci` (warnings are errors) and
-# `asan` (AddressSanitizer + UndefinedBehaviorSanitizer), then runs every libFuzzer target briefly
-# (preset `fuzz`). The suite includes the out-of-tree example plugin built against the installed
-# SDK (ctest: e2e.example_plugin) and replays every fuzz target's seed corpus and regressions
-# (ctest: fuzz.*). Exits non-zero if anything failed.
+# `asan` (AddressSanitizer + UndefinedBehaviorSanitizer), installs and runs the `ci` build's Debian
+# packages (scripts/install-test.sh), then runs every libFuzzer target briefly (preset `fuzz`).
+# The suite includes the out-of-tree example plugin built against the installed SDK (ctest:
+# e2e.example_plugin) and replays every fuzz target's seed corpus and regressions (ctest: fuzz.*).
+# Exits non-zero if anything failed.
 set -euo pipefail
 
 usage() {
@@ -19,6 +20,10 @@ Runs everything CI runs, in this order (cheap checks first), then prints a summa
   ci          configure + build preset ci, then ctest --preset ci (unit, integration and
               end-to-end tests, including the out-of-tree example plugin built against the
               SDK installed from this build)
+  install     scripts/install-test.sh on the ci build: its Debian packages installed with
+              dpkg (as root; through sudo otherwise), the systemd unit checked, a real process
+              stopped by the installed stopd and stopctl, the example plugin built against the
+              installed SDK, then everything purged
   asan        configure + build preset asan, then ctest --preset asan
   fuzz        build preset fuzz (clang-16, libFuzzer, ASan + UBSan), then scripts/fuzz.sh runs
               each fuzz target for STOPD_FUZZ_SECONDS, two at a time; any finding fails it
@@ -31,6 +36,7 @@ A stage that cannot run because an earlier one failed is reported as failed, nev
 
 Options:
   --quick          developers: leave out the asan and fuzz stages (refused when CI=true)
+                   (the install stage still runs: it takes about a minute)
   --build-root DIR build in DIR/<preset> instead of the presets' build/<preset>
   -h, --help
 
@@ -333,6 +339,19 @@ test_preset() {
   fi
 }
 
+# The install test needs root for dpkg: through sudo when not root (non-interactive under CI,
+# where a password prompt would hang; it then fails and says why, it never skips).
+stage_install() {
+  local command=("$scripts/install-test.sh" --build-dir "$(build_dir_of ci)")
+  if ((EUID == 0)); then
+    "${command[@]}"
+  elif [[ "$ci" == true ]]; then
+    sudo -n "${command[@]}"
+  else
+    sudo "${command[@]}"
+  fi
+}
+
 # Runs every fuzz target of the fuzz build two at a time (the machine's two cores). The work
 # directory is kept in the build directory: a finding's input stays there after the run, and the
 # corpus a run grows is where the next run starts.
@@ -364,8 +383,10 @@ run_stage "ci build" "configure + build preset ci (warnings are errors)" build_p
 if [[ -n "${stage_ok[ci build]:-}" ]]; then
   [[ "$quick" == true ]] || start_background_stage "asan build" "${asan_build[@]}"
   test_preset ci
+  run_stage install "Debian packages: install, run, stop a process, purge" stage_install
 else
   not_run "ci tests" "the ci build failed"
+  not_run install "the ci build failed"
   [[ "$quick" == true ]] || run_stage "asan build" "${asan_build[@]}"
 fi
 
