@@ -44,9 +44,9 @@ readonly RUNTIME_PACKAGES=(
 
 # The Debian packages and their install test (cmake/StopdPackaging.cmake, scripts/install-test.sh,
 # CI's install stage): dpkg-shlibdeps (dpkg-dev) and file for cpack's Depends, help2man for the man
-# pages, systemd for systemd-analyze verify of the unit, and bash-completion and zsh for the
-# completion tests.
-readonly PACKAGING_PACKAGES=(dpkg-dev file help2man systemd bash-completion zsh)
+# pages, systemd for systemd-analyze verify of the unit (and man-db: verify looks up the man
+# pages its Documentation= names), and bash-completion and zsh for the completion tests.
+readonly PACKAGING_PACKAGES=(dpkg-dev file help2man systemd man-db bash-completion zsh)
 
 # The fuzz targets (scripts/fuzz.sh, CI's fuzz stage): GCC has no libFuzzer, so clang-16 with its
 # sanitizer and libFuzzer runtimes, and llvm (llvm-symbolizer) for stacks with names and lines.
