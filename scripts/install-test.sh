@@ -204,6 +204,7 @@ for file in /usr/bin/stopd /usr/bin/stopctl /usr/lib/stopd/stopd-plugin-host \
   /usr/lib/stopd/plugins/libstopd_hwcloud_cdm_cluster.so /usr/bin/stopd-hwcloud-emulator \
   /usr/bin/stopd-conformance /usr/lib/cmake/stopd-sdk/stopd-sdk-config.cmake \
   /usr/include/stopd/sdk.hpp /usr/share/man/man8/stopd.8.gz /usr/share/man/man1/stopctl.1.gz \
+  /usr/share/man/man1/stopd-hwcloud-emulator.1.gz \
   /usr/share/bash-completion/completions/stopctl /usr/share/bash-completion/completions/stopd \
   /usr/share/zsh/vendor-completions/_stopctl /usr/share/zsh/vendor-completions/_stopd \
   /etc/stopd/stopd.json "$unit"; do

@@ -44,11 +44,14 @@ name="$(basename -- "$program")"
 # In a command's help (TITLE set): its "Options:" and "Examples:" headings become "Options of
 # TITLE:", which help2man would otherwise take for the page's OPTIONS and EXAMPLES sections; an
 # example block starts a paragraph of its own (help2man sets only a paragraph's first lines
-# verbatim), and so does "Usage:".
+# verbatim), and so does "Usage:". A usage line continued on the next (indented) line is joined
+# into one: help2man takes only "or:" lines for continuations.
 layout() {
   awk -v title="$1" '
+    usage != "" && /^         *[^ ]/ { sub(/^ +/, ""); usage = usage " " $0; next }
+    usage != "" { print usage; usage = "" }
+    /^Usage: / { if (title != "") print ""; usage = $0; next }
     /^$/ { examples = 0 }
-    title != "" && /^Usage: / { print "" }
     /^(Options|Examples):$/ {
       if ($0 == "Examples:") examples = 1
       if (title == "") { print; next }
@@ -59,6 +62,7 @@ layout() {
     }
     examples && /^  [^ ]/ { print "  $ " substr($0, 3); next }
     { print }
+    END { if (usage != "") print usage }
   '
 }
 
