@@ -7,24 +7,22 @@
 // itself (asio timers must not be used from two threads at once).
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/set.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 
 #include "stop_ticket_impl.hpp"
+#include "stopd/core/host_clock.hpp"
 
 namespace stopd::core {
 
 class DeadlineQueue {
  public:
-  using Clock = std::chrono::steady_clock;
-
-  // `on_due` runs on `io`'s thread, without the lock, whenever the earliest deadline may have
+  // `on_due` runs on the timer's loop, without the lock, whenever the earliest deadline may have
   // passed; it takes the lock and calls take_due().
-  DeadlineQueue(boost::asio::io_context& io, std::function<void()> on_due)
-      : timer_(io), on_due_(std::move(on_due)) {}
+  DeadlineQueue(std::unique_ptr<HostClock::Timer> timer, std::function<void()> on_due)
+      : timer_(std::move(timer)), on_due_(std::move(on_due)) {}
   ~DeadlineQueue() { tickets_.clear(); }
   DeadlineQueue(const DeadlineQueue&) = delete;
   DeadlineQueue& operator=(const DeadlineQueue&) = delete;
@@ -44,20 +42,20 @@ class DeadlineQueue {
   // Removes the tickets whose deadline is at or before `now`, oldest first, calls `expire` with
   // each, and arms the timer for the next one.
   template <class Expire>
-  void take_due(Clock::time_point now, Expire&& expire) {
+  void take_due(HostClock::Steady::time_point now, Expire&& expire) {
     while (!tickets_.empty() && tickets_.begin()->deadline() <= now) {
       TicketImpl& ticket = *tickets_.begin();
       tickets_.erase(tickets_.begin());
       expire(ticket);
     }
-    armed_at_ = Clock::time_point::max();
+    armed_at_ = HostClock::Steady::time_point::max();
     if (!tickets_.empty()) arm(tickets_.begin()->deadline());
   }
 
   void clear() {
     tickets_.clear();
-    timer_.cancel();
-    armed_at_ = Clock::time_point::max();
+    timer_->cancel();
+    armed_at_ = HostClock::Steady::time_point::max();
   }
 
   std::size_t size() const { return tickets_.size(); }
@@ -75,18 +73,14 @@ class DeadlineQueue {
           &TicketImpl::deadline_hook>,
       boost::intrusive::compare<ByDeadline>, boost::intrusive::constant_time_size<true>>;
 
-  void arm(Clock::time_point at) {
+  void arm(HostClock::Steady::time_point at) {
     armed_at_ = at;
-    // Replaces the pending wait, whose handler then runs with operation_aborted.
-    timer_.expires_at(at);
-    timer_.async_wait([this](const boost::system::error_code& error) {
-      if (!error) on_due_();
-    });
+    timer_->arm(at, on_due_);
   }
 
   Tickets tickets_;
-  boost::asio::steady_timer timer_;
-  Clock::time_point armed_at_ = Clock::time_point::max();
+  std::unique_ptr<HostClock::Timer> timer_;
+  HostClock::Steady::time_point armed_at_ = HostClock::Steady::time_point::max();
   std::function<void()> on_due_;
 };
 

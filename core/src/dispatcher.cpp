@@ -4,7 +4,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <deque>
 #include <random>
@@ -23,7 +22,6 @@
 namespace stopd::core {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using sdk::Code;
 
 // A process-unique prefix keeps stop ids from two runs (or two hosts) apart in shared logs.
@@ -55,9 +53,10 @@ struct Dispatcher::State final : FlightEvents,
   State(const ProviderRegistry& registry_, DispatcherOptions options_)
       : registry(registry_),
         options(options_),
+        clock(options_.clock ? options_.clock : real_host_clock()),
         work(boost::asio::make_work_guard(io)),
         // Runs on the event loop, which shutdown() stops and joins before `this` can go.
-        deadlines(io, [this] { expire_due(); }),
+        deadlines(clock->make_timer(io), [this] { expire_due(); }),
         pool(std::make_unique<BlockingPool>(options_.max_worker_threads)),
         prefix(id_prefix()) {
     timer_thread = std::thread([this] { io.run(); });
@@ -65,7 +64,8 @@ struct Dispatcher::State final : FlightEvents,
 
   const ProviderRegistry& registry;
   const DispatcherOptions options;
-  boost::asio::io_context io;  // every timer of every stop runs here
+  const std::shared_ptr<HostClock> clock;  // every reading of the time, every timer
+  boost::asio::io_context io;              // every timer of every stop runs here
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
   DeadlineQueue deadlines;  // every waiting caller's deadline; guarded by `mutex`
   std::thread timer_thread;
@@ -89,7 +89,7 @@ struct Dispatcher::State final : FlightEvents,
 
   void notify(StopEvent event) {
     if (observers.empty()) return;
-    event.at = std::chrono::system_clock::now();
+    event.at = clock->wall_now();
     for (const auto& observer : observers) {
       try {
         observer->on_event(event);
@@ -134,7 +134,7 @@ struct Dispatcher::State final : FlightEvents,
     result.dry_run = dry_run;
     if (!observers.empty()) {
       StopResult observed = result;
-      observed.started = observed.finished = std::chrono::system_clock::now();
+      observed.started = observed.finished = clock->wall_now();
       notify_with(StopEvent(StopEventKind::finished, observed.stop_id, request),
                   [&](StopEvent& e) { e.result = &observed; });
     }
@@ -145,7 +145,8 @@ struct Dispatcher::State final : FlightEvents,
   // A request refused before it has a schedule: answered at once, never armed.
   std::shared_ptr<StopTicket> refuse(const sdk::StopRequest& request, Code code,
                                      std::string message) {
-    auto ticket = std::make_shared<TicketImpl>(std::weak_ptr<TicketOwner>(), Clock::now(), false);
+    auto ticket = std::make_shared<TicketImpl>(std::weak_ptr<TicketOwner>(), *clock,
+                                               clock->steady_now(), false);
     return finish_alone(ticket, request, sdk::StopOutcome::make(code, std::move(message)));
   }
 
@@ -181,7 +182,7 @@ struct Dispatcher::State final : FlightEvents,
   std::shared_ptr<StopTicket> submit(sdk::StopRequest request,
                                      const SubmitOptions& submit_options) {
     accepting_observers.store(false, std::memory_order_relaxed);
-    const auto now = Clock::now();
+    const auto now = clock->steady_now();
     if (request.options.is_null()) request.options = nlohmann::json::object();
     Checked checked = check(request);
     if (checked.error) return refuse(request, Code::invalid_argument, std::move(*checked.error));
@@ -191,7 +192,7 @@ struct Dispatcher::State final : FlightEvents,
     const Schedule schedule = schedule_for(request, submit_options, options, now);
     if (schedule.deadline <= now)
       return refuse(request, Code::deadline_exceeded, "deadline: already passed when submitted");
-    auto ticket = std::make_shared<TicketImpl>(weak_from_this(), schedule.deadline, false);
+    auto ticket = std::make_shared<TicketImpl>(weak_from_this(), *clock, schedule.deadline, false);
     if (request.dry_run) return dry_run(*provider, std::move(request), ticket, schedule);
 
     const unsigned max_attempts = submit_options.max_attempts.value_or(
@@ -233,9 +234,9 @@ struct Dispatcher::State final : FlightEvents,
         }
       } else {
         std::string target(target_of_key(key, request.type));
-        flight =
-            std::make_shared<Flight>(next_id(), index_key.hash, *provider,
-                                     StoredRequest::from(request, std::move(target)), max_attempts);
+        flight = std::make_shared<Flight>(next_id(), index_key.hash, *provider,
+                                          StoredRequest::from(request, std::move(target)),
+                                          max_attempts, clock->wall_now());
         flight->force_at.store(to_ticks(schedule.force_at));
         flight->deadline.store(to_ticks(schedule.deadline));
         flight->tickets.push_back(ticket);
@@ -284,7 +285,7 @@ struct Dispatcher::State final : FlightEvents,
     std::vector<std::pair<Withdrawal, std::string>> expired;
     {
       std::lock_guard lock(mutex);
-      deadlines.take_due(Clock::now(), [&](TicketImpl& ticket) {
+      deadlines.take_due(clock->steady_now(), [&](TicketImpl& ticket) {
         Withdrawal withdrawal = detach(ticket);
         if (!withdrawal.ticket) return;  // not waiting for a flight: nothing keeps it alive
         std::string message = "deadline exceeded";
@@ -375,9 +376,9 @@ struct Dispatcher::State final : FlightEvents,
       if (flight->attempt == 0) {
         // The grace counts from now, when the provider first gets the stop, not from when it
         // was submitted; escalations that arrived while it waited still apply.
-        const auto own =
-            schedule_for(flight->request.mode, flight->request.grace, {}, options, Clock::now())
-                .force_at;
+        const auto own = schedule_for(flight->request.mode, flight->request.grace, {}, options,
+                                      clock->steady_now())
+                             .force_at;
         flight->force_at.store(std::min(to_ticks(own), flight->joined_force_at.load()));
       }
       flight->phase = Flight::Phase::running;
@@ -440,7 +441,7 @@ struct Dispatcher::State final : FlightEvents,
       if (attempt < flight->max_attempts) {
         const auto delay =
             backoff_delay(attempt, options.backoff_initial, options.backoff_max, random_fraction());
-        if (Clock::now() + delay < from_ticks(flight->deadline.load())) {
+        if (clock->steady_now() + delay < from_ticks(flight->deadline.load())) {
           schedule_retry(flight, attempt, delay);
           return;
         }
@@ -459,13 +460,11 @@ struct Dispatcher::State final : FlightEvents,
       std::lock_guard lock(mutex);
       flight->phase = Flight::Phase::backing_off;
       flight->current.reset();
-      flight->retry_timer = std::make_unique<boost::asio::steady_timer>(io, delay);
-      flight->retry_timer->async_wait(
-          [weak = weak_from_this(), flight](const boost::system::error_code& error) {
-            auto self = weak.lock();
-            if (!self || error) return;
-            self->start_attempt(flight);
-          });
+      flight->retry_timer = clock->make_timer(io);
+      // A call already on its way when the flight ended finds it done (start_attempt checks).
+      flight->retry_timer->arm(clock->steady_now() + delay, [weak = weak_from_this(), flight] {
+        if (auto self = weak.lock()) self->start_attempt(flight);
+      });
     }
     notify_flight(StopEventKind::retry_scheduled, *flight, [&](StopEvent& e) {
       e.attempt = attempt;
@@ -512,7 +511,7 @@ struct Dispatcher::State final : FlightEvents,
     // Observers (the journal among them) hear of the end before any caller is answered.
     StopResult observed = result;
     observed.started = flight->started;
-    observed.finished = std::chrono::system_clock::now();
+    observed.finished = clock->wall_now();
     notify_flight(StopEventKind::finished, *flight, [&](StopEvent& e) {
       e.attempt = flight->attempt;
       e.result = &observed;
@@ -528,9 +527,9 @@ struct Dispatcher::State final : FlightEvents,
     if (request.mode == sdk::Mode::graceful)
       would["grace_ms"] =
           request.grace ? nlohmann::json(request.grace->count()) : nlohmann::json("unbounded");
-    would["deadline_ms"] =
-        std::chrono::duration_cast<std::chrono::milliseconds>(schedule.deadline - Clock::now())
-            .count();
+    would["deadline_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               schedule.deadline - clock->steady_now())
+                               .count();
     if (!provider.info.capabilities.inspect) {
       return finish_alone(
           ticket, request,
@@ -587,7 +586,8 @@ struct Dispatcher::State final : FlightEvents,
   std::size_t shutdown() {
     std::vector<std::shared_ptr<Flight>> running;
     std::vector<std::shared_ptr<Flight>> queued;
-    const auto until = Clock::now() + options.shutdown_timeout;
+    // Real time: this bounds how long the host waits on providers' code, whatever the clock says.
+    const auto until = std::chrono::steady_clock::now() + options.shutdown_timeout;
     {
       std::lock_guard lock(mutex);
       if (stopping.exchange(true)) return abandoned_calls;
@@ -654,6 +654,10 @@ void Dispatcher::add_observer(std::shared_ptr<StopObserver> observer) {
 
 std::optional<std::string> Dispatcher::validate(const sdk::StopRequest& request) const {
   return state_->check(request).error;
+}
+
+const std::shared_ptr<HostClock>& Dispatcher::clock() const {
+  return state_->clock;
 }
 
 std::size_t Dispatcher::in_flight() const {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/container/small_vector.hpp>
 #include <chrono>
 #include <functional>
@@ -34,20 +33,20 @@ struct Flight {
   enum class Phase { queued, running, backing_off, done };
 
   Flight(std::string id_, std::size_t key_hash_, const RegisteredProvider& provider_,
-         StoredRequest request_, unsigned max_attempts_)
+         StoredRequest request_, unsigned max_attempts_, HostClock::Wall::time_point started_)
       : id(std::move(id_)),
         key_hash(key_hash_),
         provider(provider_),
         request(std::move(request_)),
         max_attempts(max_attempts_),
-        started(std::chrono::system_clock::now()) {}
+        started(started_) {}
 
   const std::string id;
   const std::size_t key_hash;  // of the resource key (flight_index.hpp)
   const RegisteredProvider& provider;
   const StoredRequest request;  // the first request; joiners only tighten the schedule
   const unsigned max_attempts;
-  const std::chrono::system_clock::time_point started;
+  const HostClock::Wall::time_point started;
 
   // Read by providers from any thread.
   std::atomic<std::int64_t> force_at{0};
@@ -69,7 +68,7 @@ struct Flight {
   using Tickets = boost::container::small_vector<std::shared_ptr<TicketImpl>, 1>;
   Tickets tickets;
   std::shared_ptr<AttemptContext> current;
-  std::unique_ptr<boost::asio::steady_timer> retry_timer;
+  std::unique_ptr<HostClock::Timer> retry_timer;
 };
 
 // Callbacks from the attempt context into the dispatcher.

@@ -65,7 +65,7 @@ bool TicketImpl::finish(StopResult result) {
     result.joined = joined_;
     if (stop_id_.empty()) stop_id_ = result.stop_id;
     result.started = started_;
-    result.finished = std::chrono::system_clock::now();
+    result.finished = clock_->wall_now();
     result_ = std::make_unique<StopResult>(std::move(result));
     done_ = true;
     callback.swap(callback_);

@@ -29,13 +29,16 @@ class TicketOwner {
 
 class TicketImpl final : public StopTicket {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Steady = HostClock::Steady;
 
-  // A null `owner` makes cancel() a no-op (a ticket answered at once).
-  TicketImpl(std::weak_ptr<TicketOwner> owner, Clock::time_point deadline, bool joined)
+  // A null `owner` makes cancel() a no-op (a ticket answered at once). `clock` (the dispatcher's)
+  // outlives the ticket's finish().
+  TicketImpl(std::weak_ptr<TicketOwner> owner, const HostClock& clock, Steady::time_point deadline,
+             bool joined)
       : owner_(std::move(owner)),
+        clock_(&clock),
         deadline_(deadline),
-        started_(std::chrono::system_clock::now()),
+        started_(clock.wall_now()),
         joined_(joined) {}
 
   bool done() const override;
@@ -49,7 +52,7 @@ class TicketImpl final : public StopTicket {
   // Returns false when the ticket was already finished (the first result wins).
   bool finish(StopResult result);
 
-  Clock::time_point deadline() const { return deadline_; }
+  Steady::time_point deadline() const { return deadline_; }
   bool joined() const { return joined_; }
   void set_joined(bool joined) { joined_ = joined; }
   std::chrono::system_clock::time_point started() const { return started_; }
@@ -63,7 +66,8 @@ class TicketImpl final : public StopTicket {
 
  private:
   std::weak_ptr<TicketOwner> owner_;
-  const Clock::time_point deadline_;
+  const HostClock* const clock_;
+  const Steady::time_point deadline_;
   const std::chrono::system_clock::time_point started_;
   bool joined_;  // set by the dispatcher before the ticket is handed out
   // Guarded by pooled_lock(this).

@@ -42,13 +42,15 @@ struct BatchEngine::State : std::enable_shared_from_this<State> {
         items(std::move(items_)),
         runner(runner_),
         observer(observer_),
-        options(std::move(options_)) {}
+        options(std::move(options_)),
+        clock(options.clock ? options.clock : real_host_clock()) {}
 
   BatchPlan plan;
   std::vector<BatchItem> items;
   BatchItemRunner& runner;
   BatchObserver* observer;
   BatchEngineOptions options;
+  const std::shared_ptr<HostClock> clock;
 
   mutable std::mutex mutex;
   std::condition_variable finished_cv;
@@ -291,7 +293,7 @@ struct BatchEngine::State : std::enable_shared_from_this<State> {
   std::optional<std::size_t> next_locked() {
     while (true) {
       if (halted || cancelled) return std::nullopt;
-      if (deadline_at && Clock::now() >= *deadline_at) {
+      if (deadline_at && clock->steady_now() >= *deadline_at) {
         skip_all_waiting_locked("the batch's deadline passed before it started");
         return std::nullopt;
       }
@@ -323,7 +325,7 @@ struct BatchEngine::State : std::enable_shared_from_this<State> {
         continue;
       }
       state.phase = Phase::running;
-      state.since = Clock::now();
+      state.since = clock->steady_now();
       --progress.pending;
       ++progress.running;
       if (auto primary = running_resource.find(key); primary != running_resource.end()) {
@@ -338,7 +340,7 @@ struct BatchEngine::State : std::enable_shared_from_this<State> {
       state.holds_slot = true;
       ++slots_used;
       ++steps[items[i].step].running;
-      state.record.started = std::chrono::system_clock::now();
+      state.record.started = clock->wall_now();
       if (observer) observer->on_item_started(items[i], progress);
       return i;
     }
@@ -346,7 +348,7 @@ struct BatchEngine::State : std::enable_shared_from_this<State> {
 
   std::optional<Clock::time_point> item_deadline(std::size_t i) const {
     std::optional<Clock::time_point> deadline;
-    if (items[i].deadline) deadline = Clock::now() + *items[i].deadline;
+    if (items[i].deadline) deadline = clock->steady_now() + *items[i].deadline;
     if (deadline_at && (!deadline || *deadline_at < *deadline)) deadline = deadline_at;
     return deadline;
   }
@@ -399,7 +401,7 @@ struct BatchEngine::State : std::enable_shared_from_this<State> {
     result.summary.cancelled = cancelled;
     result.summary.dry_run = options.dry_run;
     result.summary.started = started_at;
-    result.summary.finished = std::chrono::system_clock::now();
+    result.summary.finished = clock->wall_now();
     done = true;
     finished_cv.notify_all();
   }
@@ -441,8 +443,9 @@ void BatchEngine::start() {
     std::lock_guard lock(state_->mutex);
     if (state_->started) return;
     state_->started = true;
-    state_->started_at = std::chrono::system_clock::now();
-    if (state_->plan.deadline) state_->deadline_at = Clock::now() + *state_->plan.deadline;
+    state_->started_at = state_->clock->wall_now();
+    if (state_->plan.deadline)
+      state_->deadline_at = state_->clock->steady_now() + *state_->plan.deadline;
   }
   state_->pump();
 }

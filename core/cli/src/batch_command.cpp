@@ -192,6 +192,7 @@ int run_batch(const GlobalOptions& global, const BatchArguments& args, Console& 
   core::BatchEngineOptions options;
   options.dry_run = args.dry_run;
   options.finished = std::move(batch.finished);
+  options.clock = core.host->dispatcher().clock();
   const bool live = view.live_enabled();
   std::optional<core::BatchResult> result;
   {

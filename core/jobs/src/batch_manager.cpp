@@ -70,11 +70,13 @@ void apply_batch_overrides(BatchPlan& plan, const BatchOverrides& overrides) {
 // A batch this daemon runs: its engine, the items' job runner, and what watchers are told.
 class BatchRun final : public BatchObserver {
  public:
-  BatchRun(BatchRow row, BatchSpec spec, BatchPlan plan, bool resumed, JobManager& jobs)
+  BatchRun(BatchRow row, BatchSpec spec, BatchPlan plan, bool resumed, JobManager& jobs,
+           std::shared_ptr<HostClock> clock)
       : row_(std::move(row)),
         spec_(std::move(spec)),
         plan_(std::move(plan)),
         resumed_(resumed),
+        clock_(std::move(clock)),
         runner_(std::make_unique<JobItemRunner>(jobs, row_.id, row_.requester)) {}
 
   // Starts the engine and the thread that journals the batch's end.
@@ -83,6 +85,7 @@ class BatchRun final : public BatchObserver {
     BatchEngineOptions options;
     options.dry_run = spec_.overrides.dry_run;
     options.finished = std::move(finished);
+    options.clock = clock_;
     engine_ =
         std::make_unique<BatchEngine>(plan_, spec_.items, static_cast<BatchItemRunner&>(*runner_),
                                       static_cast<BatchObserver*>(this), std::move(options));
@@ -275,6 +278,7 @@ class BatchRun final : public BatchObserver {
   const BatchSpec spec_;
   const BatchPlan plan_;
   const bool resumed_;
+  const std::shared_ptr<HostClock> clock_;  // the dispatcher's
   std::unique_ptr<JobItemRunner> runner_;
   std::unique_ptr<BatchEngine> engine_;
   std::thread waiter_;
@@ -307,8 +311,8 @@ struct BatchManager::State : std::enable_shared_from_this<State> {
            std::map<std::string, BatchItemRecord> finished) {
     BatchPlan plan = batch_plan_from_json(spec.plan, spec.source);
     apply_batch_overrides(plan, spec.overrides);
-    auto batch =
-        std::make_shared<BatchRun>(std::move(row), std::move(spec), std::move(plan), resumed, jobs);
+    auto batch = std::make_shared<BatchRun>(std::move(row), std::move(spec), std::move(plan),
+                                            resumed, jobs, host.dispatcher().clock());
     {
       std::lock_guard lock(mutex);
       runs[batch->id()] = batch;

@@ -58,6 +58,11 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       : dispatcher(dispatcher_), store(store_), options(std::move(options_)) {}
 
   Dispatcher& dispatcher;
+  // The dispatcher's clock: what jobs record and the deadlines they hand it are on its time.
+  Job::Time clock_now() const {
+    return std::chrono::floor<std::chrono::milliseconds>(dispatcher.clock()->wall_now());
+  }
+  Steady::time_point steady_clock_now() const { return dispatcher.clock()->steady_now(); }
   JobStore& store;
   const JobManagerOptions options;
 
@@ -145,8 +150,8 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     // at once.
     const bool deferred = submission.request_id.empty();
     const bool caller_waits = submission.wait;
-    const Job::Time now = job_clock_now();
-    const Steady::time_point steady_now = Steady::now();
+    const Job::Time now = clock_now();
+    const Steady::time_point steady_now = steady_clock_now();
     const std::chrono::milliseconds budget =
         submission.deadline.value_or(default_deadline(request, options.dispatcher));
     Job job;
@@ -240,7 +245,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       StopResult result;
       result.outcome =
           sdk::StopOutcome::make(Code::internal, std::string("dispatcher: ") + e.what());
-      result.finished = std::chrono::system_clock::now();
+      result.finished = dispatcher.clock()->wall_now();
       finish(t, result);
       return;
     }
@@ -276,8 +281,8 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       if (--resume_readers == 0) forgotten_while_resuming.clear();
       throw;
     }
-    const Job::Time now = job_clock_now();
-    const Steady::time_point steady_now = Steady::now();
+    const Job::Time now = clock_now();
+    const Steady::time_point steady_now = steady_clock_now();
 
     struct Resumed {
       TrackedJob* job;
@@ -366,7 +371,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     by_stop.emplace(t.stop_id, &t);
     for (auto it = early_starts.begin(); it != early_starts.end(); ++it)
       if (it->first == t.stop_id) {
-        mark_running(t, it->second, ms_of(std::chrono::system_clock::now()));
+        mark_running(t, it->second, ms_of(dispatcher.clock()->wall_now()));
         early_starts.erase(it);
         break;
       }
@@ -633,7 +638,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
 
   void prune() {
     try {
-      const auto cutoff = job_clock_now() - options.retention;
+      const auto cutoff = clock_now() - options.retention;
       if (const std::size_t pruned = store.prune_finished_before(cutoff); pruned > 0)
         host_logger()->info(
             "journal: pruned {} finished job(s) older than {} h", pruned,
@@ -798,7 +803,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     }
     // Journaled but run by no one (a previous run's job not resumed yet): withdrawn here.
     job->state = JobState::finished;
-    job->finished = job_clock_now();
+    job->finished = clock_now();
     job->outcome = sdk::StopOutcome::make(Code::cancelled, "cancelled before it was resumed");
     try {
       store.update(*job);
@@ -817,7 +822,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     if (!job) job = unjournaled(id);
     JobEvent snapshot;
     snapshot.kind = "snapshot";
-    snapshot.at = std::chrono::system_clock::now();
+    snapshot.at = dispatcher.clock()->wall_now();
     std::shared_ptr<WatchChannel> channel;
     {
       std::lock_guard lock(mutex);

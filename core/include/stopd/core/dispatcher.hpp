@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "stopd/core/host_clock.hpp"
 #include "stopd/core/registry.hpp"
 #include "stopd/core/stop_observer.hpp"
 #include "stopd/core/stop_result.hpp"
@@ -37,10 +38,14 @@ struct DispatcherOptions {
   // stop() still running then (it ignores its deadline and cancellation) is abandoned: its thread
   // is detached, and the host keeps the provider alive (see Host), so the process can exit.
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(2)};
+  // Deadlines, backoff and the times results carry are read from here (null: real_host_clock()).
+  // shutdown_timeout is not: it bounds a wait on providers' code in real time.
+  std::shared_ptr<HostClock> clock;
 };
 
 struct SubmitOptions {
   // When this caller gives up. nullopt: the dispatcher's default for the request's grace.
+  // On the dispatcher's clock (Dispatcher::clock()).
   std::optional<std::chrono::steady_clock::time_point> deadline;
   std::optional<unsigned> max_attempts;
 };
@@ -87,6 +92,9 @@ class Dispatcher {
   void add_observer(std::shared_ptr<StopObserver> observer);
 
   std::size_t in_flight() const;
+
+  // The clock it reads (DispatcherOptions::clock): callers compute SubmitOptions::deadline on it.
+  const std::shared_ptr<HostClock>& clock() const;
 
   // Cancels what is still running and waits at most options.shutdown_timeout for it (the
   // destructor calls it too). Returns how many provider calls still ran then and were abandoned.

@@ -18,6 +18,7 @@
 
 #include "stopd/batch/batch_item.hpp"
 #include "stopd/batch/batch_plan.hpp"
+#include "stopd/core/host_clock.hpp"
 #include "stopd/core/stop_result.hpp"
 
 namespace stopd::core {
@@ -89,6 +90,9 @@ struct BatchEngineOptions {
   // started again and appear in the result as carried. An id with no item in `items` is carried as
   // is, counted in its step.
   std::map<std::string, BatchItemRecord> finished;
+  // Where the batch's deadlines and times are read: the dispatcher's clock (Dispatcher::clock()),
+  // whose deadlines the runner passes on. Null: real_host_clock().
+  std::shared_ptr<HostClock> clock;
 };
 
 class BatchEngine {
