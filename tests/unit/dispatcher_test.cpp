@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "stopd/core/bounded_json.hpp"
+#include "stopd/test/fake_clock.hpp"
 #include "test_providers.hpp"
 
 namespace stopd::test {
@@ -41,6 +42,17 @@ class RecordingObserver final : public core::StopObserver {
   std::vector<StopEventKind> kinds_;
   std::vector<std::chrono::milliseconds> delays_;
 };
+
+DispatcherOptions on(const std::shared_ptr<FakeClock>& clock, DispatcherOptions options = {}) {
+  options.clock = clock;
+  return options;
+}
+
+core::SubmitOptions deadline_in(const core::HostClock& clock, std::chrono::milliseconds in) {
+  core::SubmitOptions options;
+  options.deadline = clock.steady_now() + in;
+  return options;
+}
 
 DispatcherOptions fast_retries() {
   DispatcherOptions options;
@@ -177,24 +189,28 @@ TEST(Dispatcher, ShorterGraceMovesForceTimeEarlierButALongerOneDoesNot) {
 
 TEST(Dispatcher, CallerDeadlineExceededWhileProviderIsStuck) {
   ProviderRegistry registry;
+  Gate entered;
   std::atomic<bool> saw_cancel{false};
   auto provider =
       std::make_shared<SyncProvider>("t.sync", [&](const sdk::StopRequest&, sdk::StopContext& c) {
+        entered.open();
         // Polls like a well-behaved synchronous provider.
         while (!c.cancelled()) std::this_thread::sleep_for(5ms);
         saw_cancel = true;
         return sdk::StopOutcome::make(Code::cancelled, "gave up");
       });
   registry.add(provider, {});
-  Dispatcher dispatcher(registry);
-  core::SubmitOptions options;
-  options.deadline = std::chrono::steady_clock::now() + 200ms;
-  const auto before = std::chrono::steady_clock::now();
-  const auto result = dispatcher.stop(request_for("t.sync", "stuck", 60), options);
+  auto clock = std::make_shared<FakeClock>();
+  Dispatcher dispatcher(registry, on(clock));
+  auto ticket = dispatcher.submit(request_for("t.sync", "stuck", 60), deadline_in(*clock, 200ms));
+  ASSERT_TRUE(entered.wait());
+  clock->advance(199ms);
+  EXPECT_FALSE(ticket->wait_for(50ms)) << "ended before its deadline";
+  clock->advance(1ms);
+  const auto result = ticket->wait();
   EXPECT_EQ(result.outcome.code, Code::deadline_exceeded);
   EXPECT_NE(result.outcome.message.find("before t.sync confirmed the stop"), std::string::npos)
       << result.outcome.message;
-  EXPECT_LT(std::chrono::steady_clock::now() - before, 10s);
   // Nobody waits any more, so the provider is told to stop trying.
   for (int i = 0; i < 1000 && !saw_cancel; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_TRUE(saw_cancel.load());
@@ -211,14 +227,14 @@ TEST(Dispatcher, JoinedCallerWithAnEarlierDeadlineLeavesWhileTheStopGoesOn) {
         return stopped();
       });
   registry.add(provider, {});
-  Dispatcher dispatcher(registry);
+  auto clock = std::make_shared<FakeClock>();
+  Dispatcher dispatcher(registry, on(clock));
   auto patient = dispatcher.submit(request_for("t.sync", "x"));
   ASSERT_TRUE(entered.wait());
-  core::SubmitOptions hurried;
-  hurried.deadline = std::chrono::steady_clock::now() + 100ms;
-  // A copy: the ticket is a temporary, and wait() returns a reference into it.
-  const auto impatient = dispatcher.submit(request_for("t.sync", "x"), hurried)->wait();
-  EXPECT_EQ(impatient.outcome.code, Code::deadline_exceeded);
+  auto hurried = dispatcher.submit(request_for("t.sync", "x"), deadline_in(*clock, 100ms));
+  clock->advance(100ms);
+  EXPECT_EQ(hurried->wait().outcome.code, Code::deadline_exceeded);
+  EXPECT_FALSE(patient->done());
   release.open();
   EXPECT_EQ(patient->wait().outcome.code, Code::stopped);
 }
@@ -236,12 +252,10 @@ TEST(Dispatcher, CallerDeadlinesShareOneTimerAndEachExpiresOnItsOwn) {
         open[request.target["id"].get<std::string>()] = std::move(c);
       });
   registry.add(provider, {});
-  Dispatcher dispatcher(registry);
-  const auto now = std::chrono::steady_clock::now();
+  auto clock = std::make_shared<FakeClock>();
+  Dispatcher dispatcher(registry, on(clock));
   auto submit = [&](const std::string& id, std::chrono::milliseconds in) {
-    core::SubmitOptions options;
-    options.deadline = now + in;
-    return dispatcher.submit(request_for("t.async", id), options);
+    return dispatcher.submit(request_for("t.async", id), deadline_in(*clock, in));
   };
   auto patient = submit("patient", 60s);
   auto late = submit("late", 900ms);
@@ -253,13 +267,14 @@ TEST(Dispatcher, CallerDeadlinesShareOneTimerAndEachExpiresOnItsOwn) {
     for (int i = 0; i < 50; ++i) open.at("gone-" + std::to_string(i))->complete(stopped());
   }
 
+  clock->advance(149ms);
+  EXPECT_FALSE(early->wait_for(50ms)) << "expired before its deadline";
+  clock->advance(1ms);
   EXPECT_EQ(early->wait().outcome.code, Code::deadline_exceeded);
-  const auto early_at = std::chrono::steady_clock::now();
-  EXPECT_GE(early_at, now + 150ms);
-  EXPECT_LT(early_at, now + 800ms) << "expired with a later deadline, not its own";
-  EXPECT_FALSE(late->done());
+  clock->advance(749ms);
+  EXPECT_FALSE(late->wait_for(50ms)) << "expired with an earlier deadline, not its own";
+  clock->advance(1ms);
   EXPECT_EQ(late->wait().outcome.code, Code::deadline_exceeded);
-  EXPECT_GE(std::chrono::steady_clock::now(), now + 900ms);
   EXPECT_FALSE(patient->done());
   {
     std::lock_guard lock(mutex);
@@ -374,25 +389,34 @@ TEST(Dispatcher, RetriesNeverOutliveTheDeadline) {
   options.max_attempts = 100;
   options.backoff_initial = 100ms;
   options.backoff_max = 100ms;
-  Dispatcher dispatcher(registry, options);
+  auto clock = std::make_shared<FakeClock>();
+  Dispatcher dispatcher(registry, on(clock, options));
+  auto observer = std::make_shared<RecordingObserver>();
+  dispatcher.add_observer(observer);
+  const auto deadline = clock->steady_now() + 400ms;
   core::SubmitOptions submit;
-  submit.deadline = std::chrono::steady_clock::now() + 400ms;
-  const auto before = std::chrono::steady_clock::now();
-  const auto result = dispatcher.stop(request_for("t.sync", "x"), submit);
-  const auto took = std::chrono::steady_clock::now() - before;
-  // Either the dispatcher gives up because the next retry would start after the deadline, or,
-  // when the last retry started just before it (the backoff is jittered; a busy machine fires
-  // timers late), the deadline ends the caller's wait first. Both are right; a retry past the
-  // deadline is not.
-  if (result.outcome.code == Code::unavailable) {
-    EXPECT_NE(result.outcome.message.find("after the deadline"), std::string::npos)
-        << result.outcome.message;
-  } else {
-    EXPECT_EQ(result.outcome.code, Code::deadline_exceeded) << result.outcome.message;
+  submit.deadline = deadline;
+  auto ticket = dispatcher.submit(request_for("t.sync", "x"), submit);
+  // Time moves from one retry to the next, never to the deadline itself: the dispatcher must
+  // give up on its own when the next retry would start after it.
+  for (int retries = 1; !ticket->done(); ++retries) {
+    const auto waited = std::chrono::steady_clock::now();
+    while (observer->count(StopEventKind::retry_scheduled) < retries && !ticket->done()) {
+      ASSERT_LT(std::chrono::steady_clock::now() - waited, 10s) << "no retry was scheduled";
+      std::this_thread::yield();
+    }
+    if (ticket->done()) break;
+    const auto next = clock->next_due();
+    ASSERT_TRUE(next.has_value());
+    ASSERT_LT(*next, deadline) << "a retry was scheduled past the deadline";
+    clock->advance(*next - clock->steady_now());
   }
-  EXPECT_GE(result.attempts, 2u);
-  EXPECT_LE(result.attempts, 9u);  // 400 ms / at least 50 ms per backoff
-  EXPECT_LT(took, 5s);
+  const auto& result = ticket->wait();
+  EXPECT_EQ(result.outcome.code, Code::unavailable) << result.outcome.message;
+  EXPECT_NE(result.outcome.message.find("after the deadline"), std::string::npos)
+      << result.outcome.message;
+  EXPECT_GE(result.attempts, 4u);  // 400 ms / at most 100 ms per backoff
+  EXPECT_LE(result.attempts, 8u);  // 400 ms / at least 50 ms per backoff
 }
 
 // A flight keeps its request as JSON text; an attempt that does not start at submit (queued
@@ -536,11 +560,12 @@ TEST(Dispatcher, QueuedStopWhoseCallerGivesUpNeverStarts) {
       },
       /*concurrency=*/1);
   registry.add(provider, {});
-  Dispatcher dispatcher(registry);
+  auto clock = std::make_shared<FakeClock>();
+  Dispatcher dispatcher(registry, on(clock));
   auto blocker = dispatcher.submit(request_for("t.sync", "first"));
-  core::SubmitOptions hurried;
-  hurried.deadline = std::chrono::steady_clock::now() + 100ms;
-  const auto waiting = dispatcher.submit(request_for("t.sync", "second"), hurried)->wait();
+  auto hurried = dispatcher.submit(request_for("t.sync", "second"), deadline_in(*clock, 100ms));
+  clock->advance(100ms);
+  const auto waiting = hurried->wait();
   EXPECT_EQ(waiting.outcome.code, Code::deadline_exceeded);
   EXPECT_NE(waiting.outcome.message.find("queued"), std::string::npos) << waiting.outcome.message;
   release.open();

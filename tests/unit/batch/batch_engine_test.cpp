@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "batch_test_support.hpp"
+#include "stopd/test/fake_clock.hpp"
 
 namespace stopd::test {
 namespace {
@@ -223,16 +224,31 @@ TEST(BatchEngine, CancelSkipsPendingItemsAndCancelsRunningOnes) {
 }
 
 TEST(BatchEngine, BatchDeadlineEndsRunningItemsAndSkipsTheRest) {
-  BatchBench bench;
-  bench.catalog->add_group("g", "slow", 4);
-  const auto started = Clock::now();
-  const BatchResult result = bench.run(R"({"concurrency": 1, "deadline": 0.1,
-    "steps": [{"name": "s", "type": "t.item", "selector": {"group": "g"}}]})");
-  EXPECT_LT(Clock::now() - started, 10s);
+  auto clock = std::make_shared<FakeClock>();
+  BatchBench bench(std::nullopt, clock);
+  bench.catalog->add_group("g", "hang", 4);
+  const core::BatchPlan plan = core::parse_batch_plan(R"({"concurrency": 1, "deadline": 0.1,
+    "steps": [{"name": "s", "type": "t.item", "selector": {"group": "g"}}]})",
+                                                      "test-plan");
+  core::BatchEngineOptions options;
+  options.clock = clock;
+  core::BatchEngine engine(plan, core::expand_batch_plan(plan, *bench.catalog, false),
+                           *bench.runner, nullptr, options);
+  engine.start();
+  const auto waited = Clock::now();
+  while (engine.progress().running < 1) {
+    ASSERT_LT(Clock::now() - waited, 10s) << "the first item never started";
+    std::this_thread::yield();
+  }
+  clock->advance(99ms);
+  EXPECT_FALSE(engine.wait_for(50ms)) << "ended before the batch's deadline";
+  clock->advance(1ms);
+  const BatchResult& result = engine.wait();
   const auto* first = find_record(result, "s#0");
   ASSERT_TRUE(first->code.has_value());
   EXPECT_EQ(*first->code, Code::deadline_exceeded) << first->message;
-  EXPECT_EQ(find_record(result, "s#3")->skipped, "the batch's deadline passed before it started");
+  for (const char* never : {"s#1", "s#2", "s#3"})
+    EXPECT_EQ(find_record(result, never)->skipped, "the batch's deadline passed before it started");
 }
 
 TEST(BatchEngine, DryRunShowsEveryItemWhateverTheOutcomes) {
@@ -240,7 +256,7 @@ TEST(BatchEngine, DryRunShowsEveryItemWhateverTheOutcomes) {
   const BatchResult result = bench.run(R"({"failure_policy": "halt", "steps": [
     {"name": "a", "type": "t.item", "target": {"id": "a"}},
     {"name": "b", "type": "t.item", "target": {"id": "b"}, "needs": ["a"]}]})",
-                                       core::BatchEngineOptions{true, {}});
+                                       core::BatchEngineOptions{true, {}, nullptr});
   EXPECT_EQ(bench.provider->calls.load(), 0) << "a dry run never calls stop()";
   EXPECT_FALSE(result.summary.halted);
   EXPECT_EQ(result.summary.counts.skipped, 0u);

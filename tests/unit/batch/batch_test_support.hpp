@@ -65,7 +65,8 @@ class SpanRecorder {
 };
 
 // A synchronous provider whose behaviour is in the target id: "slow…" takes 300 ms, others 15 ms;
-// "fail…" ends failed_precondition. Cancellation and the deadline end the wait early.
+// "fail…" ends failed_precondition. Cancellation and the deadline end the wait early. "hang…"
+// waits for cancellation alone (at most 10 s): with a FakeClock, only the host's deadline ends it.
 inline std::shared_ptr<SyncProvider> scripted_provider(SpanRecorder& recorder,
                                                        const std::string& name = "t.item") {
   return std::make_shared<SyncProvider>(
@@ -73,6 +74,12 @@ inline std::shared_ptr<SyncProvider> scripted_provider(SpanRecorder& recorder,
       [&recorder](const sdk::StopRequest& request, sdk::StopContext& context) {
         const std::string id = request.target["id"].get<std::string>();
         const auto start = Clock::now();
+        if (id.rfind("hang", 0) == 0) {
+          while (!context.cancelled() && Clock::now() < start + 10s)
+            std::this_thread::sleep_for(1ms);
+          recorder.add({id, start, Clock::now()});
+          return sdk::StopOutcome::make(sdk::Code::cancelled, "cancelled");
+        }
         const auto until = start + (id.rfind("slow", 0) == 0 ? 300ms : 15ms);
         while (Clock::now() < until && !context.cancelled() && Clock::now() < context.deadline())
           std::this_thread::sleep_for(1ms);
@@ -126,11 +133,15 @@ struct BatchBench {
   std::unique_ptr<core::DispatcherItemRunner> runner;
 
   // `inspect`: what the provider's inspect() finds (dry runs); none: it cannot inspect.
-  explicit BatchBench(std::optional<sdk::Inspection::State> inspect = std::nullopt) {
+  // `clock`: the dispatcher's (null: the real one); run() gives the engine the same.
+  explicit BatchBench(std::optional<sdk::Inspection::State> inspect = std::nullopt,
+                      std::shared_ptr<core::HostClock> clock = nullptr) {
     provider = scripted_provider(recorder);
     provider->inspect_state = inspect;
     registry.add(provider, {});
-    dispatcher = std::make_unique<core::Dispatcher>(registry);
+    core::DispatcherOptions options;
+    options.clock = std::move(clock);
+    dispatcher = std::make_unique<core::Dispatcher>(registry, options);
     catalog = std::make_unique<TestCatalog>(*dispatcher);
     runner = std::make_unique<core::DispatcherItemRunner>(*dispatcher);
   }
@@ -139,6 +150,7 @@ struct BatchBench {
                         core::BatchObserver* observer = nullptr) {
     const core::BatchPlan plan = core::parse_batch_plan(plan_json, "test-plan");
     auto items = core::expand_batch_plan(plan, *catalog, options.dry_run);
+    if (!options.clock) options.clock = dispatcher->clock();
     core::BatchEngine engine(plan, std::move(items), *runner, observer, std::move(options));
     engine.start();
     return engine.wait();
