@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "manager_fixture.hpp"
+#include "stopd/test/fake_clock.hpp"
 
 namespace stopd::test {
 namespace {
@@ -119,6 +120,8 @@ TEST_F(ManagerTest, JournalsTheDeadlineItGivesTheDispatcher) {
   auto options = fast_options();
   options.deadline_margin = 7s;
   options.drain_deadline = 99s;
+  auto clock = std::make_shared<FakeClock>();
+  options.clock = clock;
   start(options);
   auto given = submission("given", 10, "t.hold");
   given.deadline = 1500ms;
@@ -135,6 +138,9 @@ TEST_F(ManagerTest, JournalsTheDeadlineItGivesTheDispatcher) {
   EXPECT_FALSE(unbounded.force_at);
 
   // The dispatcher got that deadline: the 1.5 s job ends deadline_exceeded at 1.5 s.
+  clock->advance(1499ms);
+  EXPECT_FALSE(manager->wait(short_one.id, 50ms).is_finished()) << "ended before its deadline";
+  clock->advance(1ms);
   const Job expired = manager->wait(short_one.id, 10s);
   ASSERT_TRUE(expired.outcome);
   EXPECT_EQ(expired.outcome->code, Code::deadline_exceeded);
