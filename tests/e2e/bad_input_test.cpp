@@ -206,6 +206,8 @@ TEST(BadInput, OptionsOfTheOtherMode) {
            {"jobs", "list", "--since", "yesterday"},
            {"jobs", "list", "--since", "2999-01-01T00:00:00Z"},
            {"jobs", "list", "--since", "2026-11-22T05:00:00"},
+           {"jobs", "list", "--until", "tomorrow"},
+           {"jobs", "list", "--since", "1h", "--until", "2h"},
            {"jobs", "list", "--limit", "0"}}) {
     const auto result = run_stopctl(args);
     EXPECT_EQ(result.exit_code, 2) << result;

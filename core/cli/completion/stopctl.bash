@@ -6,7 +6,7 @@
 # Options that take a value (their value is never a command or a positional).
 _stopctl_value_options=" --config --log-level -o --output --socket --address --tls-ca --tls-cert
   --tls-key --tls-server-name --token --token-file --timeout --grace --deadline --selector
-  --option --request-id --parallel --max-failures --report --resume --state --type --since
+  --option --request-id --parallel --max-failures --report --resume --state --type --since --until
   --limit "
 _stopctl_global_options="--local --config --log-level --output --socket --address --tls-ca
   --tls-cert --tls-key --tls-server-name --insecure --token --token-file --timeout --help"
@@ -89,7 +89,7 @@ _stopctl() {
       return 0
       ;;
     --address | --tls-server-name | --token | --timeout | --grace | --deadline | --selector | \
-      --option | --request-id | --parallel | --max-failures | --since | --limit)
+      --option | --request-id | --parallel | --max-failures | --since | --until | --limit)
       COMPREPLY=()
       return 0
       ;;
@@ -101,7 +101,7 @@ _stopctl() {
               --request-id"
             ;;
           batch) words="--parallel --dry-run --fail-fast --max-failures --report --resume" ;;
-          "jobs list") words="--state --type --since --limit" ;;
+          "jobs list") words="--state --type --since --until --limit" ;;
         esac
         words+=" $_stopctl_global_options"
         ((${#command[@]} > 0)) || words+=" --version"

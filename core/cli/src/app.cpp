@@ -189,6 +189,10 @@ void define_jobs(Commands& c, Parsed& p) {
                   "Only jobs created since: a duration back from now (90s, 15m,\n"
                   "2h, 7d, 1h30m) or an RFC 3339 time (2026-11-22T05:00:00Z)")
       ->type_name("WHEN");
+  optional_option(c, *c.jobs_list, "--until", p.jobs_list.until,
+                  "Only jobs created before: the same spellings as --since\n"
+                  "(--since 2h --until 1h: the jobs of the hour before last)")
+      ->type_name("WHEN");
   optional_option(c, *c.jobs_list, "--limit", p.jobs_list.limit,
                   "At most N jobs (default 100, at most 100000)")
       ->type_name("N");

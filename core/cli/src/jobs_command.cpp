@@ -55,7 +55,14 @@ int run_jobs_list(const GlobalOptions& global, const JobsListArguments& args, Co
   }
   const auto now = std::chrono::system_clock::now();
   if (args.since)
-    *request.mutable_created_after() = api::to_timestamp(parse_since(*args.since, now));
+    *request.mutable_created_after() = api::to_timestamp(parse_moment("--since", *args.since, now));
+  if (args.until) {
+    const auto until = parse_moment("--until", *args.until, now);
+    if (args.since && parse_moment("--since", *args.since, now) >= until)
+      throw usage_error("--until: must come after --since ('" + *args.since + "' to '" +
+                        *args.until + "' is empty)");
+    *request.mutable_created_before() = api::to_timestamp(until);
+  }
   const std::size_t limit = args.limit ? parse_limit(*args.limit) : kDefaultListLimit;
 
   DaemonClient client(global, console);
@@ -95,7 +102,7 @@ int run_jobs_list(const GlobalOptions& global, const JobsListArguments& args, Co
   if (more)
     console.out("(" + std::to_string(jobs.size()) +
                 " shown, newest first; there are more: raise --limit or narrow with --state, "
-                "--type, --since)");
+                "--type, --since, --until)");
   return core::exit_code::ok;
 }
 

@@ -125,18 +125,19 @@ std::optional<Time> timestamp(std::string_view text) {
 
 }  // namespace
 
-Time parse_since(std::string_view text, Time now) {
+Time parse_moment(std::string_view flag, std::string_view text, Time now) {
+  const std::string name(flag);
   if (const auto seconds = duration_seconds(text)) {
     if (*seconds > kMaxSeconds)
-      throw usage_error("--since: '" + shorten(text, 40) + "' reaches back more than 100 years");
+      throw usage_error(name + ": '" + shorten(text, 40) + "' reaches back more than 100 years");
     return now - chrono::duration_cast<Time::duration>(chrono::duration<double>(*seconds));
   }
   if (const auto at = timestamp(text)) return *at;
-  throw usage_error(
-      "--since: expected a duration back from now (such as 90s, 15m, 2h, 7d or "
-      "1h30m) or an RFC 3339 time between 1970 and 2200 (such as "
-      "2026-11-22T05:00:00Z, or a date 2026-11-22), got '" +
-      shorten(text, 40) + "'");
+  throw usage_error(name +
+                    ": expected a duration back from now (such as 90s, 15m, 2h, 7d or "
+                    "1h30m) or an RFC 3339 time between 1970 and 2200 (such as "
+                    "2026-11-22T05:00:00Z, or a date 2026-11-22), got '" +
+                    shorten(text, 40) + "'");
 }
 
 }  // namespace stopd::cli

@@ -104,6 +104,13 @@ TEST_F(ClientJobs, ListFiltersByStateTypeTimeAndLimit) {
       daemon_.stopctl({"jobs", "list", "--since", "2100-01-01T00:00:00Z", "-o", "json"});
   EXPECT_EQ(future.exit_code, 0) << future;
   EXPECT_TRUE(ids_of(future).empty()) << future;
+  const auto before_them =
+      daemon_.stopctl({"jobs", "list", "--until", "2000-01-01T00:00:00Z", "-o", "json"});
+  EXPECT_EQ(before_them.exit_code, 0) << before_them;
+  EXPECT_TRUE(ids_of(before_them).empty()) << before_them;
+  const auto window =
+      daemon_.stopctl({"jobs", "list", "--since", "10m", "--until", "0s", "-o", "json"});
+  EXPECT_EQ(ids_of(window).size(), 3u) << window;
 
   const auto table = daemon_.stopctl({"jobs", "list", "--state", "finished"});
   EXPECT_EQ(table.exit_code, 0) << table;

@@ -58,6 +58,7 @@ struct JobsListArguments {
   std::vector<std::string> states;  // pending, running, finished
   std::optional<std::string> type;
   std::optional<std::string> since;  // a duration back from now, or a timestamp
+  std::optional<std::string> until;  // the same spellings
   std::optional<std::string> limit;  // as written; checked by the command
 };
 
