@@ -52,6 +52,9 @@ TEST(HostConfig, TheExampleConfigIsValid) {
       core::load_host_config(fs::path(STOPD_SOURCE_DIR) / "examples/config/stopd.json");
   EXPECT_EQ(config.providers.at("local.process").max_concurrency, 10000u);
   EXPECT_EQ(config.log_level, "info");
+  // No plugin_dirs: the list would replace the bundled directory, and a packaged stopd given
+  // this file would load no plugin at all.
+  EXPECT_FALSE(config.plugin_dirs.has_value());
 }
 
 TEST(HostConfig, EmptyConfigMeansDefaults) {

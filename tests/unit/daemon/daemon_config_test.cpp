@@ -208,6 +208,7 @@ TEST(DaemonConfig, TheExampleConfigIsValid) {
   if (previous == nullptr) ::unsetenv("STOPD_CDM_BOT_TOKEN");
 
   EXPECT_EQ(config.host.log_level, "info");
+  EXPECT_FALSE(config.host.plugin_dirs.has_value()) << "it would replace the bundled directory";
   EXPECT_EQ(config.listen.socket_mode, 0660u);
   EXPECT_EQ(config.auth.unix_socket, AuthConfig::UnixSocket::trusted);
   ASSERT_EQ(config.auth.tokens.size(), 2u);
