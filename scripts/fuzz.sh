@@ -7,7 +7,7 @@
 set -euo pipefail
 
 readonly ALL_TARGETS=(plan target_arguments config json_schema intent_record service_error
-  proto_convert)
+  proto_convert cron)
 
 usage() {
   cat <<EOF

@@ -30,7 +30,8 @@ readonly BUILD_PACKAGES=(
   mold # the linker of the presets ci, asan and fuzz (STOPD_LINKER): links several times faster
 )
 
-# The daemon (gRPC, SQLite journal, metrics), batch plans in YAML (yaml-cpp), the Huawei Cloud
+# The daemon (gRPC, SQLite journal, metrics), batch plans in YAML (yaml-cpp), schedules' time
+# zones (Howard Hinnant's date/tz over the system's tz database, tzdata), the Huawei Cloud
 # clients and their emulator (libcurl, cpp-httplib), and the CRI integration tests against a real,
 # private containerd (containerd, runc, CNI plugins, busybox for a test image; gcc, in
 # build-essential, builds the static pause binary), openssl to make the test certificates
@@ -39,6 +40,7 @@ readonly BUILD_PACKAGES=(
 readonly RUNTIME_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev
+  libhowardhinnant-date-dev tzdata
   containerd runc containernetworking-plugins busybox-static openssl sqlite3
 )
 
