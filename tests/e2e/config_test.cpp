@@ -84,6 +84,17 @@ TEST(Config, NoPluginDirectoryMeansNoUsablePlugin) {
   EXPECT_EQ(result.json().value("code", ""), "config_error") << result;
 }
 
+// A selector stop needs a plugin as much as a single stop does: the same config error.
+TEST(Config, NoPluginDirectoryMeansNoUsablePluginForASelector) {
+  TempDir dir;
+  const auto config = dir.write("empty.json", R"({"plugin_dirs": []})");
+  const auto result = run_stopctl({"--local", "--config", config, "stop", "local.process",
+                                   "--selector", "comm=nothing", "-o", "json"});
+  EXPECT_EQ(result.exit_code, 3) << result;
+  EXPECT_EQ(result.json().value("code", ""), "config_error") << result;
+  EXPECT_TRUE(contains(result.json().value("message", ""), "no usable plugin")) << result;
+}
+
 TEST(Config, PerPluginSettingsReachThePlugin) {
   // The child ignores SIGTERM, so only a stop signal taken from the config (SIGINT, whose default
   // action ends it) stops it within the long grace, unforced.

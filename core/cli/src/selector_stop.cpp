@@ -85,11 +85,12 @@ int refuse(Console& console, const StopPlan& plan, const StopArguments& args, Co
   return print_stop_result(console, plan, args, nullptr, refused_result(code, message));
 }
 
-// Ctrl-C cancels every stop in flight; a second one exits at once.
+// Ctrl-C cancels every stop in flight (and says so); a second one exits at once.
 class CancelAll {
  public:
-  CancelAll()
-      : watcher_([this](int) { cancel(); },
+  explicit CancelAll(Console& console)
+      : console_(console),
+        watcher_([this](int signal) { cancel(signal); },
                  "stopctl: interrupted again: exiting without waiting for the stops to wind down\n",
                  core::exit_code::cancelled) {}
   void add(std::shared_ptr<core::StopTicket> ticket) {
@@ -103,10 +104,13 @@ class CancelAll {
   }
 
  private:
-  void cancel() {
+  void cancel(int signal) {
+    console_.err(std::string("stopctl: ") + signal_display_name(signal) +
+                 " received: cancelling the stops (send it again to exit at once)");
     std::lock_guard lock(mutex_);
     for (const auto& ticket : tickets_) ticket->cancel();
   }
+  Console& console_;
   std::mutex mutex_;
   std::vector<std::shared_ptr<core::StopTicket>> tickets_;
   SignalWatcher watcher_;  // last: stopped before the members its callback uses
@@ -118,18 +122,22 @@ int run_local_selector_stop(const GlobalOptions& global, const StopArguments& ar
                             const StopPlan& plan, Console& console) {
   if (auto problem = argument_problem(args, "stopctl --local plugins list"); !problem.empty())
     return refuse(console, plan, args, Code::invalid_argument, problem);
-  CancelAll cancel_all;  // signals blocked before the host starts any thread
+  CancelAll cancel_all(console);  // signals blocked before the host starts any thread
   LocalCore core = open_local_core(global);
   struct ClearFirst {
     CancelAll& cancel_all;
     ~ClearFirst() { cancel_all.clear(); }
   } clear_first{cancel_all};
 
-  const core::RegisteredProvider* provider = core.host->registry().find(args.type);
+  const core::ProviderRegistry& registry = core.host->registry();
+  if (registry.empty())
+    throw config_error("no usable plugin: " + loaded_plugins_note(core) +
+                       refused_plugins_note(core.host->load_report()));
+  const core::RegisteredProvider* provider = registry.find(args.type);
   if (provider == nullptr)
     return refuse(console, plan, args, Code::invalid_argument,
                   "TYPE: unknown resource type '" + shorten(args.type, 100) + "' (" +
-                      loaded_plugins_note(core) +
+                      loaded_plugins_note(core) + refused_plugins_note(core.host->load_report()) +
                       "); 'stopctl --local plugins list' shows the providers");
   json selector;
   json options;
