@@ -7,7 +7,7 @@
 _stopctl_value_options=" --config --log-level -o --output --socket --address --tls-ca --tls-cert
   --tls-key --tls-server-name --token --token-file --timeout --grace --deadline --selector
   --option --request-id --parallel --max-failures --report --resume --state --type --since --until
-  --limit "
+  --limit --cron --tz --count --after "
 _stopctl_global_options="--local --config --log-level --output --socket --address --tls-ca
   --tls-cert --tls-key --tls-server-name --insecure --token --token-file --timeout --help"
 
@@ -26,6 +26,13 @@ _stopctl_run() {
 
 # Resource types: the daemon's; without a daemon, those stopctl --local would load (unless the
 # line names a daemon with --socket or --address).
+# IANA zone names from the system's tz database (what --tz accepts).
+_stopctl_zones() {
+  [[ -d /usr/share/zoneinfo ]] || return 0
+  (cd /usr/share/zoneinfo && find . -type f ! -name '*.tab' ! -name '*.zi' ! -name 'leap*' \
+    ! -path './posix/*' ! -path './right/*' -printf '%P\n' 2>/dev/null)
+}
+
 _stopctl_types() {
   local out
   out=$(_stopctl_run "$1" plugins list) ||
@@ -67,10 +74,11 @@ _stopctl() {
       _stopctl_connection+=("$word")
     elif [[ $word == -* || $word == = ]]; then
       :
-    elif ((${#command[@]} == 0)) && [[ $word == @(stop|batch|jobs|plugins) ]]; then
+    elif ((${#command[@]} == 0)) && [[ $word == @(stop|batch|jobs|plugins|schedules) ]]; then
       command=("$word")
     elif [[ ${command[*]} == jobs && $word == @(list|show|watch|cancel) ]] ||
-      [[ ${command[*]} == plugins && $word == @(list|describe|validate) ]]; then
+      [[ ${command[*]} == plugins && $word == @(list|describe|validate) ]] ||
+      [[ ${command[*]} == schedules && $word == next ]]; then
       command+=("$word")
     else
       positionals+=("$word")
@@ -80,6 +88,7 @@ _stopctl() {
   local words=
   case $prev in
     --log-level) words="trace debug info warn error off" ;;
+    --tz) words=$(_stopctl_zones) ;;
     -o | --output) words="human json" ;;
     --state) words="pending running finished" ;;
     --type) words=$(_stopctl_types "$stopctl") ;;
@@ -89,7 +98,8 @@ _stopctl() {
       return 0
       ;;
     --address | --tls-server-name | --token | --timeout | --grace | --deadline | --selector | \
-      --option | --request-id | --parallel | --max-failures | --since | --until | --limit)
+      --option | --request-id | --parallel | --max-failures | --since | --until | --limit | \
+      --cron | --count | --after)
       COMPREPLY=()
       return 0
       ;;
@@ -102,12 +112,14 @@ _stopctl() {
             ;;
           batch) words="--parallel --dry-run --fail-fast --max-failures --report --resume" ;;
           "jobs list") words="--state --type --since --until --limit" ;;
+          "schedules next") words="--cron --tz --count --after" ;;
         esac
         words+=" $_stopctl_global_options"
         ((${#command[@]} > 0)) || words+=" --version"
       else
         case ${command[*]} in
-          "") words="stop batch jobs plugins" ;;
+          "") words="stop batch jobs plugins schedules" ;;
+          schedules) words="next" ;;
           jobs) words="list show watch cancel" ;;
           plugins) words="list describe validate" ;;
           stop | "plugins describe")

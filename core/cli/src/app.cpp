@@ -17,6 +17,7 @@
 #include "stopd/cli/options.hpp"
 #include "stopd/cli/plugins_command.hpp"
 #include "stopd/cli/plugins_validate.hpp"
+#include "stopd/cli/schedules_command.hpp"
 #include "stopd/cli/stop_command.hpp"
 
 #ifndef STOPD_VERSION
@@ -52,6 +53,7 @@ struct Parsed {
   JobsListArguments jobs_list;
   JobArguments job;
   BatchArguments batch;
+  SchedulesNextArguments schedules_next;
 };
 
 struct Commands {
@@ -71,6 +73,8 @@ struct Commands {
   CLI::App* plugins_describe = nullptr;
   CLI::App* plugins_validate = nullptr;
   CLI::App* batch = nullptr;
+  CLI::App* schedules = nullptr;
+  CLI::App* schedules_next = nullptr;
   // Options whose presence matters (std::optional targets): copied after parsing.
   std::vector<std::function<void()>> apply;
   // The connection options given, by name, for the --local check.
@@ -87,6 +91,34 @@ CLI::Option* optional_option(Commands& c, CLI::App& app, const std::string& name
     if (option->count() > 0) target = *raw;
   });
   return option;
+}
+
+void define_schedules(Commands& c, Parsed& p) {
+  c.schedules = c.app.add_subcommand(
+      "schedules",
+      "Scheduled stops: preview when a calendar fires (the daemon's schedules are "
+      "to come)");
+  c.schedules->require_subcommand(1);
+  c.schedules_next = c.schedules->add_subcommand(
+      "next",
+      "The next instants a cron expression fires in a time zone, and in this machine's "
+      "local time; needs no daemon");
+  c.schedules_next
+      ->add_option("--cron", p.schedules_next.cron,
+                   "Five fields (minute hour day-of-month month day-of-week) or\na macro: "
+                   "@yearly @monthly @weekly @daily @hourly")
+      ->type_name("EXPR")
+      ->required();
+  optional_option(c, *c.schedules_next, "--tz", p.schedules_next.tz,
+                  "An IANA time zone (Europe/Berlin, America/New_York); default UTC")
+      ->type_name("ZONE");
+  optional_option(c, *c.schedules_next, "--count", p.schedules_next.count,
+                  "How many instants (default 5, at most 1000)")
+      ->type_name("N");
+  optional_option(c, *c.schedules_next, "--after", p.schedules_next.after,
+                  "Count from this moment instead of now: an RFC 3339 time\n"
+                  "(2026-10-24T12:00:00Z) or a duration back from now (2h)")
+      ->type_name("WHEN");
 }
 
 void define_connection(Commands& c, Parsed& p) {
@@ -276,6 +308,7 @@ void define(Commands& c, Parsed& p) {
       ->required();
   c.plugins_validate->footer(plugins_validate_footer());
   c.plugins->footer(plugins_footer());
+  define_schedules(c, p);
   app.footer(main_footer());  // after the subcommands: footers are inherited
 }
 
@@ -320,6 +353,14 @@ void report_error(Console& console, const CliError& error, const std::string& he
 
 // Options that belong to the other mode are mistakes worth naming.
 void check_mode(const Commands& c, const Parsed& p) {
+  if (c.schedules_next->parsed()) {
+    for (const CLI::Option* option : c.connection)
+      if (option->count() > 0)
+        throw usage_error(option->get_name() +
+                          ": 'schedules next' reads a calendar here and does not talk to the "
+                          "daemon. Drop it");
+    return;
+  }
   // It checks a file with the config's settings: neither the daemon nor --local is involved.
   if (c.plugins_validate->parsed()) {
     for (const CLI::Option* option : c.connection)
@@ -359,6 +400,7 @@ int dispatch(Commands& c, Parsed& p, Console& console) {
   if (c.plugins_list->parsed()) return run_plugins_list(p.global, console);
   if (c.plugins_describe->parsed()) return run_plugins_describe(p.global, p.describe, console);
   if (c.plugins_validate->parsed()) return run_plugins_validate(p.global, p.validate, console);
+  if (c.schedules_next->parsed()) return run_schedules_next(p.schedules_next, console);
   throw usage_error("no command given");  // require_subcommand makes this unreachable
 }
 

@@ -66,4 +66,11 @@ struct JobArguments {
   std::string id;
 };
 
+struct SchedulesNextArguments {
+  std::string cron;               // --cron: five fields or a macro
+  std::optional<std::string> tz;  // --tz: an IANA zone; none: UTC
+  std::optional<std::string> count;
+  std::optional<std::string> after;  // --after: from then instead of now (as --since reads it)
+};
+
 }  // namespace stopd::cli
