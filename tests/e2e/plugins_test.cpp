@@ -105,5 +105,15 @@ TEST(Plugins, DescribeUnknownNamesTheLoadedProviders) {
   EXPECT_TRUE(contains(as_json.json().value("message", ""), "local.process")) << as_json;
 }
 
+// As through the daemon: an empty NAME is named as such, before any plugin is loaded.
+TEST(Plugins, DescribeEmptyNameSaysSo) {
+  const auto result = run_stopctl({"--local", "plugins", "describe", "", "-o", "json"});
+  EXPECT_EQ(result.exit_code, 11) << result;
+  EXPECT_EQ(result.json().value("code", ""), "invalid_argument") << result;
+  EXPECT_EQ(result.json().value("message", ""),
+            "NAME is empty: name a provider ('stopctl --local plugins list' shows them)")
+      << result;
+}
+
 }  // namespace
 }  // namespace stopd::e2e

@@ -444,6 +444,11 @@ int run_plugins_list(const GlobalOptions& global, Console& console) {
 
 int run_plugins_describe(const GlobalOptions& global, const DescribeArguments& args,
                          Console& console) {
+  // An empty NAME is a slip on the command line, not a provider to look for.
+  if (args.name.empty())
+    throw outcome_error(sdk::Code::invalid_argument,
+                        std::string("NAME is empty: name a provider ('stopctl ") +
+                            (global.local ? "--local " : "") + "plugins list' shows them)");
   ProviderView provider;
   if (global.local) {
     const LocalCore core = open_local_core(global);
@@ -455,9 +460,6 @@ int run_plugins_describe(const GlobalOptions& global, const DescribeArguments& a
                               refused_plugins_note(core.host->load_report()) + ")");
     provider = view_of(*found, core.config);
   } else {
-    if (args.name.empty())
-      throw outcome_error(sdk::Code::invalid_argument,
-                          "NAME is empty: name a provider ('stopctl plugins list' shows them)");
     DaemonClient client(global, console);
     std::string why;
     const auto found = client.find_provider(args.name, why);
