@@ -333,6 +333,10 @@ TEST(BatchStop, CommandLineErrorsHaveBatchCodes) {
   EXPECT_EQ(run_stopctl({"--local", "batch"}).exit_code, 102);
   EXPECT_EQ(run_stopctl({"--local", "batch", plan, "--resume", "/nonexistent/r.jsonl"}).exit_code,
             103);
+  // The command line is checked before the plan is read, in both modes.
+  const std::string missing = (dir.path() / "missing.json").string();
+  EXPECT_EQ(run_stopctl({"--local", "batch", missing, "--max-failures", "x%"}).exit_code, 102);
+  EXPECT_EQ(run_stopctl({"batch", missing, "--parallel", "0"}).exit_code, 102);
 }
 
 // Timing: stopctl is interrupted while a stop waits out its grace.

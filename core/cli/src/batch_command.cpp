@@ -130,10 +130,12 @@ CliError as_batch_error(const CliError& error) {
 
 int run_batch(const GlobalOptions& global, const BatchArguments& args, Console& console) {
   if (!global.local) return run_batch_in_daemon(global, args, console);
-  // The command line before anything is loaded: a usage error costs nothing.
+  // The command line before anything is read or loaded: a usage error costs nothing.
   std::optional<unsigned> parallel;
   if (args.parallel) parallel = parse_parallel(*args.parallel);
   std::optional<core::FailurePolicy> policy;
+  if (args.fail_fast) policy = core::FailurePolicy::fail_fast();
+  if (args.max_failures) policy = parse_max_failures(*args.max_failures);
   std::vector<core::BatchItemRecord> previous;
   if (args.resume) {
     try {
@@ -155,8 +157,6 @@ int run_batch(const GlobalOptions& global, const BatchArguments& args, Console& 
     throw plan_error(source, e.problems());
   }
   if (parallel) plan.concurrency = *parallel;
-  if (args.fail_fast) policy = core::FailurePolicy::fail_fast();
-  if (args.max_failures) policy = parse_max_failures(*args.max_failures);
   if (policy) {
     policy->cancel_running = plan.failure_policy.cancel_running;  // the flags set only the limit
     plan.failure_policy = *policy;

@@ -78,10 +78,7 @@ int run_batch_in_daemon(const GlobalOptions& global, const BatchArguments& args,
         "--resume works with --local; the daemon resumes its own batches after a restart "
         "('stopctl batch' again with the same plan re-runs it in the daemon)");
   v1::SubmitBatchRequest request;
-  // A file name need not be UTF-8; a protobuf string must be, or stopd cannot decode the request.
-  const std::string source = args.plan == "-" ? "<stdin>" : core::repair_utf8(args.plan);
-  request.set_plan(read_plan(args.plan));
-  request.set_source(source);
+  // The command line before the plan is read: a usage error costs nothing.
   if (args.parallel) request.set_parallel(parse_parallel(*args.parallel));
   request.set_fail_fast(args.fail_fast);
   if (args.max_failures) {
@@ -89,6 +86,10 @@ int run_batch_in_daemon(const GlobalOptions& global, const BatchArguments& args,
     request.set_max_failures(*args.max_failures);
   }
   request.set_dry_run(args.dry_run);
+  const std::string source = args.plan == "-" ? "<stdin>" : args.plan;
+  request.set_plan(read_plan(args.plan));
+  // A file name need not be UTF-8; a protobuf string must be, or stopd cannot decode the request.
+  request.set_source(core::repair_utf8(source));
   core::BatchPlan plan;
   try {
     plan = core::parse_batch_plan(request.plan(), source);
