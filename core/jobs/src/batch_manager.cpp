@@ -455,7 +455,8 @@ BatchView BatchManager::submit(BatchSubmission submission, const BatchAccess& ac
   spec.overrides = submission.overrides;
 
   BatchRow row;
-  row.created = std::chrono::system_clock::now();
+  row.created = std::chrono::floor<std::chrono::milliseconds>(
+      s.host.dispatcher().clock()->wall_now());  // the clock the batch's jobs are stamped on
   row.id = "b-" + new_job_id(row.created).substr(2);
   row.requester = submission.requester;
   row.request_id = submission.request_id;
@@ -475,6 +476,12 @@ BatchView BatchManager::submit(BatchSubmission submission, const BatchAccess& ac
 
 std::optional<BatchView> BatchManager::get(const std::string& id) const {
   return state_->get(id, true);
+}
+
+std::optional<BatchView> BatchManager::find_by_request_id(const std::string& request_id) const {
+  if (request_id.empty()) return std::nullopt;
+  const auto row = state_->store.find_batch_by_request_id(request_id);
+  return row ? state_->get(row->id, false) : std::nullopt;
 }
 
 std::vector<BatchView> BatchManager::list(std::size_t limit) const {

@@ -103,6 +103,8 @@ class BatchManager {
 
   std::optional<BatchView> get(const std::string& id) const;
   std::vector<BatchView> list(std::size_t limit) const;  // newest first, without items
+  // The batch submitted with `request_id` (without items), if any.
+  std::optional<BatchView> find_by_request_id(const std::string& request_id) const;
 
   // Calls `on_event` with a snapshot now, then every event until the batch finished (the last
   // event: kind "finished"). Ends when the returned handle is destroyed. Throws
