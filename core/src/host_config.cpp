@@ -12,9 +12,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // The whole file: the host's keys (read by stopctl --local and the daemon) and the daemon's
-// sections (listen, auth, journal, metrics, drain_timeout_seconds, quarantine_after_crashes;
-// read by the daemon only, see daemon_config.hpp). What a schema cannot say (files that must exist,
-// TCP without TLS, duplicate token names, …) is checked by parse_daemon_config.
+// sections (listen, auth, journal, metrics, schedules, drain_timeout_seconds,
+// quarantine_after_crashes; read by the daemon only, see daemon_config.hpp). What a schema cannot
+// say (files that must exist, TCP without TLS, duplicate token names, …) is checked by
+// parse_daemon_config.
 const char* const kSchemaText = R"json({
   "$schema": "http://json-schema.org/draft-07/schema#",
   "title": "stopd configuration",
@@ -199,6 +200,28 @@ const char* const kSchemaText = R"json({
       }
     },
     "drain_timeout_seconds": {"type": "number", "minimum": 0, "maximum": 86400},
+    "schedules": {
+      "description": "scheduled stops: each a calendar and a batch plan (README: Scheduled stops)",
+      "type": "array",
+      "maxItems": 10000,
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "cron", "plan"],
+        "properties": {
+          "name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+          "cron": {"type": "string", "minLength": 1, "maxLength": 1024},
+          "tz": {"type": "string", "minLength": 1, "maxLength": 64},
+          "plan": {
+            "description": "a plan file (relative to this file's directory), or the plan itself",
+            "anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}]
+          },
+          "overlap": {"enum": ["forbid", "replace"]},
+          "catch_up_seconds": {"type": "number", "minimum": 0, "maximum": 2592000},
+          "paused": {"type": "boolean"}
+        }
+      }
+    },
     "quarantine_after_crashes": {
       "description": "how many times in a row stopd may end without a clean shutdown while a job is in flight before that job is quarantined instead of resumed",
       "type": "integer",

@@ -67,8 +67,8 @@ TEST(HostConfig, EmptyConfigMeansDefaults) {
 TEST(HostConfig, NamesTheWrongKey) {
   EXPECT_EQ(error_of({{"plugin_dir", {"x"}}}),
             "config: unknown key 'plugin_dir' (expected auth, dispatcher, drain_timeout_seconds, "
-            "journal, listen, log_level, metrics, plugin_dirs, plugins, providers or "
-            "quarantine_after_crashes)");
+            "journal, listen, log_level, metrics, plugin_dirs, plugins, providers, "
+            "quarantine_after_crashes or schedules)");
   EXPECT_EQ(error_of({{"providers", {{"local.process", {{"max_concurrency", -1}}}}}}),
             "config.providers.local.process.max_concurrency: expected a number >= 1, got -1");
   EXPECT_EQ(error_of({{"providers", {{"local.process", {{"settngs", json::object()}}}}}}),

@@ -16,6 +16,7 @@
 #include "stopd/jobs/batch_manager.hpp"
 #include "stopd/jobs/job_manager.hpp"
 #include "stopd/jobs/job_store.hpp"
+#include "stopd/jobs/scheduler.hpp"
 #include "stopd/metrics/metrics.hpp"
 #include "tokenless_streams.hpp"
 #include "unix_socket.hpp"
@@ -46,6 +47,7 @@ struct Daemon::Impl {
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<JobManager> jobs;
   std::unique_ptr<BatchManager> batches;
+  std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<api::StopService> service;
   std::unique_ptr<api::BatchService> batch_service;
   std::unique_ptr<api::TokenlessStreams> tokenless_streams;
@@ -124,6 +126,28 @@ void Daemon::Impl::start(const DaemonOptions& options) {
   if (resumed_batches > 0)
     logger->info("journal: resumed {} unfinished batch(es)", resumed_batches);
 
+  std::vector<ScheduleSpec> schedules;
+  for (const ScheduleConfig& entry : config.schedules) {
+    ScheduleSpec spec;
+    spec.name = entry.name;
+    spec.cron = entry.cron;
+    spec.tz = entry.tz;
+    spec.plan = entry.plan;
+    spec.plan_source = entry.plan_source;
+    spec.overlap = entry.replace ? ScheduleSpec::Overlap::replace : ScheduleSpec::Overlap::forbid;
+    spec.catch_up = entry.catch_up;
+    spec.paused = entry.paused;
+    schedules.push_back(std::move(spec));
+  }
+  try {
+    scheduler =
+        std::make_unique<Scheduler>(*batches, host->dispatcher().clock(), std::move(schedules));
+  } catch (const std::invalid_argument& e) {  // a plan that does not parse
+    throw StartupError(exit_code::config, std::string("config.") + e.what());
+  }
+  scheduler->start();
+  if (!config.schedules.empty()) logger->info("schedules: {} loaded", config.schedules.size());
+
   service = std::make_unique<api::StopService>(*jobs, *host, *authenticator);
   batch_service = std::make_unique<api::BatchService>(*batches, *authenticator);
   tokenless_streams =
@@ -161,6 +185,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   if (health) health->set_serving(false);
   if (service) service->stop_accepting();
   if (batch_service) batch_service->stop_accepting();
+  if (scheduler) scheduler->stop();        // fires no more runs; a run cut short resumes next start
   if (batches) batches->stop_accepting();  // starts no more items: the rest wait for the next start
   std::size_t left = 0;
   if (jobs) {

@@ -36,5 +36,7 @@ std::string octal_mode(unsigned mode);
 ListenConfig parse_listen(const nlohmann::json* section, const std::filesystem::path& base_dir);
 AuthConfig parse_auth(const nlohmann::json* section, const std::filesystem::path& base_dir);
 JournalConfig parse_journal(const nlohmann::json* section, const std::filesystem::path& base_dir);
+std::vector<ScheduleConfig> parse_schedules(const nlohmann::json* section,
+                                            const std::filesystem::path& base_dir);
 
 }  // namespace stopd::core::config_detail

@@ -41,6 +41,7 @@ DaemonConfig parse_daemon_config(const json& document, const fs::path& base_dir)
   config.listen = config_detail::parse_listen(section_of(document, "listen"), base_dir);
   config.auth = config_detail::parse_auth(section_of(document, "auth"), base_dir);
   config.journal = config_detail::parse_journal(section_of(document, "journal"), base_dir);
+  config.schedules = config_detail::parse_schedules(section_of(document, "schedules"), base_dir);
   if (const json* metrics = section_of(document, "metrics"))
     if (auto it = metrics->find("listen"); it != metrics->end()) {
       config.metrics.listen = it->get<std::string>();

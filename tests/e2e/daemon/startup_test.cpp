@@ -84,6 +84,43 @@ TEST(DaemonStartup, InvalidConfigKeyRefusesToStartAndNamesTheKey) {
   EXPECT_TRUE(contains(daemon.log(), "unix_sockett")) << daemon.log();
 }
 
+// A schedule that could never run stops the daemon at start (exit 3, naming it), not at 19:00.
+TEST(DaemonStartup, ABadScheduleRefusesToStartNamingTheScheduleAndTheField) {
+  const json plan = {
+      {"steps", {{{"name", "s"}, {"type", "local.process"}, {"target", {{"pid", 999999}}}}}}};
+  const struct {
+    json schedule;
+    std::string says;
+  } cases[] = {
+      {{{"name", "nightly"}, {"cron", "0 25 * * *"}, {"plan", plan}},
+       "config.schedules.nightly.cron: hour field '25': 25 is out of range 0-23"},
+      {{{"name", "nightly"}, {"cron", "@daily"}, {"tz", "Europe/Nowhere"}, {"plan", plan}},
+       "config.schedules.nightly.tz: unknown time zone 'Europe/Nowhere'"},
+      {{{"name", "nightly"}, {"cron", "@daily"}, {"plan", {{"steps", 3}}}},
+       "config.schedules.nightly.plan: "},
+      {{{"name", "nightly"}, {"cron", "@daily"}, {"plan", "no-such-plan.yaml"}},
+       "config.schedules.nightly.plan: "},
+  };
+  for (const auto& c : cases) {
+    TestDaemon daemon(json{{"schedules", json::array({c.schedule})}});
+    StopdProcess& process = daemon.spawn();
+    const auto code = process.wait_exit(kStartTimeout);
+    ASSERT_TRUE(code.has_value()) << "stopd kept running with " << c.schedule.dump();
+    EXPECT_EQ(*code, 3) << daemon.log();
+    EXPECT_TRUE(contains(daemon.log(), c.says)) << c.says << "\n" << daemon.log();
+  }
+}
+
+TEST(DaemonStartup, AValidScheduleIsLoaded) {
+  json schedule = {
+      {"name", "weekday-evenings"}, {"cron", "0 19 * * mon-fri"}, {"tz", "Europe/Berlin"}};
+  schedule["plan"]["steps"] =
+      json::array({{{"name", "s"}, {"type", "local.process"}, {"target", {{"pid", 999999}}}}});
+  TestDaemon daemon(json{{"schedules", json::array({schedule})}});
+  daemon.start();
+  EXPECT_TRUE(contains(daemon.log(), "schedules: 1 loaded")) << daemon.log();
+}
+
 TEST(DaemonStartup, InvalidLogLevelIsAUsageError) {
   TestDaemon daemon;
   StopdProcess& process = daemon.spawn({"--log-level", "loud"});

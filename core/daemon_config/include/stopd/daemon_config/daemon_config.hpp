@@ -107,12 +107,26 @@ struct MetricsConfig {
   std::optional<std::string> listen;
 };
 
+// One scheduled stop ("schedules" in the config; README: Scheduled stops). Its cron and zone are
+// checked at load; its plan's text is read at load and parsed when the daemon starts.
+struct ScheduleConfig {
+  std::string name;
+  std::string cron;
+  std::string tz;           // empty: UTC
+  std::string plan;         // the plan's text (JSON or YAML)
+  std::string plan_source;  // its file, or "config.schedules.NAME.plan" for an inline plan
+  bool replace = false;     // overlap: "replace" (true) or "forbid" (false, the default)
+  std::chrono::seconds catch_up{std::chrono::minutes(5)};
+  bool paused = false;
+};
+
 struct DaemonConfig {
   HostConfig host;
   ListenConfig listen;
   AuthConfig auth;
   JournalConfig journal;
   MetricsConfig metrics;
+  std::vector<ScheduleConfig> schedules;
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
   unsigned quarantine_after = 2;  // JobManagerOptions::quarantine_after
 };
