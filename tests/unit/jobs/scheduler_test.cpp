@@ -85,6 +85,21 @@ Instant next_of(const std::string& cron, Instant after) {
   return *core::Calendar(core::CronExpression::parse(cron), "").next_after(after);
 }
 
+// Starts `scheduler`, fires its first instant and waits for that run's batch to end: the
+// instant, with a test failure recorded if any of it did not happen.
+Instant first_run_done(Daemon& d, Scheduler& scheduler) {
+  scheduler.start();
+  EXPECT_TRUE(eventually([&] { return status_of(scheduler).next.has_value(); }));
+  const Instant first = status_of(scheduler).next.value_or(Instant{});
+  d.advance_to(first);
+  EXPECT_TRUE(eventually([&] { return status_of(scheduler).runs == 1; }));
+  EXPECT_TRUE(eventually([&] {
+    const auto batch = d.batches->get(status_of(scheduler).last_batch);
+    return batch && batch->finished;
+  }));
+  return first;
+}
+
 TEST(Scheduler, ARunIsOneBatchAtItsInstantWithADeterministicRequestId) {
   Daemon d;
   Scheduler scheduler(*d.batches, d.clock, {spec("nightly", "*/10 * * * *", "ok", 0s)});
@@ -133,13 +148,8 @@ TEST(Scheduler, ARestartInsideTheCatchUpWindowDoesNotRunItAgain) {
 TEST(Scheduler, RunsMissedOutsideTheWindowAreCountedAndNeverRun) {
   Daemon d;
   Scheduler scheduler(*d.batches, d.clock, {spec("minutely", "* * * * *", "ok", 20s)});
-  scheduler.start();
-  ASSERT_TRUE(eventually([&] { return status_of(scheduler).next.has_value(); }));
-  const Instant first = *status_of(scheduler).next;
-  d.advance_to(first);
-  ASSERT_TRUE(eventually([&] { return status_of(scheduler).runs == 1; }));
-  ASSERT_TRUE(
-      eventually([&] { return d.batches->get(status_of(scheduler).last_batch)->finished; }));
+  const Instant first = first_run_done(d, scheduler);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   // Asleep from there for ten minutes and 40 s: the latest instant is 40 s old, outside the
   // window (20 s; 30 s is the least there is).
   d.clock->advance(10min + 39s);
@@ -153,13 +163,8 @@ TEST(Scheduler, RunsMissedOutsideTheWindowAreCountedAndNeverRun) {
 TEST(Scheduler, ManyMissedInsideTheWindowRunOnceTheLatest) {
   Daemon d;
   Scheduler scheduler(*d.batches, d.clock, {spec("minutely", "* * * * *", "ok", 5min)});
-  scheduler.start();
-  ASSERT_TRUE(eventually([&] { return status_of(scheduler).next.has_value(); }));
-  const Instant first = *status_of(scheduler).next;
-  d.advance_to(first);
-  ASSERT_TRUE(eventually([&] { return status_of(scheduler).runs == 1; }));
-  ASSERT_TRUE(
-      eventually([&] { return d.batches->get(status_of(scheduler).last_batch)->finished; }));
+  const Instant first = first_run_done(d, scheduler);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   // Three and a half minutes asleep: of the three instants due, the latest runs.
   d.clock->advance(3min + 29s);
   ASSERT_TRUE(eventually([&] { return status_of(scheduler).runs == 2; }));
