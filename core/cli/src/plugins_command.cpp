@@ -3,12 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "convert.hpp"
 #include "stopd/cli/cli_error.hpp"
-#include "stopd/cli/daemon_client.hpp"
-#include "stopd/cli/local_core.hpp"
 #include "stopd/core/logging.hpp"
-#include "stopd/core/plugin_loader.hpp"
 
 namespace stopd::cli {
 namespace {
@@ -63,58 +59,6 @@ std::string state_text(const ProviderView& p) {
   return text;
 }
 
-ProviderView view_of(const core::RegisteredProvider& p, const core::HostConfig& config) {
-  ProviderView view;
-  view.name = p.name();
-  view.version = p.info.version;
-  view.description = p.info.description;
-  view.library = p.library.string();
-  view.capabilities = p.info.capabilities;
-  view.concurrency = p.concurrency;
-  view.default_concurrency = p.info.default_concurrency;
-  view.max_attempts_configured = p.max_attempts > 0;
-  view.max_attempts = p.max_attempts > 0 ? p.max_attempts : config.dispatcher.max_attempts;
-  view.target_schema = p.info.target_schema;
-  view.options_schema = p.info.options_schema;
-  view.selector_schema = p.info.selector_schema;
-  if (p.plugin_host) {
-    const core::PluginHostStatus status = p.plugin_host->status();
-    view.isolated = true;
-    view.plugin_host_state = core::to_string(status.state);
-    view.plugin_host_restarts = status.restarts;
-    view.plugin_host_last_exit = status.last_exit;
-  }
-  return view;
-}
-
-ProviderView view_of(const v1::Provider& p) {
-  ProviderView view;
-  view.name = p.name();
-  view.version = p.version();
-  view.description = p.description();
-  view.library = p.library();
-  view.capabilities.asynchronous = p.capabilities().asynchronous();
-  view.capabilities.inspect = p.capabilities().inspect();
-  view.capabilities.list = p.capabilities().list();
-  view.capabilities.drain = p.capabilities().drain();
-  view.concurrency = p.concurrency();
-  view.target_schema = api::from_struct(p.target_schema());
-  view.options_schema = api::from_struct(p.options_schema());
-  view.selector_schema = api::from_struct(p.selector_schema());
-  if (p.isolation() == "process") {
-    view.isolated = true;
-    view.plugin_host_state = p.plugin_host().state();
-    view.plugin_host_restarts = p.plugin_host().restarts();
-    view.plugin_host_last_exit = p.plugin_host().last_exit();
-  }
-  return view;
-}
-
-struct RefusedView {
-  std::string file;
-  std::string reason;
-};
-
 // The providers table and the refused plugins, as both sources print them.
 void print_provider_table(const std::vector<ProviderView>& providers, Console& console) {
   // The cells as printed (escaped), so the columns line up.
@@ -143,7 +87,7 @@ void print_provider_table(const std::vector<ProviderView>& providers, Console& c
                 pad(states[i], state_width) + "  " + first_sentence(providers[i].description, 100));
 }
 
-void print_refused(const std::vector<RefusedView>& refused, const std::string& title,
+void print_refused(const std::vector<RefusedPlugin>& refused, const std::string& title,
                    Console& console) {
   if (refused.empty()) return;
   console.out("");
@@ -260,25 +204,6 @@ std::vector<std::string> key_lines(const json& schema) {
 
 }  // namespace
 
-std::string command_prefix(const GlobalOptions& global) {
-  std::string prefix = "stopctl";
-  if (global.local) {
-    prefix += " --local";
-    if (global.config_file) prefix += " --config " + shell_quote(*global.config_file);
-    return prefix;
-  }
-  const ConnectionOptions& c = global.connection;
-  if (c.socket) prefix += " --socket " + shell_quote(*c.socket);
-  if (c.address) prefix += " --address " + shell_quote(*c.address);
-  if (c.insecure) prefix += " --insecure";
-  if (c.tls_ca) prefix += " --tls-ca " + shell_quote(*c.tls_ca);
-  if (c.tls_cert) prefix += " --tls-cert " + shell_quote(*c.tls_cert);
-  if (c.tls_key) prefix += " --tls-key " + shell_quote(*c.tls_key);
-  if (c.tls_server_name) prefix += " --tls-server-name " + shell_quote(*c.tls_server_name);
-  if (c.token_file) prefix += " --token-file " + shell_quote(*c.token_file);
-  return prefix;
-}
-
 std::vector<std::string> example_command_lines(const ProviderView& provider,
                                                const std::string& stopctl) {
   const json& schema = provider.target_schema;
@@ -323,69 +248,6 @@ std::vector<std::string> example_command_lines(const ProviderView& provider,
 }
 
 namespace {
-
-int list_local(const GlobalOptions& global, Console& console) {
-  const LocalCore core = open_local_core(global);
-  std::vector<ProviderView> providers;
-  for (const auto* provider : core.host->registry().all())
-    providers.push_back(view_of(*provider, core.config));
-  const core::PluginLoadReport& report = core.host->load_report();
-  std::vector<RefusedView> refused;
-  for (const auto& r : report.refused) refused.push_back({r.file.string(), r.reason});
-
-  if (console.json()) {
-    json out = {{"providers", json::array()},
-                {"refused", json::array()},
-                {"warnings", report.warnings},
-                {"plugin_dirs", json::array()},
-                {"host_abi", core::host_abi_description()}};
-    for (const auto& provider : providers)
-      out["providers"].push_back(provider_summary_json(provider));
-    for (const auto& r : refused)
-      out["refused"].push_back({{"file", r.file}, {"reason", r.reason}});
-    for (const auto& dir : core.plugin_dirs) out["plugin_dirs"].push_back(dir.string());
-    console.out_json(out);
-    return core::exit_code::ok;
-  }
-  if (providers.empty())
-    console.out(loaded_plugins_note(core));
-  else
-    print_provider_table(providers, console);
-  print_refused(refused,
-                "Refused plugins (host offers " + core::host_abi_description() + "):", console);
-  if (!report.warnings.empty()) {
-    console.out("");
-    console.out("Warnings:");
-    for (const auto& warning : report.warnings) console.out("  " + warning);
-  }
-  return core::exit_code::ok;
-}
-
-int list_daemon(const GlobalOptions& global, Console& console) {
-  DaemonClient client(global, console);
-  const v1::ListProvidersResponse response = client.list_providers();
-  std::vector<ProviderView> providers;
-  for (const auto& provider : response.providers()) providers.push_back(view_of(provider));
-  std::vector<RefusedView> refused;
-  for (const auto& r : response.refused()) refused.push_back({r.file(), r.reason()});
-
-  if (console.json()) {
-    json out = {
-        {"providers", json::array()}, {"refused", json::array()}, {"daemon", client.endpoint()}};
-    for (const auto& provider : providers)
-      out["providers"].push_back(provider_summary_json(provider));
-    for (const auto& r : refused)
-      out["refused"].push_back({{"file", r.file}, {"reason", r.reason}});
-    console.out_json(out);
-    return core::exit_code::ok;
-  }
-  if (providers.empty())
-    console.out("stopd at " + client.endpoint() + " has no provider loaded");
-  else
-    print_provider_table(providers, console);
-  print_refused(refused, "Refused plugins (by stopd at " + client.endpoint() + "):", console);
-  return core::exit_code::ok;
-}
 
 void print_description(const ProviderView& provider, const std::vector<std::string>& examples,
                        Console& console) {
@@ -439,38 +301,47 @@ void print_description(const ProviderView& provider, const std::vector<std::stri
 }  // namespace
 
 int run_plugins_list(const GlobalOptions& global, Console& console) {
-  return global.local ? list_local(global, console) : list_daemon(global, console);
+  const std::unique_ptr<Backend> backend = make_backend(global, console);
+  const ProviderListing listing = backend->list_providers();
+  if (console.json()) {
+    json out = listing.json;
+    out["providers"] = json::array();
+    out["refused"] = json::array();
+    for (const auto& provider : listing.providers)
+      out["providers"].push_back(provider_summary_json(provider));
+    for (const auto& r : listing.refused)
+      out["refused"].push_back({{"file", r.file}, {"reason", r.reason}});
+    console.out_json(out);
+    return core::exit_code::ok;
+  }
+  if (listing.providers.empty())
+    console.out(listing.none_loaded);
+  else
+    print_provider_table(listing.providers, console);
+  print_refused(listing.refused, listing.refused_heading, console);
+  if (!listing.warnings.empty()) {
+    console.out("");
+    console.out("Warnings:");
+    for (const auto& warning : listing.warnings) console.out("  " + warning);
+  }
+  return core::exit_code::ok;
 }
 
 int run_plugins_describe(const GlobalOptions& global, const DescribeArguments& args,
                          Console& console) {
+  const std::unique_ptr<Backend> backend = make_backend(global, console);
   // An empty NAME is a slip on the command line, not a provider to look for.
   if (args.name.empty())
+    throw outcome_error(
+        sdk::Code::invalid_argument,
+        "NAME is empty: name a provider ('" + backend->plugins_list_command() + "' shows them)");
+  const ProviderLookup found = backend->find_provider(args.name);
+  // An unknown name is a bad argument (not a missing resource).
+  if (!found.provider)
     throw outcome_error(sdk::Code::invalid_argument,
-                        std::string("NAME is empty: name a provider ('stopctl ") +
-                            (global.local ? "--local " : "") + "plugins list' shows them)");
-  ProviderView provider;
-  if (global.local) {
-    const LocalCore core = open_local_core(global);
-    const core::RegisteredProvider* found = core.host->registry().find(args.name);
-    if (found == nullptr)
-      throw outcome_error(sdk::Code::invalid_argument,
-                          "no provider named '" + shorten(args.name, 100) + "' (" +
-                              loaded_plugins_note(core) +
-                              refused_plugins_note(core.host->load_report()) + ")");
-    provider = view_of(*found, core.config);
-  } else {
-    DaemonClient client(global, console);
-    std::string why;
-    const auto found = client.find_provider(args.name, why);
-    // An unknown name is a bad argument, as in local mode (not a missing resource).
-    if (!found)
-      throw outcome_error(sdk::Code::invalid_argument,
-                          "no provider named '" + shorten(args.name, 100) + "': stopd at " +
-                              client.endpoint() + " says: " + why);
-    provider = view_of(*found);
-  }
-  print_description(provider, example_command_lines(provider, command_prefix(global)), console);
+                        "no provider named '" + shorten(args.name, 100) + "'" + found.unknown);
+  print_description(*found.provider,
+                    example_command_lines(*found.provider, backend->command_prefix()), console);
   return core::exit_code::ok;
 }
 

@@ -1,0 +1,94 @@
+// The one interface stopctl's commands are written against, and its two implementations: the
+// core in this process (--local, local_backend.cpp: core::Host) and stopd over gRPC
+// (daemon_backend.cpp: DaemonClient). A command decides what to ask and how to show the answer;
+// a backend says how it is asked there. Where the two really differ, the difference is an
+// answer of the backend, never a second copy of a command: hints name the command that reaches
+// the same providers ('stopctl --local plugins list', 'stopctl plugins list'), and messages say
+// where an answer came from ("stopd at ENDPOINT says: …").
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stopd/cli/console.hpp"
+#include "stopd/cli/options.hpp"
+#include "stopd/sdk/provider.hpp"
+
+namespace stopd::cli {
+
+// One provider as a backend describes it.
+struct ProviderView {
+  std::string name;
+  std::string version;
+  std::string description;
+  std::string library;  // empty: built into the host
+  sdk::Capabilities capabilities;
+  unsigned concurrency = 0;
+  std::optional<unsigned> default_concurrency;  // known locally only
+  std::optional<unsigned> max_attempts;         // known locally only
+  bool max_attempts_configured = false;
+  nlohmann::json target_schema = nlohmann::json::object();
+  nlohmann::json options_schema = nlohmann::json::object();
+  nlohmann::json selector_schema = nlohmann::json::object();
+  bool isolated = false;          // runs in a stopd-plugin-host process (isolation: process)
+  std::string plugin_host_state;  // running | restarting | failed (isolated only)
+  unsigned plugin_host_restarts = 0;
+  std::string plugin_host_last_exit;
+};
+
+// A plugin file the backend's loader refused, and why.
+struct RefusedPlugin {
+  std::string file;
+  std::string reason;
+};
+
+// What `plugins list` shows: the providers, the refused plugins, and what the backend says about
+// where they were loaded.
+struct ProviderListing {
+  std::vector<ProviderView> providers;
+  std::vector<RefusedPlugin> refused;
+  std::vector<std::string> warnings;  // the plugin loader's (--local)
+  std::string none_loaded;            // shown instead of the table when there is no provider
+  std::string refused_heading;        // "Refused plugins (host offers …):"
+  // The keys -o json shows besides "providers" and "refused": --local's plugin_dirs, host_abi
+  // and warnings; the daemon's endpoint.
+  nlohmann::json json = nlohmann::json::object();
+};
+
+// A provider looked up by name.
+struct ProviderLookup {
+  std::optional<ProviderView> provider;
+  // When there is none: why, and who says so, to follow the name in a message:
+  // " (loaded: a, b; refused plugins: …)" or ": stopd at ENDPOINT says: …".
+  std::string unknown;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // The command that lists this backend's providers, for hints: "stopctl --local plugins list".
+  virtual std::string plugins_list_command() const = 0;
+  // How a command line reaches the same providers ("stopctl --local --config x.json",
+  // "stopctl --socket /x"), for the examples `plugins describe` shows.
+  virtual std::string command_prefix() const = 0;
+
+  // The plugins are loaded, or the daemon dialled, on first use.
+  virtual ProviderListing list_providers() = 0;
+  virtual ProviderLookup find_provider(const std::string& name) = 0;
+};
+
+// Neither loads anything nor dials the daemon: that waits for the first call that needs it.
+// --local's backend (local_backend.cpp).
+std::unique_ptr<Backend> make_local_backend(const GlobalOptions& global, Console& console);
+// The daemon's (daemon_backend.cpp).
+std::unique_ptr<Backend> make_daemon_backend(const GlobalOptions& global, Console& console);
+// The one the command line asks for.
+inline std::unique_ptr<Backend> make_backend(const GlobalOptions& global, Console& console) {
+  return global.local ? make_local_backend(global, console) : make_daemon_backend(global, console);
+}
+
+}  // namespace stopd::cli
