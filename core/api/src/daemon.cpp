@@ -47,7 +47,7 @@ struct Daemon::Impl {
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<JobManager> jobs;
   std::unique_ptr<BatchManager> batches;
-  std::unique_ptr<Scheduler> scheduler;
+  std::shared_ptr<Scheduler> scheduler;  // shared: the metrics read it through a weak pointer
   std::unique_ptr<api::StopService> service;
   std::unique_ptr<api::BatchService> batch_service;
   std::unique_ptr<api::TokenlessStreams> tokenless_streams;
@@ -141,11 +141,29 @@ void Daemon::Impl::start(const DaemonOptions& options) {
   }
   try {
     scheduler =
-        std::make_unique<Scheduler>(*batches, host->dispatcher().clock(), std::move(schedules));
+        std::make_shared<Scheduler>(*batches, host->dispatcher().clock(), std::move(schedules));
   } catch (const std::invalid_argument& e) {  // a plan that does not parse
     throw StartupError(exit_code::config, std::string("config.") + e.what());
   }
   scheduler->start();
+  if (metrics && !config.schedules.empty())
+    metrics->watch_schedules([weak = std::weak_ptr<Scheduler>(scheduler)] {
+      std::vector<ScheduleMetrics> out;
+      if (const auto live = weak.lock())
+        for (const ScheduleStatus& status : live->list()) {
+          ScheduleMetrics m;
+          m.name = status.name;
+          if (status.next)
+            m.next_unix_seconds = static_cast<double>(status.next->time_since_epoch().count());
+          m.lateness_seconds = static_cast<double>(status.last_lateness.count());
+          m.started = status.runs;
+          m.skipped = status.skipped;
+          m.missed = status.missed;
+          m.refused = status.failed;
+          out.push_back(std::move(m));
+        }
+      return out;
+    });
   if (!config.schedules.empty()) logger->info("schedules: {} loaded", config.schedules.size());
 
   service = std::make_unique<api::StopService>(*jobs, *host, *authenticator);

@@ -166,6 +166,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       remember(entry, due, batch.id, batch.finished);
       std::lock_guard lock(mutex);
       ++entry.status.runs;
+      entry.status.last_lateness = now - due;
     } catch (const std::exception& e) {
       host_logger()->error("schedule={} run due={} was refused: {}", entry.spec.name, utc_text(due),
                            e.what());

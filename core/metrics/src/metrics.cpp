@@ -106,6 +106,54 @@ class PluginCollectable final : public prometheus::Collectable {
   const std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins_;
 };
 
+// Schedules, read from the scheduler at each scrape.
+class ScheduleCollectable final : public prometheus::Collectable {
+ public:
+  explicit ScheduleCollectable(std::function<std::vector<ScheduleMetrics>()> read)
+      : read_(std::move(read)) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::MetricFamily runs{"stopd_schedule_runs_total",
+                                  "Runs of each schedule that came due, by what became of them",
+                                  prometheus::MetricType::Counter,
+                                  {}};
+    prometheus::MetricFamily next{"stopd_schedule_next_run_timestamp_seconds",
+                                  "When each schedule fires next (unix seconds)",
+                                  prometheus::MetricType::Gauge,
+                                  {}};
+    prometheus::MetricFamily lateness{"stopd_schedule_lateness_seconds",
+                                      "How late each schedule's last run was submitted",
+                                      prometheus::MetricType::Gauge,
+                                      {}};
+    for (const ScheduleMetrics& schedule : read_()) {
+      const std::pair<const char*, unsigned> results[] = {{"started", schedule.started},
+                                                          {"skipped", schedule.skipped},
+                                                          {"missed", schedule.missed},
+                                                          {"refused", schedule.refused}};
+      for (const auto& [result, count] : results) {
+        prometheus::ClientMetric metric;
+        metric.label = {{"result", result}, {"schedule", schedule.name}};
+        metric.counter.value = count;
+        runs.metric.push_back(metric);
+      }
+      prometheus::ClientMetric late;
+      late.label = {{"schedule", schedule.name}};
+      late.gauge.value = schedule.lateness_seconds;
+      lateness.metric.push_back(late);
+      if (schedule.next_unix_seconds) {
+        prometheus::ClientMetric when;
+        when.label = {{"schedule", schedule.name}};
+        when.gauge.value = *schedule.next_unix_seconds;
+        next.metric.push_back(when);
+      }
+    }
+    return {runs, next, lateness};
+  }
+
+ private:
+  const std::function<std::vector<ScheduleMetrics>()> read_;
+};
+
 }  // namespace
 
 struct Metrics::Impl {
@@ -114,8 +162,9 @@ struct Metrics::Impl {
   std::shared_ptr<metrics_detail::StopMetricsObserver> observer =
       std::make_shared<metrics_detail::StopMetricsObserver>(metrics);
   std::unique_ptr<prometheus::Exposer> exposer;
-  std::shared_ptr<prometheus::Collectable> plugins;  // a PluginCollectable
-  std::string host;                                  // where the endpoint is reachable
+  std::shared_ptr<prometheus::Collectable> plugins;    // a PluginCollectable
+  std::shared_ptr<prometheus::Collectable> schedules;  // a ScheduleCollectable
+  std::string host;                                    // where the endpoint is reachable
   int port = 0;
 };
 
@@ -181,6 +230,11 @@ void Metrics::watch_plugins(
     std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins) {
   impl_->plugins = std::make_shared<PluginCollectable>(std::move(plugins));
   impl_->exposer->RegisterCollectable(impl_->plugins);
+}
+
+void Metrics::watch_schedules(std::function<std::vector<ScheduleMetrics>()> read) {
+  impl_->schedules = std::make_shared<ScheduleCollectable>(std::move(read));
+  impl_->exposer->RegisterCollectable(impl_->schedules);
 }
 
 int Metrics::port() const {

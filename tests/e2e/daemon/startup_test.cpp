@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <regex>
 
 #include "daemon_harness.hpp"
 #include "stopd/test/version_check.hpp"
@@ -111,14 +112,24 @@ TEST(DaemonStartup, ABadScheduleRefusesToStartNamingTheScheduleAndTheField) {
   }
 }
 
-TEST(DaemonStartup, AValidScheduleIsLoaded) {
+TEST(DaemonStartup, AValidScheduleIsLoadedAndItsNextRunIsAMetric) {
   json schedule = {
       {"name", "weekday-evenings"}, {"cron", "0 19 * * mon-fri"}, {"tz", "Europe/Berlin"}};
   schedule["plan"]["steps"] =
       json::array({{{"name", "s"}, {"type", "local.process"}, {"target", {{"pid", 999999}}}}});
-  TestDaemon daemon(json{{"schedules", json::array({schedule})}});
+  TestDaemon daemon(
+      json{{"schedules", json::array({schedule})}, {"metrics", {{"listen", "127.0.0.1:0"}}}});
   daemon.start();
   EXPECT_TRUE(contains(daemon.log(), "schedules: 1 loaded")) << daemon.log();
+  const std::string metrics = scrape(daemon.metrics_port());
+  EXPECT_TRUE(contains(
+      metrics, R"(stopd_schedule_runs_total{result="started",schedule="weekday-evenings"} 0)"))
+      << metrics;
+  EXPECT_TRUE(std::regex_search(
+      metrics,
+      std::regex(
+          R"(stopd_schedule_next_run_timestamp_seconds\{schedule="weekday-evenings"\} [0-9.e+]+)")))
+      << metrics;
 }
 
 TEST(DaemonStartup, InvalidLogLevelIsAUsageError) {

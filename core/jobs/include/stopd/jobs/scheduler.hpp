@@ -47,6 +47,7 @@ struct ScheduleStatus {
   std::optional<std::chrono::sys_seconds> next;      // the next instant it fires, if any
   std::optional<std::chrono::sys_seconds> last_due;  // the instant of the last run submitted
   std::string last_batch;                            // that run's batch id
+  std::chrono::seconds last_lateness{0};             // how long after its instant it was submitted
   unsigned runs = 0;                                 // submitted by this daemon since it started
   unsigned skipped = 0;  // due while the previous run still ran (forbid)
   unsigned missed = 0;   // due outside the catch-up window

@@ -13,6 +13,11 @@
 //                                           in-process one; an isolated one's process runs)
 //   stopd_plugin_restarts_total{type,reason} counter: deaths of an isolated provider's process,
 //                                           by how it ended ("SIGSEGV", "exit 1", "hung", …)
+//   stopd_schedule_runs_total{schedule,result} counter: runs due, by what became of them: started,
+//                                           skipped (overlap: forbid), missed, refused
+//   stopd_schedule_next_run_timestamp_seconds{schedule} gauge: when it fires next (unix seconds;
+//                                           absent while paused or when it never fires again)
+//   stopd_schedule_lateness_seconds{schedule} gauge: how late its last run was submitted
 //
 // At most 256 distinct `type` labels; further types share type="other".
 #pragma once
@@ -21,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +35,17 @@
 #include "stopd/core/stop_observer.hpp"
 
 namespace stopd::core {
+
+// One schedule as the metrics read it (from the scheduler, at each scrape).
+struct ScheduleMetrics {
+  std::string name;
+  std::optional<double> next_unix_seconds;
+  double lateness_seconds = 0;  // of the last run submitted
+  unsigned started = 0;
+  unsigned skipped = 0;
+  unsigned missed = 0;
+  unsigned refused = 0;
+};
 
 class Metrics {
  public:
@@ -52,6 +69,9 @@ class Metrics {
   // scrape). The pointer is null for an in-process provider.
   void watch_plugins(
       std::vector<std::pair<std::string, std::shared_ptr<SupervisedPlugin>>> plugins);
+  // Exports the stopd_schedule_* families from what `read` returns at each scrape. `read` must
+  // stay safe to call until this object is destroyed.
+  void watch_schedules(std::function<std::vector<ScheduleMetrics>()> read);
   // The port actually bound (useful with port 0).
   int port() const;
 
