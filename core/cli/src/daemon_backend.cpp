@@ -1,13 +1,97 @@
 // The daemon's backend: stopd over gRPC (DaemonClient), every answer said to come from
-// "stopd at ENDPOINT".
+// "stopd at ENDPOINT". A stop is a job (Stop), followed to its outcome only when waited for
+// (WatchJob); Ctrl-C then stops the waiting, never the job.
 #include <optional>
 
 #include "convert.hpp"
 #include "stopd/cli/backend.hpp"
 #include "stopd/cli/daemon_client.hpp"
+#include "stopd/cli/job_follower.hpp"
+#include "stopd/cli/job_render.hpp"
+#include "stopd/cli/wait_interrupter.hpp"
+#include "stopd/grpc_status/grpc_status.hpp"
 
 namespace stopd::cli {
 namespace {
+
+using nlohmann::json;
+using sdk::Code;
+
+// When a stop takes longer than this on a terminal, show what stopctl is waiting for.
+constexpr std::chrono::seconds kLiveAfter{1};
+
+// Refusals of the request itself, shown as the stop's outcome (as the dispatcher's refusals are
+// in local mode); anything else (unreachable, unauthenticated, timed out) is an error of stopctl.
+bool refusal_of_the_request(grpc::StatusCode code) {
+  return code == grpc::StatusCode::INVALID_ARGUMENT ||
+         code == grpc::StatusCode::PERMISSION_DENIED ||
+         code == grpc::StatusCode::FAILED_PRECONDITION || code == grpc::StatusCode::NOT_FOUND ||
+         code == grpc::StatusCode::RESOURCE_EXHAUSTED || code == grpc::StatusCode::ALREADY_EXISTS ||
+         code == grpc::StatusCode::OUT_OF_RANGE;
+}
+
+// The daemon's StopRequest for a planned stop and its typed target and options. Throws
+// std::invalid_argument for an integer too large to pass exactly.
+v1::StopRequest stop_message(const StopPlan& plan, const json& target, const json& options) {
+  v1::StopRequest message;
+  message.set_type(plan.request.type);
+  *message.mutable_target() = api::to_struct(target);
+  *message.mutable_options() = api::to_struct(options);
+  if (plan.request.mode == sdk::Mode::immediate) {
+    message.set_mode(v1::MODE_IMMEDIATE);
+  } else {
+    message.set_mode(v1::MODE_GRACEFUL);
+    if (!plan.request.grace)
+      message.set_unbounded_grace(true);
+    else
+      message.set_grace_seconds(static_cast<double>(plan.request.grace->count()) / 1000.0);
+  }
+  if (plan.deadline_ms >= 0)
+    message.set_deadline_seconds(static_cast<double>(plan.deadline_ms) / 1000.0);
+  message.set_dry_run(plan.request.dry_run);
+  message.set_wait(false);  // stopctl follows the job itself (WatchJob): progress, Ctrl-C
+  if (plan.request_id) message.set_request_id(*plan.request_id);
+  return message;
+}
+
+// A finished job as a stop's answer: its outcome line (the line a local stop prints) and its JSON.
+StopAnswer job_answer(const core::Job& job) {
+  const Code code = job.outcome ? job.outcome->code : Code::internal;
+  return {core::to_json(job), outcome_line(job), job.outcome && sdk::is_success(code),
+          core::exit_code_for(code)};
+}
+
+// A job in the daemon, followed with WatchJob when waited for.
+class DaemonStop final : public PendingStop {
+ public:
+  // `interrupter`: null when the stop is not waited for.
+  DaemonStop(DaemonClient& client, WaitInterrupter* interrupter, Console& console, core::Job job)
+      : client_(client), interrupter_(interrupter), console_(console), job_(std::move(job)) {}
+
+  StopAnswer accepted() override {
+    return {core::to_json(job_), accepted_line(job_), true, core::exit_code::ok};
+  }
+
+  StopAnswer outcome(bool progress) override {
+    FollowOptions follow;
+    if (progress) {
+      follow.live = !console_.json();
+      follow.live_stream = Console::Stream::err;
+      follow.live_after = kLiveAfter;
+      follow.live_prefix = "stopping ";
+    }
+    const FollowResult result = follow_job(client_, job_.id, job_, follow, *interrupter_, console_);
+    if (result.end == FollowResult::End::finished) return job_answer(result.job);
+    const UnfinishedWait unfinished = unfinished_wait(result, client_);
+    return {unfinished.json, "stopctl: " + unfinished.message, false, unfinished.exit_code, false};
+  }
+
+ private:
+  DaemonClient& client_;
+  WaitInterrupter* interrupter_;
+  Console& console_;
+  core::Job job_;
+};
 
 ProviderView view_of(const v1::Provider& p) {
   ProviderView view;
@@ -36,6 +120,8 @@ class DaemonBackend final : public Backend {
  public:
   DaemonBackend(const GlobalOptions& global, Console& console)
       : global_(global), console_(console) {}
+
+  bool keeps_jobs() const override { return true; }
 
   std::string plugins_list_command() const override { return "stopctl plugins list"; }
 
@@ -77,6 +163,55 @@ class DaemonBackend final : public Backend {
     return lookup;
   }
 
+  void open_for_stops(bool wait, const std::string& /*what: the job, always*/) override {
+    if (wait) interrupter_.emplace();
+    client();
+  }
+
+  bool interrupted() const override { return interrupter_ && interrupter_->interrupted(); }
+
+  std::optional<TargetList> list_targets(const std::string& type, const json& selector,
+                                         Refusal& refused) override {
+    DaemonClient& client = this->client();
+    v1::ListTargetsRequest request;
+    request.set_type(type);
+    *request.mutable_selector() = api::to_struct(selector);
+    v1::ListTargetsResponse response;
+    if (const grpc::Status status = client.try_list_targets(request, response); !status.ok()) {
+      const CliError error = client.error(status);
+      if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+          status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        throw error;  // stopd itself: unreachable, or the caller is not known to it
+      refused = {core::from_grpc_code(status.error_code()), error.what()};
+      return std::nullopt;
+    }
+    TargetList list;
+    for (const auto& target : response.targets()) list.targets.push_back(api::from_struct(target));
+    list.hidden = response.hidden();
+    return list;
+  }
+
+  std::unique_ptr<PendingStop> submit(const StopPlan& plan, const json& target, const json& options,
+                                      Refusal& refused) override {
+    DaemonClient& client = this->client();
+    v1::StopRequest message;
+    try {
+      message = stop_message(plan, target, options);
+    } catch (const std::invalid_argument& e) {  // an integer too large to pass exactly
+      refused = {Code::invalid_argument, e.what()};
+      return nullptr;
+    }
+    v1::Job accepted;
+    if (const grpc::Status status = client.try_stop(message, accepted); !status.ok()) {
+      refused = {core::from_grpc_code(status.error_code()), client.error(status).what(),
+                 refusal_of_the_request(status.error_code())};
+      return nullptr;
+    }
+    return std::make_unique<DaemonStop>(client, interrupter_ ? &*interrupter_ : nullptr, console_,
+                                        api::from_proto(accepted));
+  }
+
  private:
   DaemonClient& client() {
     if (!client_) client_.emplace(global_, console_);
@@ -85,6 +220,7 @@ class DaemonBackend final : public Backend {
 
   const GlobalOptions& global_;
   Console& console_;
+  std::optional<WaitInterrupter> interrupter_;  // before the client: gRPC's threads inherit it
   std::optional<DaemonClient> client_;
 };
 

@@ -167,8 +167,7 @@ FollowResult follow_job(DaemonClient& client, const std::string& id,
                  "lost the watch of job " + id + ": " + error.what());
 }
 
-int report_unfinished_wait(const FollowResult& result, const DaemonClient& client,
-                           Console& console) {
+UnfinishedWait unfinished_wait(const FollowResult& result, const DaemonClient& client) {
   const std::string& id = result.job.id;
   const std::string state(core::to_string(result.job.state));
   const std::string follow = "follow it with 'stopctl jobs watch " + id + "', cancel it with " +
@@ -194,20 +193,26 @@ int report_unfinished_wait(const FollowResult& result, const DaemonClient& clien
                 "'stopctl jobs show " +
                 id + "'";
       break;
-    case FollowResult::End::finished:
-      return core::exit_code_for(result.job.outcome ? result.job.outcome->code
-                                                    : sdk::Code::internal);
+    case FollowResult::End::finished:  // not unfinished: callers show the outcome instead
+      break;
   }
-  const int exit_code = core::exit_code_for(code);
-  if (console.json()) {
-    json out = error_json(sdk::to_string(code), message, exit_code);
-    out["job_id"] = id;
-    out["job"] = core::to_json(result.job);
-    console.out_json(out);
-  } else {
-    console.err("stopctl: " + message);
-  }
-  return exit_code;
+  UnfinishedWait unfinished{message, core::exit_code_for(code), {}};
+  unfinished.json = error_json(sdk::to_string(code), message, unfinished.exit_code);
+  unfinished.json["job_id"] = id;
+  unfinished.json["job"] = core::to_json(result.job);
+  return unfinished;
+}
+
+int report_unfinished_wait(const FollowResult& result, const DaemonClient& client,
+                           Console& console) {
+  if (result.end == FollowResult::End::finished)
+    return core::exit_code_for(result.job.outcome ? result.job.outcome->code : sdk::Code::internal);
+  const UnfinishedWait unfinished = unfinished_wait(result, client);
+  if (console.json())
+    console.out_json(unfinished.json);
+  else
+    console.err("stopctl: " + unfinished.message);
+  return unfinished.exit_code;
 }
 
 }  // namespace stopd::cli

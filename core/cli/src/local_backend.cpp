@@ -1,14 +1,100 @@
 // --local's backend: the core in this process, exactly as the daemon assembles it (LocalCore).
+// A stop is a ticket of its dispatcher, always waited for; Ctrl-C cancels what runs.
+#include <unistd.h>
+
+#include <functional>
+#include <mutex>
 #include <optional>
 
 #include "stopd/cli/backend.hpp"
+#include "stopd/cli/cli_error.hpp"
+#include "stopd/cli/job_render.hpp"
 #include "stopd/cli/local_core.hpp"
+#include "stopd/cli/signal_watcher.hpp"
 #include "stopd/core/plugin_loader.hpp"
 
 namespace stopd::cli {
 namespace {
 
 using nlohmann::json;
+
+// When a stop takes longer than this on a terminal, say what stopctl is waiting for.
+constexpr std::chrono::seconds kWaitingNoticeAfter{1};
+
+// Ctrl-C (SIGTERM, SIGHUP) while --local runs something: it is cancelled, and stopctl says so; a
+// second signal exits at once.
+class Interrupter {
+ public:
+  // `what`: "the stop", "the stops", "the batch".
+  Interrupter(Console& console, const std::string& what, int second_signal_exit_code)
+      : console_(console),
+        what_(what),
+        second_signal_message_("stopctl: interrupted again: exiting without waiting for " + what +
+                               " to wind down\n"),
+        watcher_([this](int signal) { on_signal(signal); }, second_signal_message_.c_str(),
+                 second_signal_exit_code) {}
+
+  bool interrupted() const { return watcher_.received() != 0; }
+
+  // `cancel` runs on the first signal; at once if that came already.
+  void attach(std::function<void()> cancel) {
+    std::lock_guard lock(mutex_);
+    if (interrupted()) cancel();
+    cancels_.push_back(std::move(cancel));
+  }
+
+  // Before the core goes away: a late signal must not touch what it ran.
+  void detach() {
+    std::lock_guard lock(mutex_);
+    cancels_.clear();
+  }
+
+ private:
+  void on_signal(int signal) {
+    console_.err(std::string("stopctl: ") + signal_display_name(signal) + " received: cancelling " +
+                 what_ + " (send it again to exit at once)");
+    std::lock_guard lock(mutex_);
+    for (const auto& cancel : cancels_) cancel();
+  }
+
+  Console& console_;
+  const std::string what_;
+  const std::string second_signal_message_;
+  std::mutex mutex_;
+  std::vector<std::function<void()>> cancels_;
+  SignalWatcher watcher_;  // last: stopped before the members its callback uses
+};
+
+// A stop of the dispatcher in this process. It has no job to show: its answer is its outcome.
+class LocalStop final : public PendingStop {
+ public:
+  LocalStop(Console& console, std::shared_ptr<core::StopTicket> ticket, const StopPlan& plan,
+            json target, std::string schedule)
+      : console_(console),
+        ticket_(std::move(ticket)),
+        type_(plan.request.type),
+        shown_type_(plan.shown_type),
+        target_(std::move(target)),
+        schedule_(std::move(schedule)) {}
+
+  StopAnswer accepted() override { return outcome(false); }
+
+  StopAnswer outcome(bool progress) override {
+    if (progress && !ticket_->wait_for(kWaitingNoticeAfter) && !console_.json() &&
+        isatty(STDERR_FILENO) == 1)
+      console_.err("stopctl: stopping " + type_ + " " + target_text(target_) + " (" + schedule_ +
+                   "; Ctrl-C cancels)…");
+    return result_answer(shown_type_, target_, ticket_->wait());
+  }
+
+ private:
+  Console& console_;
+  std::shared_ptr<core::StopTicket> ticket_;
+  std::string type_;
+  std::string shown_type_;
+  json target_;
+  std::string schedule_;
+};
 
 ProviderView view_of(const core::RegisteredProvider& p, const core::HostConfig& config) {
   ProviderView view;
@@ -36,7 +122,15 @@ ProviderView view_of(const core::RegisteredProvider& p, const core::HostConfig& 
 
 class LocalBackend final : public Backend {
  public:
-  explicit LocalBackend(const GlobalOptions& global) : global_(global) {}
+  LocalBackend(const GlobalOptions& global, Console& console)
+      : global_(global), console_(console) {}
+  ~LocalBackend() override {
+    if (interrupter_) interrupter_->detach();
+  }
+  LocalBackend(const LocalBackend&) = delete;
+  LocalBackend& operator=(const LocalBackend&) = delete;
+
+  bool keeps_jobs() const override { return false; }
 
   std::string plugins_list_command() const override { return "stopctl --local plugins list"; }
 
@@ -74,20 +168,64 @@ class LocalBackend final : public Backend {
     return lookup;
   }
 
+  void open_for_stops(bool /*wait: always*/, const std::string& what) override {
+    interrupter_.emplace(console_, what, core::exit_code::cancelled);
+    require_providers();
+  }
+
+  bool interrupted() const override { return interrupter_ && interrupter_->interrupted(); }
+
+  std::optional<TargetList> list_targets(const std::string& type, const json& selector,
+                                         Refusal& refused) override {
+    try {
+      return TargetList{core().host->list(type, selector), 0};
+    } catch (const sdk::StopError& e) {
+      refused = {e.code(), e.what()};
+      return std::nullopt;
+    }
+  }
+
+  std::unique_ptr<PendingStop> submit(const StopPlan& plan, const json& target, const json& options,
+                                      Refusal& /*refused: never*/) override {
+    sdk::StopRequest request = plan.request;
+    request.target = target;
+    request.options = options;
+    core::SubmitOptions submit;
+    if (plan.deadline_ms >= 0)
+      submit.deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(plan.deadline_ms);
+    std::string schedule = schedule_text(request);
+    std::shared_ptr<core::StopTicket> ticket =
+        core().host->dispatcher().submit(std::move(request), submit);
+    interrupter_->attach([ticket] { ticket->cancel(); });
+    return std::make_unique<LocalStop>(console_, std::move(ticket), plan, target,
+                                       std::move(schedule));
+  }
+
  private:
   LocalCore& core() {
     if (!core_) core_.emplace(open_local_core(global_));
     return *core_;
   }
 
+  // Stops and batches need a plugin: none at all is a mistake in the config.
+  void require_providers() {
+    const LocalCore& core = this->core();
+    if (core.host->registry().empty())
+      throw config_error("no usable plugin: " + loaded_plugins_note(core) +
+                         refused_plugins_note(core.host->load_report()));
+  }
+
   const GlobalOptions& global_;
+  Console& console_;
+  std::optional<Interrupter> interrupter_;  // before the core: its threads inherit the mask
   std::optional<LocalCore> core_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_local_backend(const GlobalOptions& global, Console& /*console*/) {
-  return std::make_unique<LocalBackend>(global);
+std::unique_ptr<Backend> make_local_backend(const GlobalOptions& global, Console& console) {
+  return std::make_unique<LocalBackend>(global, console);
 }
 
 }  // namespace stopd::cli

@@ -42,6 +42,7 @@ StopPlan plan_stop(const StopArguments& args) {
   if (args.deadline) plan.deadline_ms = parse_deadline(*args.deadline).count();
   // No resource type is this long; an oversized one is refused and must not be echoed whole.
   plan.shown_type = shorten(args.type, 200);
+  plan.request_id = args.request_id;
   return plan;
 }
 
@@ -66,15 +67,29 @@ core::StopResult refused_result(sdk::Code code, std::string message) {
   return result;
 }
 
+StopAnswer result_answer(std::string_view type, const json& target, const core::StopResult& result,
+                         const std::vector<std::string>& arguments) {
+  StopAnswer answer;
+  answer.json = result_json(type, target, result);
+  answer.line = human_result(type, target, arguments, result);
+  answer.succeeded = result.succeeded();
+  answer.exit_code = core::exit_code_for(result.outcome.code);
+  return answer;
+}
+
+int print_answer(Console& console, const StopAnswer& answer) {
+  if (console.json())
+    console.out_json(answer.json);
+  else if (answer.succeeded)
+    console.out(answer.line);
+  else
+    console.err(answer.line);
+  return answer.exit_code;
+}
+
 int print_stop_result(Console& console, const StopPlan& plan, const StopArguments& args,
                       const json& target, const core::StopResult& result) {
-  if (console.json())
-    console.out_json(result_json(plan.shown_type, target, result));
-  else if (result.succeeded())
-    console.out(human_result(plan.shown_type, target, args.target, result));
-  else
-    console.err(human_result(plan.shown_type, target, args.target, result));
-  return core::exit_code_for(result.outcome.code);
+  return print_answer(console, result_answer(plan.shown_type, target, result, args.target));
 }
 
 }  // namespace stopd::cli

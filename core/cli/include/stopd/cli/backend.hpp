@@ -1,10 +1,14 @@
 // The one interface stopctl's commands are written against, and its two implementations: the
-// core in this process (--local, local_backend.cpp: core::Host) and stopd over gRPC
-// (daemon_backend.cpp: DaemonClient). A command decides what to ask and how to show the answer;
-// a backend says how it is asked there. Where the two really differ, the difference is an
-// answer of the backend, never a second copy of a command: hints name the command that reaches
-// the same providers ('stopctl --local plugins list', 'stopctl plugins list'), and messages say
-// where an answer came from ("stopd at ENDPOINT says: …").
+// core in this process (--local, local_backend.cpp: core::Host and its dispatcher) and stopd over
+// gRPC (daemon_backend.cpp: DaemonClient). A command decides what to ask and how to show the
+// answer; a backend says how it is asked there. Where the two really differ, the difference is
+// an answer of the backend, never a second copy of a command:
+//   - --local runs a stop and waits for it, and Ctrl-C cancels it; the daemon makes a job
+//     (keeps_jobs()), waited for only when asked, and Ctrl-C stops only the waiting;
+//   - a stop's answer is its result, or the daemon's job;
+//   - hints name the command that reaches the same providers ('stopctl --local plugins list',
+//     'stopctl plugins list'), and messages say where an answer came from ("stopd at ENDPOINT
+//     says: …").
 #pragma once
 
 #include <memory>
@@ -15,6 +19,7 @@
 
 #include "stopd/cli/console.hpp"
 #include "stopd/cli/options.hpp"
+#include "stopd/cli/stop_plan.hpp"
 #include "stopd/sdk/provider.hpp"
 
 namespace stopd::cli {
@@ -66,9 +71,41 @@ struct ProviderLookup {
   std::string unknown;
 };
 
+// Why a backend did not take a stop, or list a selector's targets.
+struct Refusal {
+  sdk::Code code = sdk::Code::internal;
+  std::string message;
+  // False when the stop was not refused but could not be asked for (stopd unreachable, the token
+  // rejected, no answer in time): an error of stopctl rather than the stop's outcome.
+  bool of_the_request = true;
+};
+
+// The targets a selector matched.
+struct TargetList {
+  std::vector<nlohmann::json> targets;
+  unsigned hidden = 0;  // matches outside the caller's token's scopes (the daemon's)
+};
+
+// A stop a backend took: a ticket of the dispatcher in this process, or a job in the daemon.
+class PendingStop {
+ public:
+  virtual ~PendingStop() = default;
+  // What a stop that is not waited for shows: the daemon's accepted job. (A backend that keeps
+  // no jobs has only the outcome to show.)
+  virtual StopAnswer accepted() = 0;
+  // Waits for the outcome, or until a signal (or --timeout) ends the wait: see
+  // StopAnswer::finished. `progress`: once the wait lasts, say on a terminal what it waits for.
+  virtual StopAnswer outcome(bool progress) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
+
+  // Whether a stop is a job the backend keeps (the daemon): it has an idempotency key
+  // (--request-id) and can be left running, so it is waited for only when asked. A backend
+  // without jobs (--local) always waits.
+  virtual bool keeps_jobs() const = 0;
 
   // The command that lists this backend's providers, for hints: "stopctl --local plugins list".
   virtual std::string plugins_list_command() const = 0;
@@ -79,6 +116,23 @@ class Backend {
   // The plugins are loaded, or the daemon dialled, on first use.
   virtual ProviderListing list_providers() = 0;
   virtual ProviderLookup find_provider(const std::string& name) = 0;
+
+  // Readies the backend for stops; call it before any other call. It blocks SIGINT, SIGTERM and
+  // SIGHUP first (every thread it starts inherits that), for what the backend does with them:
+  // --local cancels `what` ("the stop", "the stops") and says so; the daemon's stops only the
+  // waiting, and only if there is any (`wait`). Then loads the plugins (a config error if none
+  // is usable) or dials the daemon.
+  virtual void open_for_stops(bool wait, const std::string& what) = 0;
+  // Whether such a signal came.
+  virtual bool interrupted() const = 0;
+  // The targets of `type` that `selector` matches, or nullopt and why not.
+  virtual std::optional<TargetList> list_targets(const std::string& type,
+                                                 const nlohmann::json& selector,
+                                                 Refusal& refused) = 0;
+  // Starts the stop `plan` asks for, of `target` with `options` (both typed by the provider's
+  // schemas); or returns null and why not.
+  virtual std::unique_ptr<PendingStop> submit(const StopPlan& plan, const nlohmann::json& target,
+                                              const nlohmann::json& options, Refusal& refused) = 0;
 };
 
 // Neither loads anything nor dials the daemon: that waits for the first call that needs it.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -46,9 +47,18 @@ FollowResult follow_job(DaemonClient& client, const std::string& id,
                         const std::optional<core::Job>& known, const FollowOptions& options,
                         WaitInterrupter& interrupter, Console& console);
 
-// What stopctl says when it stops waiting for a job that keeps running in the daemon, and the
-// exit code: 17 (cancelled) for a signal, 16 for --timeout, 15 when the daemon ended the watch.
-// Prints it (as an error JSON with the job's id under -o json) and returns the exit code.
+// What stopctl says when it stops waiting for a job that keeps running in the daemon (`result`
+// did not end `finished`): the message, the exit code (17 (cancelled) for a signal, 16 for
+// --timeout, 15 when the daemon ended the watch), and the error JSON with the job's id.
+struct UnfinishedWait {
+  std::string message;
+  int exit_code = 0;
+  nlohmann::json json;
+};
+UnfinishedWait unfinished_wait(const FollowResult& result, const DaemonClient& client);
+
+// Prints it ("stopctl: " and the message on stderr, or the JSON under -o json) and returns the
+// exit code; for a finished job, only the exit code of its outcome.
 int report_unfinished_wait(const FollowResult& result, const DaemonClient& client,
                            Console& console);
 

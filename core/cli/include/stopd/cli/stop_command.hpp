@@ -2,9 +2,11 @@
 // the dispatcher in this process; its outcome printed, its outcome's exit code returned.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+
 #include "stopd/cli/console.hpp"
 #include "stopd/cli/options.hpp"
-#include "stopd/cli/stop_plan.hpp"
 
 namespace stopd::cli {
 
@@ -17,14 +19,5 @@ inline constexpr std::size_t kMaxArgumentBytes = 16 * 1024;
 
 // Returns the exit code. Throws CliError for a bad command line or config.
 int run_stop(const GlobalOptions& global, const StopArguments& args, Console& console);
-
-// The two paths run_stop takes once the command line is checked.
-// --local: waits for the outcome; Ctrl-C cancels the stop (local_stop.cpp).
-int run_local_stop(const GlobalOptions& global, const StopArguments& args, const StopPlan& plan,
-                   Console& console);
-// The daemon: submits a job; with --wait (or --dry-run) follows it to its outcome, and Ctrl-C
-// only stops the waiting (daemon_stop.cpp).
-int run_daemon_stop(const GlobalOptions& global, const StopArguments& args, const StopPlan& plan,
-                    Console& console);
 
 }  // namespace stopd::cli

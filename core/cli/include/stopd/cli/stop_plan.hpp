@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "stopd/cli/console.hpp"
 #include "stopd/cli/options.hpp"
@@ -20,6 +23,19 @@ struct StopPlan {
   // optional as maybe-uninitialized.
   std::chrono::milliseconds::rep deadline_ms = -1;
   std::string shown_type;  // TYPE cut short for messages (an oversized one must not be echoed)
+  std::optional<std::string> request_id;  // --request-id: the daemon's idempotency key
+};
+
+// A stop's answer as stopctl prints it: a result (--local), the daemon's job, or why stopctl
+// stopped waiting for one.
+struct StopAnswer {
+  nlohmann::json json;     // what -o json prints
+  std::string line;        // what a human sees
+  bool succeeded = false;  // the line goes to stdout, else to stderr
+  int exit_code = 0;
+  // False when stopctl stopped waiting (a signal, --timeout, the daemon went away) while the stop
+  // goes on in the daemon; `json` and `line` say so.
+  bool finished = true;
 };
 
 // Throws CliError(usage) for a bad command line (--grace with --immediate, a bad number…).
@@ -32,9 +48,17 @@ std::string argument_problem(const StopArguments& args, const std::string& plugi
 // A result for a stop refused before it reached a provider.
 core::StopResult refused_result(sdk::Code code, std::string message);
 
-// Prints one stop's result like every stop prints it: the human line (stdout on success, stderr
-// otherwise) or the JSON object (result_json()). `target` may be null when the arguments could
-// not be typed; they are then shown as given. Returns the outcome's exit code.
+// A stop's result as every stop shows one: result_json(), and human_result(). `target` may be
+// null when the arguments could not be typed; `arguments` are then shown as given.
+StopAnswer result_answer(std::string_view type, const nlohmann::json& target,
+                         const core::StopResult& result,
+                         const std::vector<std::string>& arguments = {});
+
+// Prints an answer: its JSON object, or its line (stdout on success, stderr otherwise). Returns
+// its exit code.
+int print_answer(Console& console, const StopAnswer& answer);
+
+// print_answer(result_answer()) of one stop's result, with TYPE and KEY=VALUE as planned.
 int print_stop_result(Console& console, const StopPlan& plan, const StopArguments& args,
                       const nlohmann::json& target, const core::StopResult& result);
 
