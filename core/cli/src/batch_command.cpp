@@ -1,5 +1,8 @@
-// `stopctl --local batch`: plan → items (selectors expanded, every target validated) → resume →
-// the engine over the dispatcher in this process. Ctrl-C cancels the batch.
+// `stopctl batch PLAN`, written once over the backend: the command line and the plan checked
+// here (a mistake costs no plugin load and no round trip), the batch readied and run by the
+// backend (--local: expanded and run by the engine over the dispatcher in this process; the
+// daemon: submitted, journaled and run there, and followed), each item and the summary shown,
+// and the report written, alike in both modes.
 #include "stopd/cli/batch_command.hpp"
 
 #include <unistd.h>
@@ -8,16 +11,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <mutex>
+#include <memory>
 #include <sstream>
 
-#include "stopd/batch/batch_dispatcher_runner.hpp"
-#include "stopd/batch/batch_expansion.hpp"
 #include "stopd/batch/batch_report.hpp"
-#include "stopd/batch/batch_resume.hpp"
+#include "stopd/cli/backend.hpp"
 #include "stopd/cli/batch_view.hpp"
-#include "stopd/cli/local_core.hpp"
-#include "stopd/cli/signal_watcher.hpp"
 #include "stopd/core/bounded_read.hpp"
 #include "stopd/core/input_limits.hpp"
 
@@ -64,44 +63,17 @@ unsigned parse_parallel(const std::string& text) {
 
 namespace {
 
-// The live progress line is redrawn at most this often.
-constexpr std::chrono::milliseconds kRedrawEvery{200};
-
-// Connects the signal watcher with the engine, which exists only once the plugins are loaded.
-class BatchInterrupter {
- public:
-  explicit BatchInterrupter(Console& console)
-      : console_(console),
-        watcher_([this](int signal) { on_signal(signal); },
-                 "stopctl: interrupted again: exiting without waiting for the batch to wind "
-                 "down\n",
-                 batch_exit_code::interrupted) {}
-
-  bool interrupted() const { return watcher_.received() != 0; }
-
-  void attach(core::BatchEngine& engine) {
-    std::lock_guard lock(mutex_);
-    engine_ = &engine;
-    if (interrupted()) engine_->cancel();
+// --resume's report: the records of an earlier run.
+std::vector<core::BatchItemRecord> read_resume_report(const std::string& path) {
+  try {
+    std::istringstream in(core::read_file_bounded(path, core::limits::kMaxReportFileBytes));
+    return core::read_batch_report(in, path);
+  } catch (const core::FileReadError& e) {
+    throw config_error(std::string("--resume: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw config_error(std::string("--resume: ") + e.what());
   }
-  void detach() {
-    std::lock_guard lock(mutex_);
-    engine_ = nullptr;
-  }
-
- private:
-  void on_signal(int signal) {
-    console_.err(std::string("stopctl: ") + signal_display_name(signal) +
-                 " received: cancelling the batch (send it again to exit at once)");
-    std::lock_guard lock(mutex_);
-    if (engine_) engine_->cancel();
-  }
-
-  Console& console_;
-  std::mutex mutex_;
-  core::BatchEngine* engine_ = nullptr;
-  SignalWatcher watcher_;  // last: stopped before the members its callback uses
-};
+}
 
 int exit_code_for(const core::BatchResult& result) {
   if (result.summary.cancelled) return batch_exit_code::interrupted;
@@ -129,86 +101,48 @@ CliError as_batch_error(const CliError& error) {
 }
 
 int run_batch(const GlobalOptions& global, const BatchArguments& args, Console& console) {
-  if (!global.local) return run_batch_in_daemon(global, args, console);
+  const std::unique_ptr<Backend> backend = make_backend(global, console);
+  if (args.resume && backend->keeps_jobs())
+    throw usage_error(
+        "--resume works with --local; the daemon resumes its own batches after a restart "
+        "('stopctl batch' again with the same plan re-runs it in the daemon)");
   // The command line before anything is read or loaded: a usage error costs nothing.
-  std::optional<unsigned> parallel;
-  if (args.parallel) parallel = parse_parallel(*args.parallel);
+  BatchOrder order;
+  if (args.parallel) order.parallel = parse_parallel(*args.parallel);
   std::optional<core::FailurePolicy> policy;
+  order.fail_fast = args.fail_fast;
   if (args.fail_fast) policy = core::FailurePolicy::fail_fast();
-  if (args.max_failures) policy = parse_max_failures(*args.max_failures);
-  std::vector<core::BatchItemRecord> previous;
-  if (args.resume) {
-    try {
-      std::istringstream in(
-          core::read_file_bounded(*args.resume, core::limits::kMaxReportFileBytes));
-      previous = core::read_batch_report(in, *args.resume);
-    } catch (const core::FileReadError& e) {
-      throw config_error(std::string("--resume: ") + e.what());
-    } catch (const std::invalid_argument& e) {
-      throw config_error(std::string("--resume: ") + e.what());
-    }
+  if (args.max_failures) {
+    policy = parse_max_failures(*args.max_failures);
+    order.max_failures = args.max_failures;
   }
+  order.dry_run = args.dry_run;
+  if (args.resume) order.resume = read_resume_report(*args.resume);
 
-  const std::string source = args.plan == "-" ? "<stdin>" : args.plan;
-  core::BatchPlan plan;
+  order.source = args.plan == "-" ? "<stdin>" : args.plan;
+  order.text = read_plan(args.plan);
   try {
-    plan = core::parse_batch_plan(read_plan(args.plan), source);
+    order.plan = core::parse_batch_plan(order.text, order.source);
   } catch (const core::PlanError& e) {
-    throw plan_error(source, e.problems());
+    throw plan_error(order.source, e.problems());
   }
-  if (parallel) plan.concurrency = *parallel;
+  if (order.parallel) order.plan.concurrency = *order.parallel;
   if (policy) {
-    policy->cancel_running = plan.failure_policy.cancel_running;  // the flags set only the limit
-    plan.failure_policy = *policy;
+    // The flags set only the limit.
+    policy->cancel_running = order.plan.failure_policy.cancel_running;
+    order.plan.failure_policy = *policy;
   }
 
-  // Signals are blocked from here on, before the host starts any thread.
-  BatchInterrupter interrupter(console);
-  LocalCore core = open_local_core(global);
-  if (core.host->registry().empty())
-    throw config_error("no usable plugin: " + loaded_plugins_note(core) +
-                       refused_plugins_note(core.host->load_report()));
-
-  core::ResumedBatch batch;
-  try {
-    const core::HostBatchCatalog catalog(*core.host);
-    batch.items = core::expand_batch_plan(plan, catalog, args.dry_run);
-    if (args.resume) batch = core::resume_batch(plan, std::move(batch.items), previous);
-  } catch (const core::PlanError& e) {
-    throw plan_error(source, e.problems());
-  }
-
+  const std::unique_ptr<PreparedBatch> batch = backend->prepare_batch(order);
   std::ofstream report;
   if (args.report) {
     report.open(*args.report, std::ios::out | std::ios::trunc);
     if (!report)
       throw config_error("--report: cannot write " + *args.report + ": " + std::strerror(errno));
   }
-  BatchView view(console, plan, args.report ? &report : nullptr, args.dry_run);
-  if (args.dry_run) view.print_order(batch.items, batch.finished);
-  view.write_carried(batch.finished);
-
-  core::DispatcherItemRunner runner(core.host->dispatcher());
-  core::BatchEngineOptions options;
-  options.dry_run = args.dry_run;
-  options.finished = std::move(batch.finished);
-  options.clock = core.host->dispatcher().clock();
-  const bool live = view.live_enabled();
-  std::optional<core::BatchResult> result;
-  {
-    core::BatchEngine engine(plan, std::move(batch.items), runner, &view, std::move(options));
-    interrupter.attach(engine);
-    struct DetachFirst {
-      BatchInterrupter& interrupter;
-      ~DetachFirst() { interrupter.detach(); }
-    } detach_first{interrupter};
-    engine.start();
-    if (live) {
-      // Only the view is redrawn on a timer; the batch itself moves on completions.
-      while (!engine.wait_for(kRedrawEvery)) view.draw_live(engine);
-    }
-    result = engine.wait();
-  }
+  BatchView view(console, order.plan, args.report ? &report : nullptr, args.dry_run);
+  const std::optional<core::BatchResult> result = batch->run(view);
+  if (!result) return batch_exit_code::interrupted;  // stopped following it, as it said
   view.finish(*result);
   if (!view.report_ok())
     console.err("stopctl: warning: writing the report " + *args.report +

@@ -2,13 +2,18 @@
 // "stopd at ENDPOINT". A stop is a job (Stop), followed to its outcome only when waited for
 // (WatchJob); Ctrl-C then stops the waiting, never the job.
 #include <optional>
+#include <sstream>
 
 #include "convert.hpp"
+#include "stopd/batch/batch_report.hpp"
 #include "stopd/cli/backend.hpp"
+#include "stopd/cli/batch_command.hpp"
+#include "stopd/cli/batch_view.hpp"
 #include "stopd/cli/daemon_client.hpp"
 #include "stopd/cli/job_follower.hpp"
 #include "stopd/cli/job_render.hpp"
 #include "stopd/cli/wait_interrupter.hpp"
+#include "stopd/core/utf8.hpp"
 #include "stopd/grpc_status/grpc_status.hpp"
 
 namespace stopd::cli {
@@ -116,6 +121,56 @@ ProviderView view_of(const v1::Provider& p) {
   return view;
 }
 
+core::BatchItemRecord record_of(const json& line) {
+  std::istringstream in(line.dump());
+  std::vector<core::BatchItemRecord> records = core::read_batch_report(in, "the daemon's record");
+  if (records.empty()) throw std::invalid_argument("the daemon sent an empty item record");
+  return std::move(records.front());
+}
+
+core::BatchProgress progress_of(const json& counts) {
+  core::BatchProgress p;
+  p.total = counts.value("total", std::size_t{0});
+  p.succeeded = counts.value("succeeded", std::size_t{0});
+  p.failed = counts.value("failed", std::size_t{0});
+  p.skipped = counts.value("skipped", std::size_t{0});
+  p.running = counts.value("running", std::size_t{0});
+  p.pending = counts.value("pending", std::size_t{0});
+  return p;
+}
+
+core::BatchResult batch_result_of(const v1::Batch& batch) {
+  core::BatchResult result;
+  for (const auto& item : batch.items()) result.items.push_back(record_of(api::from_struct(item)));
+  const json summary = api::from_struct(batch.summary());
+  result.summary.counts = progress_of(summary);
+  result.summary.halted = summary.value("halted", false);
+  result.summary.halt_reason = summary.value("halt_reason", std::string());
+  result.summary.cancelled = summary.value("cancelled", false);
+  result.summary.dry_run = summary.value("dry_run", false);
+  // The daemon's clock: when it accepted the batch and when the batch ended.
+  result.summary.started = api::from_timestamp(batch.created());
+  result.summary.finished =
+      batch.has_finished_at()
+          ? api::from_timestamp(batch.finished_at())
+          : result.summary.started +
+                std::chrono::milliseconds(static_cast<long>(summary.value("duration_ms", 0.0)));
+  return result;
+}
+
+// A refusal of the submission in batch's own exit codes: a plan the daemon found invalid is
+// invalid_plan; anything else keeps its message with the exit code of a daemon error.
+CliError submit_error(DaemonClient& client, const grpc::Status& status, const std::string& source) {
+  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    std::vector<std::string> problems;
+    std::istringstream lines(client.redact(status.error_message()));
+    for (std::string line; std::getline(lines, line);) problems.push_back(line);
+    return plan_error(source, problems);
+  }
+  const CliError error = client.error(status);
+  return CliError(batch_exit_code::daemon, error.code(), error.what());
+}
+
 class DaemonBackend final : public Backend {
  public:
   DaemonBackend(const GlobalOptions& global, Console& console)
@@ -212,6 +267,63 @@ class DaemonBackend final : public Backend {
                                         api::from_proto(accepted));
   }
 
+  std::unique_ptr<PreparedBatch> prepare_batch(const BatchOrder& order) override;
+
+  // The batch, submitted with SubmitBatch (the daemon expands, validates, journals and runs it)
+  // and followed with WatchBatch. Ctrl-C only stops following: the batch goes on in the daemon
+  // (its id is printed).
+  std::optional<core::BatchResult> run_batch(const BatchOrder& order, BatchView& view) {
+    interrupter_.emplace();  // first: gRPC's threads inherit the blocked signals
+    DaemonClient& client = this->client();
+    v1::SubmitBatchRequest request;
+    request.set_plan(order.text);
+    // A file name need not be UTF-8; a protobuf string must be, or stopd cannot decode it.
+    request.set_source(core::repair_utf8(order.source));
+    if (order.parallel) request.set_parallel(*order.parallel);
+    request.set_fail_fast(order.fail_fast);
+    if (order.max_failures) request.set_max_failures(*order.max_failures);
+    request.set_dry_run(order.dry_run);
+    v1::Batch batch;
+    const grpc::Status submitted = client.try_submit_batch(request, batch);
+    if (!submitted.ok()) throw submit_error(client, submitted, order.source);
+    console_.err("stopctl: batch " + batch.id() + " accepted by the daemon (" + client.endpoint() +
+                 "); Ctrl-C stops following it, not the batch");
+
+    auto context = client.waiting_context();
+    interrupter_->attach(*context);
+    auto reader = client.watch_batch(*context, batch.id());
+    std::optional<v1::Batch> finished;
+    v1::BatchEvent event;
+    while (reader->Read(&event)) {
+      // Items that ended before the watch began come in the snapshot, the rest one by one.
+      if (event.kind() == "snapshot")
+        for (const auto& item : event.batch().items())
+          view.on_item_finished(record_of(api::from_struct(item)),
+                                progress_of(api::from_struct(event.progress())));
+      if (event.kind() == "item_finished")
+        view.on_item_finished(record_of(api::from_struct(event.record())),
+                              progress_of(api::from_struct(event.progress())));
+      else if (event.kind() == "halted")
+        view.on_halted(event.reason());
+      if (event.has_batch() && event.batch().finished()) finished = event.batch();
+    }
+    const grpc::Status status = reader->Finish();
+    interrupter_->detach();
+    if (interrupter_->interrupted()) {
+      console_.err("stopctl: stopped following batch " + batch.id() + "; it goes on in the daemon");
+      return std::nullopt;
+    }
+    if (!finished) {
+      if (status.ok())
+        throw CliError(batch_exit_code::internal, "internal",
+                       "batch " + batch.id() + ": the daemon's stream ended before the batch did");
+      const CliError error = client.error(status);
+      throw CliError(batch_exit_code::daemon, error.code(),
+                     "batch " + batch.id() + ": " + error.what());
+    }
+    return batch_result_of(*finished);
+  }
+
  private:
   DaemonClient& client() {
     if (!client_) client_.emplace(global_, console_);
@@ -223,6 +335,23 @@ class DaemonBackend final : public Backend {
   std::optional<WaitInterrupter> interrupter_;  // before the client: gRPC's threads inherit it
   std::optional<DaemonClient> client_;
 };
+
+// The daemon's batch: nothing to ready here, the daemon does it when the batch is submitted.
+class DaemonBatch final : public PreparedBatch {
+ public:
+  DaemonBatch(DaemonBackend& backend, const BatchOrder& order) : backend_(backend), order_(order) {}
+  std::optional<core::BatchResult> run(BatchView& view) override {
+    return backend_.run_batch(order_, view);
+  }
+
+ private:
+  DaemonBackend& backend_;
+  const BatchOrder& order_;
+};
+
+std::unique_ptr<PreparedBatch> DaemonBackend::prepare_batch(const BatchOrder& order) {
+  return std::make_unique<DaemonBatch>(*this, order);
+}
 
 }  // namespace
 

@@ -6,7 +6,12 @@
 #include <mutex>
 #include <optional>
 
+#include "stopd/batch/batch_dispatcher_runner.hpp"
+#include "stopd/batch/batch_expansion.hpp"
+#include "stopd/batch/batch_resume.hpp"
 #include "stopd/cli/backend.hpp"
+#include "stopd/cli/batch_command.hpp"
+#include "stopd/cli/batch_view.hpp"
 #include "stopd/cli/cli_error.hpp"
 #include "stopd/cli/job_render.hpp"
 #include "stopd/cli/local_core.hpp"
@@ -20,6 +25,8 @@ using nlohmann::json;
 
 // When a stop takes longer than this on a terminal, say what stopctl is waiting for.
 constexpr std::chrono::seconds kWaitingNoticeAfter{1};
+// A batch's live progress line is redrawn at most this often.
+constexpr std::chrono::milliseconds kRedrawEvery{200};
 
 // Ctrl-C (SIGTERM, SIGHUP) while --local runs something: it is cancelled, and stopctl says so; a
 // second signal exits at once.
@@ -120,6 +127,48 @@ ProviderView view_of(const core::RegisteredProvider& p, const core::HostConfig& 
   return view;
 }
 
+// A batch expanded in this process, run by the engine over its dispatcher.
+class LocalBatch final : public PreparedBatch {
+ public:
+  LocalBatch(const BatchOrder& order, core::ResumedBatch batch, core::Dispatcher& dispatcher,
+             Interrupter& interrupter)
+      : order_(order),
+        batch_(std::move(batch)),
+        dispatcher_(dispatcher),
+        interrupter_(interrupter) {}
+
+  std::optional<core::BatchResult> run(BatchView& view) override {
+    if (order_.dry_run) view.print_order(batch_.items, batch_.finished);
+    view.write_carried(batch_.finished);
+
+    core::DispatcherItemRunner runner(dispatcher_);
+    core::BatchEngineOptions options;
+    options.dry_run = order_.dry_run;
+    options.finished = std::move(batch_.finished);
+    options.clock = dispatcher_.clock();
+    const bool live = view.live_enabled();
+    core::BatchEngine engine(order_.plan, std::move(batch_.items), runner, &view,
+                             std::move(options));
+    interrupter_.attach([&engine] { engine.cancel(); });
+    struct DetachFirst {
+      Interrupter& interrupter;
+      ~DetachFirst() { interrupter.detach(); }
+    } detach_first{interrupter_};
+    engine.start();
+    if (live) {
+      // Only the view is redrawn on a timer; the batch itself moves on completions.
+      while (!engine.wait_for(kRedrawEvery)) view.draw_live(engine);
+    }
+    return engine.wait();
+  }
+
+ private:
+  const BatchOrder& order_;
+  core::ResumedBatch batch_;
+  core::Dispatcher& dispatcher_;
+  Interrupter& interrupter_;
+};
+
 class LocalBackend final : public Backend {
  public:
   LocalBackend(const GlobalOptions& global, Console& console)
@@ -200,6 +249,22 @@ class LocalBackend final : public Backend {
     interrupter_->attach([ticket] { ticket->cancel(); });
     return std::make_unique<LocalStop>(console_, std::move(ticket), plan, target,
                                        std::move(schedule));
+  }
+
+  std::unique_ptr<PreparedBatch> prepare_batch(const BatchOrder& order) override {
+    interrupter_.emplace(console_, "the batch", batch_exit_code::interrupted);
+    require_providers();
+    core::ResumedBatch batch;
+    try {
+      const core::HostBatchCatalog catalog(*core().host);
+      batch.items = core::expand_batch_plan(order.plan, catalog, order.dry_run);
+      if (order.resume)
+        batch = core::resume_batch(order.plan, std::move(batch.items), *order.resume);
+    } catch (const core::PlanError& e) {
+      throw plan_error(order.source, e.problems());
+    }
+    return std::make_unique<LocalBatch>(order, std::move(batch), core().host->dispatcher(),
+                                        *interrupter_);
   }
 
  private:

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "stopd/batch/batch_engine.hpp"
 #include "stopd/cli/console.hpp"
 #include "stopd/cli/options.hpp"
 #include "stopd/cli/stop_plan.hpp"
@@ -98,6 +99,30 @@ class PendingStop {
   virtual StopAnswer outcome(bool progress) = 0;
 };
 
+// A batch as the command hands it to a backend: its plan read and checked, its flags checked.
+struct BatchOrder {
+  core::BatchPlan plan;  // --parallel and the failure flags applied
+  std::string text;      // the plan as read, for a backend that parses it itself (the daemon)
+  std::string source;    // what messages call it: the file, or "<stdin>"
+  std::optional<unsigned> parallel;
+  bool fail_fast = false;
+  std::optional<std::string> max_failures;  // as given
+  bool dry_run = false;
+  std::optional<std::vector<core::BatchItemRecord>> resume;  // --resume's records (--local)
+};
+
+class BatchView;
+
+// A batch a backend has readied.
+class PreparedBatch {
+ public:
+  virtual ~PreparedBatch() = default;
+  // Runs it to its end, every finished item shown through `view` (and the steps first for a
+  // dry run, where the backend knows them). nullopt when a signal stopped stopctl following a
+  // batch that goes on (the daemon's), which it said.
+  virtual std::optional<core::BatchResult> run(BatchView& view) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -133,6 +158,12 @@ class Backend {
   // schemas); or returns null and why not.
   virtual std::unique_ptr<PendingStop> submit(const StopPlan& plan, const nlohmann::json& target,
                                               const nlohmann::json& options, Refusal& refused) = 0;
+
+  // Readies a batch; `order` must outlive it. --local blocks the signals (Ctrl-C cancels the
+  // batch), loads the plugins, expands the selectors, validates every target and applies
+  // --resume; the daemon, which does all that itself, is reached only when the batch runs, and
+  // Ctrl-C then stops the following, not the batch.
+  virtual std::unique_ptr<PreparedBatch> prepare_batch(const BatchOrder& order) = 0;
 };
 
 // Neither loads anything nor dials the daemon: that waits for the first call that needs it.

@@ -47,11 +47,9 @@ inline constexpr int daemon = 106;       // the daemon refused the batch (auth, 
 CLI::App* add_batch_command(CLI::App& app, BatchArguments& args);
 
 int run_batch(const GlobalOptions& global, const BatchArguments& args, Console& console);
-// The same through the daemon (BatchService): submitted, then followed until it finishes.
-int run_batch_in_daemon(const GlobalOptions& global, const BatchArguments& args, Console& console);
 
-// Shared by both: the plan's text ("-": stdin), the invalid_plan error listing every problem,
-// and the flags' parsers (usage errors).
+// The plan's text ("-": stdin), the invalid_plan error listing every problem (the backends'
+// too), and the flags' parsers (usage errors).
 std::string read_plan(const std::string& path);
 CliError plan_error(const std::string& source, const std::vector<std::string>& problems);
 unsigned parse_parallel(const std::string& text);
