@@ -76,22 +76,13 @@ int refuse(Console& console, const StopPlan& plan, const StopArguments& args, Co
 
 }  // namespace
 
-int run_selector_stop(Backend& backend, const StopArguments& args, const StopPlan& plan,
-                      Console& console) {
-  if (auto problem = argument_problem(args, backend.plugins_list_command()); !problem.empty())
-    return refuse(console, plan, args, Code::invalid_argument, problem);
-  const bool wait = !backend.keeps_jobs() || args.wait || args.dry_run;
-  backend.open_for_stops(wait, "the stops");
-  const ProviderLookup found = backend.find_provider(args.type);
-  if (!found.provider)
-    return refuse(console, plan, args, Code::invalid_argument,
-                  "TYPE: unknown resource type '" + shorten(args.type, 100) + "'" + found.unknown +
-                      "; '" + backend.plugins_list_command() + "' shows the providers");
+int run_selector_stop(Backend& backend, const ProviderView& provider, const StopArguments& args,
+                      const StopPlan& plan, bool wait, Console& console) {
   json selector;
   json options;
   try {
-    selector = selector_from_arguments(args.selector, found.provider->selector_schema, args.type);
-    options = core::parse_target_arguments(args.options, found.provider->options_schema);
+    selector = selector_from_arguments(args.selector, provider.selector_schema, args.type);
+    options = core::parse_target_arguments(args.options, provider.options_schema);
   } catch (const std::invalid_argument& e) {
     return refuse(console, plan, args, Code::invalid_argument, e.what());
   }

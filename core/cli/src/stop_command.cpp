@@ -21,17 +21,15 @@ using sdk::Code;
 int run_stop(const GlobalOptions& global, const StopArguments& args, Console& console) {
   // The command line first: a usage error never loads a plugin nor dials the daemon.
   const StopPlan plan = plan_stop(args);
+  const bool selector = !args.selector.empty();
+  if (selector && !args.target.empty())
+    throw usage_error(
+        "--selector and target KEY=VALUE arguments cannot be used together: KEY=VALUE names "
+        "one resource, --selector stops every resource it matches");
+  if (selector && args.request_id)
+    throw usage_error(
+        "--request-id is one job's idempotency key; --selector makes a job per match");
   const std::unique_ptr<Backend> backend = make_backend(global, console);
-  if (!args.selector.empty()) {
-    if (!args.target.empty())
-      throw usage_error(
-          "--selector and target KEY=VALUE arguments cannot be used together: KEY=VALUE names "
-          "one resource, --selector stops every resource it matches");
-    if (args.request_id)
-      throw usage_error(
-          "--request-id is one job's idempotency key; --selector makes a job per match");
-    return run_selector_stop(*backend, args, plan, console);
-  }
   if (args.request_id && !backend->keeps_jobs())
     throw usage_error(
         "--request-id is the daemon's idempotency key for a job; --local keeps no jobs");
@@ -45,12 +43,14 @@ int run_stop(const GlobalOptions& global, const StopArguments& args, Console& co
 
   // A stop that is no job is always waited for; a dry run's answer is its outcome.
   const bool wait = !backend->keeps_jobs() || args.wait || args.dry_run;
-  backend->open_for_stops(wait, "the stop");
+  backend->open_for_stops(wait, selector ? "the stops" : "the stop");
   const ProviderLookup found = backend->find_provider(args.type);
   if (!found.provider)
     return refuse(Code::invalid_argument,
                   "TYPE: unknown resource type '" + shorten(args.type, 100) + "'" + found.unknown +
                       "; '" + backend->plugins_list_command() + "' shows the providers");
+  if (selector) return run_selector_stop(*backend, *found.provider, args, plan, wait, console);
+
   json options;
   try {
     target = core::parse_target_arguments(args.target, found.provider->target_schema);

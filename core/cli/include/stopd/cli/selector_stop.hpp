@@ -9,8 +9,9 @@
 
 namespace stopd::cli {
 
-// Once run_stop has checked the command line; `backend` is not opened yet.
-int run_selector_stop(Backend& backend, const StopArguments& args, const StopPlan& plan,
-                      Console& console);
+// Once run_stop has checked the command line, opened `backend` for the stops (`wait`: they are
+// waited for) and found TYPE's `provider`.
+int run_selector_stop(Backend& backend, const ProviderView& provider, const StopArguments& args,
+                      const StopPlan& plan, bool wait, Console& console);
 
 }  // namespace stopd::cli
