@@ -142,11 +142,11 @@ class Backend {
   virtual ProviderListing list_providers() = 0;
   virtual ProviderLookup find_provider(const std::string& name) = 0;
 
-  // Readies the backend for stops; call it before any other call. It blocks SIGINT, SIGTERM and
-  // SIGHUP first (every thread it starts inherits that), for what the backend does with them:
-  // --local cancels `what` ("the stop", "the stops") and says so; the daemon's stops only the
-  // waiting, and only if there is any (`wait`). Then loads the plugins (a config error if none
-  // is usable) or dials the daemon.
+  // Readies the backend for stops, before any call that loads the plugins or dials the daemon.
+  // It blocks SIGINT, SIGTERM and SIGHUP first (every thread it starts inherits that), for what
+  // the backend does with them: --local cancels `what` ("the stop", "the stops") and says so;
+  // the daemon's stops only the waiting, and only if there is any (`wait`). Then loads the
+  // plugins (a config error if none is usable) or dials the daemon.
   virtual void open_for_stops(bool wait, const std::string& what) = 0;
   // Whether such a signal came.
   virtual bool interrupted() const = 0;
