@@ -4,18 +4,23 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/build.sh [--build-dir DIR] [PRESET]
+Usage: scripts/build.sh [--build-dir DIR] [--target TARGET]... [PRESET]
 
-Configures and builds stopd with a CMake preset (default: default).
-Presets: default (RelWithDebInfo), ci (warnings are errors, -O2, no debug info),
+Configures and builds stopd with a CMake preset (default: default): every target, or only the
+given ones.
+Presets: default (RelWithDebInfo), ci (warnings are errors, -O2, no debug info), demo (as ci
+without -Werror, tests and benchmarks; scripts/demo.sh builds its target stopd_demo),
 asan (Debug + ASan/UBSan, line tables only), fuzz (clang-16 + libFuzzer; see scripts/fuzz.sh).
 
 Options:
   --build-dir DIR  build in DIR instead of the preset's build/<preset>
+  --target TARGET  build only TARGET (and what it needs); repeatable. stopd_demo: what
+                   scripts/demo.sh runs (stopd, stopctl, the local.process plugin)
   -h, --help
 
 Environment:
   STOPD_JOBS       parallel build jobs (default: nproc)
+  CCACHE_DISABLE=1 compile without ccache (used when installed; cmake/StopdCcache.cmake)
 
 Missing tools or libraries? Run scripts/install-deps.sh first.
 EOF
@@ -34,6 +39,7 @@ usage_error() {
 preset=default
 build_dir=
 preset_given=false
+targets=()
 while (($#)); do
   case "$1" in
     --build-dir)
@@ -42,6 +48,12 @@ while (($#)); do
       shift
       ;;
     --build-dir=*) build_dir="${1#*=}" ;;
+    --target)
+      (($# >= 2)) || usage_error "--target needs a target"
+      targets+=("$2")
+      shift
+      ;;
+    --target=*) targets+=("${1#*=}") ;;
     -h | --help)
       usage
       exit 0
@@ -62,17 +74,24 @@ command -v ninja >/dev/null 2>&1 || die "ninja not found: run scripts/install-de
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+what="every target"
+target_args=()
+if ((${#targets[@]})); then
+  what="${targets[*]}"
+  target_args=(--target "${targets[@]}")
+fi
+
 jobs="${STOPD_JOBS:-$(nproc)}"
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "STOPD_JOBS must be a positive integer, got '$jobs'"
 
 if [[ -n "$build_dir" ]]; then
   printf 'build: configuring preset %s in %s\n' "$preset" "$build_dir"
   cmake --preset "$preset" -B "$build_dir"
-  printf 'build: building %s with %s jobs\n' "$build_dir" "$jobs"
-  cmake --build "$build_dir" --parallel "$jobs"
+  printf 'build: building %s in %s with %s jobs\n' "$what" "$build_dir" "$jobs"
+  cmake --build "$build_dir" --parallel "$jobs" "${target_args[@]}"
 else
   printf 'build: configuring preset %s\n' "$preset"
   cmake --preset "$preset"
-  printf 'build: building preset %s with %s jobs\n' "$preset" "$jobs"
-  cmake --build --preset "$preset" --parallel "$jobs"
+  printf 'build: building %s of preset %s with %s jobs\n' "$what" "$preset" "$jobs"
+  cmake --build --preset "$preset" --parallel "$jobs" "${target_args[@]}"
 fi

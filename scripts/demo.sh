@@ -9,9 +9,11 @@ usage() {
   cat <<'EOF'
 Usage: scripts/demo.sh [--no-install] [--no-build] [--help]
 
-Installs the Debian packages stopd needs (scripts/install-deps.sh), builds the default preset
-(scripts/build.sh), starts `stopd --state-dir DIR` (the built-in config: a unix socket and the
-job journal in a temp dir) and stops real processes through `stopctl`, printing each outcome:
+Installs the Debian packages the demo needs (scripts/install-deps.sh --demo), builds only what it
+runs (scripts/build.sh --target stopd_demo demo: stopd, stopctl and the local.process plugin, in
+build/demo; scripts/build.sh builds everything else), starts `stopd --state-dir DIR` (the
+built-in config: a unix socket and the job journal in a temp dir) and stops real processes
+through `stopctl`, printing each outcome, then how long it took to the first stop and in all:
 
   1. a process that exits on SIGTERM             -> stopped gracefully (--wait)
   2. a process that ignores SIGTERM (grace 2 s)  -> a job; 'jobs watch' follows it live until
@@ -30,7 +32,7 @@ job journal in a temp dir) and stops real processes through `stopctl`, printing 
 
 Options:
   --no-install  do not run scripts/install-deps.sh
-  --no-build    use the existing build in build/default
+  --no-build    use the existing build in build/demo
   -h, --help
 EOF
 }
@@ -54,19 +56,41 @@ while (($#)); do
   shift
 done
 
+# "4 min 12 s", "12 s", or "not run" for a step the options left out.
+duration() {
+  if [[ "$1" == - ]]; then
+    printf 'not run'
+  elif (($1 >= 60)); then
+    printf '%d min %d s' $(($1 / 60)) $(($1 % 60))
+  else
+    printf '%d s' "$1"
+  fi
+}
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-[[ "$install" == false ]] || scripts/install-deps.sh
-[[ "$build" == false ]] || scripts/build.sh default
+# SECONDS counts from the demo's start.
+apt_seconds=- build_seconds=-
+if [[ "$install" == true ]]; then
+  scripts/install-deps.sh --demo
+  apt_seconds=$SECONDS
+fi
+if [[ "$build" == true ]]; then
+  build_start=$SECONDS
+  scripts/build.sh --target stopd_demo demo
+  build_seconds=$((SECONDS - build_start))
+fi
+timings() { printf 'apt %s, build %s' "$(duration "$apt_seconds")" "$(duration "$build_seconds")"; }
 
-bin="$root/build/default/bin"
-for program in stopd stopctl; do
-  [[ -x "$bin/$program" ]] || {
-    printf 'demo: error: %s is missing; run without --no-build\n' "$bin/$program" >&2
+bin="$root/build/demo/bin"
+for file in "$bin/stopd" "$bin/stopctl" "$root/build/demo/lib/stopd/plugins/libstopd_process.so"; do
+  [[ -f "$file" ]] || {
+    printf 'demo: error: %s is missing; run without --no-build\n' "$file" >&2
     exit 1
   }
 done
 
+demo_start=$SECONDS
 work="$(mktemp -d "${TMPDIR:-/tmp}/stopd-demo.XXXXXX")"
 state="$work/state"
 export STOPD_SOCKET="$state/stopd.sock" # where stopctl finds the daemon
@@ -144,6 +168,7 @@ printf 'stopd is serving on %s (pid %s); its journal is %s\n' "$STOPD_SOCKET" "$
 run "The plugins the daemon loaded" "$bin/stopctl" plugins list
 run "1. A process that exits on SIGTERM" \
   "$bin/stopctl" stop local.process "pid=$polite" --grace 5 --wait
+printf '\n-- first stop %s after the start (%s)\n' "$(duration "$SECONDS")" "$(timings)"
 
 step "2. A process that ignores SIGTERM, 2 s grace: submit it as a job" \
   "$bin/stopctl" stop local.process "pid=$stubborn" --grace 2
@@ -209,3 +234,5 @@ printf 'stopd exited with status %d; the end of its log:\n' "$status"
 tail -n 3 "$work/stopd.log"
 
 printf '\nEvery process the demo started is gone. README.md explains the daemon, its API and plugins.\n'
+printf 'The demo took %s in all (%s, the demo itself %s).\n' "$(duration "$SECONDS")" \
+  "$(timings)" "$(duration $((SECONDS - demo_start)))"

@@ -6,41 +6,49 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/install-deps.sh [--check] [--list] [--help]
+Usage: scripts/install-deps.sh [--demo] [--check] [--list] [--help]
 
 Installs the Debian 12 packages stopd needs (with sudo when not run as root).
 Idempotent: packages already installed are left alone, and `apt-get update` runs only when
 something is missing.
 
 Options:
+  --demo    only what scripts/demo.sh needs: the compiler, CMake, Ninja and the libraries stopd
+            builds with; not the test tools, the fuzzing compiler or the packaging tools
   --check   install nothing; list missing packages and exit 1 if any are missing
-  --list    print every package this project needs, one per line, and exit
+  --list    print every package this project needs (with --demo: the demo's), one per line
   -h, --help
 EOF
 }
 
-# Building and testing the code that exists today.
+# Configuring and building stopd: every library the configure step looks for, the test
+# frameworks included. With RUNTIME_PACKAGES, all that the demo installs (--demo).
 readonly BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libboost-filesystem-dev
   nlohmann-json3-dev libvalijson-dev
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format shellcheck
   mold # the linker of the presets ci, asan and fuzz (STOPD_LINKER): links several times faster
 )
 
 # The daemon (gRPC, SQLite journal, metrics), batch plans in YAML (yaml-cpp), schedules' time
 # zones (Howard Hinnant's date/tz over the system's tz database, tzdata), the Huawei Cloud
-# clients and their emulator (libcurl, cpp-httplib), and the CRI integration tests against a real,
-# private containerd (containerd, runc, CNI plugins, busybox for a test image; gcc, in
-# build-essential, builds the static pause binary), openssl to make the test certificates
-# the emulator serves HTTPS with, and the sqlite3 shell: the journal tests hold a journal's lock
-# from another process and run the README's salvage procedure with it.
+# clients and their emulator (libcurl, cpp-httplib).
 readonly RUNTIME_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev
   libhowardhinnant-date-dev tzdata
+)
+
+# The test command's checks and tools: formatting and shell checks, ccache (a build reuses what
+# an earlier build on this machine compiled, in any clone: cmake/StopdCcache.cmake), and the CRI
+# integration tests against a real, private containerd (containerd, runc, CNI plugins, busybox
+# for a test image; gcc, in build-essential, builds the static pause binary), openssl to make the
+# test certificates the emulator serves HTTPS with, and the sqlite3 shell: the journal tests hold
+# a journal's lock from another process and run the README's salvage procedure with it.
+readonly TEST_PACKAGES=(
+  clang-format shellcheck ccache
   containerd runc containernetworking-plugins busybox-static openssl sqlite3
 )
 
@@ -66,8 +74,10 @@ usage_error() {
 }
 
 mode=install
+demo=false
 while (($#)); do
   case "$1" in
+    --demo) demo=true ;;
     --check) mode=check ;;
     --list) mode=list ;;
     -h | --help)
@@ -79,8 +89,10 @@ while (($#)); do
   shift
 done
 
-packages=("${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}" "${PACKAGING_PACKAGES[@]}"
-  "${FUZZ_PACKAGES[@]}")
+packages=("${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}")
+if [[ "$demo" == false ]]; then
+  packages+=("${TEST_PACKAGES[@]}" "${PACKAGING_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}")
+fi
 
 if [[ "$mode" == list ]]; then
   printf '%s\n' "${packages[@]}"
