@@ -1257,4 +1257,122 @@ std::vector<BatchRow> JobStore::list_batches(std::size_t limit) const {
   }
 }
 
+// ---- schedules (issue 20) ---------------------------------------------------------------------
+// Rare writes and reads (an API call, a start): each prepares its statement, on the connection
+// and under the lock the batch methods use.
+
+namespace {
+
+constexpr const char* kScheduleColumns =
+    "name, origin, spec, paused, requester, created_ms, updated_ms";
+
+ScheduleRow read_schedule(const Statement& row) {
+  ScheduleRow schedule;
+  schedule.name = row.text(0);
+  schedule.origin = row.text(1);
+  if (!row.is_null(2)) schedule.spec = nlohmann::json::parse(row.text(2));
+  schedule.paused = row.integer(3) != 0;
+  schedule.requester = row.text(4);
+  schedule.created = from_ms(row.integer(5));
+  schedule.updated = from_ms(row.integer(6));
+  return schedule;
+}
+
+}  // namespace
+
+void JobStore::put_schedule(const ScheduleRow& row) {
+  if (row.name.empty()) throw JournalError("journal " + impl_->name + ": the schedule has no name");
+  if (row.origin != "api" && row.origin != "config")
+    throw JournalError("journal " + impl_->name + ": schedule " + row.name + ": origin '" +
+                       row.origin + "' is neither api nor config");
+  const std::string spec = row.spec.is_null() ? std::string() : dump(row.spec);
+  try {
+    impl_->write([&] {
+      Statement put(*impl_->writer,
+                    std::string("INSERT INTO schedules (") + kScheduleColumns +
+                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
+                        "origin = excluded.origin, spec = excluded.spec, paused = "
+                        "excluded.paused, requester = excluded.requester, updated_ms = "
+                        "excluded.updated_ms");
+      put.bind(1, row.name);
+      put.bind(2, row.origin);
+      if (spec.empty())
+        put.bind_null(3);
+      else
+        put.bind(3, spec);
+      put.bind(4, std::int64_t{row.paused ? 1 : 0});
+      put.bind(5, row.requester);
+      put.bind(6, to_ms(row.created));
+      put.bind(7, to_ms(row.updated));
+      put.step();
+    });
+  } catch (const SqliteError& e) {
+    impl_->fail("put schedule " + row.name, e);
+  }
+}
+
+bool JobStore::delete_schedule(std::string_view name) {
+  bool found = false;
+  try {
+    impl_->write([&] {
+      Statement remove(*impl_->writer, "DELETE FROM schedules WHERE name = ?1");
+      remove.bind(1, name);
+      remove.step();
+      found = sqlite3_changes(impl_->writer->handle()) > 0;
+    });
+  } catch (const SqliteError& e) {
+    impl_->fail("delete schedule " + std::string(name), e);
+  }
+  return found;
+}
+
+std::optional<ScheduleRow> JobStore::get_schedule(std::string_view name) const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Statement query(*impl_->reader,
+                    std::string("SELECT ") + kScheduleColumns + " FROM schedules WHERE name = ?1");
+    query.bind(1, name);
+    if (!query.step()) return std::nullopt;
+    return read_schedule(query);
+  } catch (const SqliteError& e) {
+    impl_->fail("get schedule " + std::string(name), e);
+  } catch (const nlohmann::json::exception& e) {
+    impl_->fail("schedule " + std::string(name) + " is damaged", e);
+  }
+}
+
+std::vector<ScheduleRow> JobStore::list_schedules() const {
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Statement query(*impl_->reader,
+                    std::string("SELECT ") + kScheduleColumns + " FROM schedules ORDER BY name");
+    std::vector<ScheduleRow> rows;
+    while (query.step()) rows.push_back(read_schedule(query));
+    return rows;
+  } catch (const SqliteError& e) {
+    impl_->fail("list schedules", e);
+  } catch (const nlohmann::json::exception& e) {
+    impl_->fail("a schedule is damaged", e);
+  }
+}
+
+std::size_t JobStore::delete_finished_batches(const std::vector<std::string>& ids) {
+  if (ids.empty()) return 0;
+  std::size_t deleted = 0;
+  try {
+    impl_->write([&] {
+      Statement remove(*impl_->writer, "DELETE FROM batches WHERE id = ?1 AND state = 'finished'");
+      for (const std::string& id : ids) {
+        remove.reset();
+        remove.bind(1, id);
+        remove.step();
+        deleted += static_cast<std::size_t>(sqlite3_changes(impl_->writer->handle()));
+      }
+    });
+  } catch (const SqliteError& e) {
+    impl_->fail("delete finished batches", e);
+  }
+  return deleted;
+}
+
 }  // namespace stopd::core

@@ -142,6 +142,22 @@ CREATE TABLE dead_letters (
 );
 )sql";
 
+// Version 6: schedules (issue 20). A schedule created over the API (ScheduleService) is kept here
+// whole, so it comes back after a restart; a schedule of the config file has a row only once it
+// was paused or resumed over the API, and then the row holds only that state (the config file
+// holds the rest). `spec` is JSON: cron, tz, plan, plan_source, overlap, catch_up_s, …
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE schedules (
+  name       TEXT PRIMARY KEY NOT NULL,
+  origin     TEXT NOT NULL CHECK (origin IN ('api', 'config')),
+  spec       TEXT,                            -- JSON object (api); NULL (config)
+  paused     INTEGER NOT NULL DEFAULT 0,
+  requester  TEXT NOT NULL,                   -- who created it (api), or last paused or resumed it
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 // Runs `step` and records `version` in one transaction.
 void migrate(sqlite::Connection& db, const char* step, int version) {
   db.exec("BEGIN IMMEDIATE");
@@ -201,7 +217,7 @@ void refuse_if_damaged(sqlite::Connection& db, const std::string& file) {
 }  // namespace
 
 const char* const kJournalSchemaSteps[kJournalSchemaVersion] = {kSchemaV1, kSchemaV2, kSchemaV3,
-                                                                kSchemaV4, kSchemaV5};
+                                                                kSchemaV4, kSchemaV5, kSchemaV6};
 
 const char* const kJobColumns =
     "id, state, type, target, options, mode, grace_ms, dry_run, requester, request_id, "
@@ -253,6 +269,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
         db.exec(kSchemaV3);
         db.exec(kSchemaV4);
         db.exec(kSchemaV5);
+        db.exec(kSchemaV6);
         db.exec(
             "INSERT INTO meta (key, value) VALUES ('application', 'stopd-journal'), "
             "('schema_version', '" +
@@ -291,6 +308,7 @@ void prepare_journal(sqlite::Connection& db, const std::string& file, bool sync_
     }
     if (number < 4) migrate(db, kSchemaV4, 4);  // interruptions: an empty table
     if (number < 5) migrate(db, kSchemaV5, 5);  // dead letters: an empty table
+    if (number < 6) migrate(db, kSchemaV6, 6);  // schedules: an empty table
 
     // A write now: a read-only file or file system fails here, not at the first accepted job.
     sqlite::Statement opened(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened', ?1)");

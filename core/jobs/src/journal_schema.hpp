@@ -1,6 +1,6 @@
 // The journal's schema, and the checks that a file is a journal this stopd may write.
 //
-//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "5", "opened" = …
+//   meta(key, value)   "application" = "stopd-journal", "schema_version" = "6", "opened" = …
 //   jobs(…)            one row per job: every field of core::Job (see job_store.cpp)
 //   batches(…)         one row per batch: its plan, options, items and result (batch_store.cpp)
 //   interruptions(job_id, count)
@@ -8,6 +8,8 @@
 //                      shutdown while it was in flight (JobStore::interruptions())
 //   dead_letters(…)    intent records the tables refused, kept as written with why
 //                      (JobStore::dead_letters())
+//   schedules(…)       one row per schedule created over the API (its definition), or per
+//                      config-file schedule paused or resumed over the API (that state only)
 //   meta "session"     present while a JobStore has the file open; one found at open means the
 //                      last one ended without closing it (a crash, kill -9, exit() in a plugin)
 //
@@ -22,8 +24,9 @@
 
 namespace stopd::core {
 
-// 1: jobs; 2: + batches; 3: leaner indexes; 4: + interruptions; 5: + dead letters
-inline constexpr int kJournalSchemaVersion = 5;
+// 1: jobs; 2: + batches; 3: leaner indexes; 4: + interruptions; 5: + dead letters;
+// 6: + schedules
+inline constexpr int kJournalSchemaVersion = 6;
 inline constexpr int kJournalApplicationId = 0x73747064;
 
 // On the writing connection: refuses a file that is not a stopd journal, is damaged (PRAGMA

@@ -104,7 +104,8 @@ TEST(JobStore, StoresTimesAsMillisecondsAndTheRequestAsJsonText) {
   EXPECT_EQ(sql_value(dir.journal(), "SELECT outcome_code || '/' || state FROM jobs"),
             "stopped/finished");
   EXPECT_EQ(sql_value(dir.journal(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(core::kJournalSchemaVersion));
 }
 
 TEST(JobStore, UpdateChangesWhatMayChangeAndNothingElse) {
@@ -427,9 +428,10 @@ TEST(JobStore, CountsTheUnfinishedJobsOfEachStartAfterAnUncleanEndAndForgetsThem
 TEST(JobStore, RefusesAJournalOfANewerSchema) {
   TempDir dir;
   { JobStore store(dir.journal()); }
-  sql_value(dir.journal(), "UPDATE meta SET value = '6' WHERE key = 'schema_version'");
+  const std::string newer = std::to_string(core::kJournalSchemaVersion + 1);
+  sql_value(dir.journal(), "UPDATE meta SET value = '" + newer + "' WHERE key = 'schema_version'");
   const std::string message = error_of([&] { JobStore store(dir.journal()); });
-  EXPECT_NE(message.find("newer stopd (schema version 6"), std::string::npos) << message;
+  EXPECT_NE(message.find("newer stopd (schema version " + newer), std::string::npos) << message;
 }
 
 TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
@@ -442,12 +444,14 @@ TEST(JobStore, UpgradesAVersion1JournalAndKeepsItsJobs) {
   sql_value(dir.journal(), "DROP TABLE batches");
   sql_value(dir.journal(), "DROP TABLE interruptions");
   sql_value(dir.journal(), "DROP TABLE dead_letters");
+  sql_value(dir.journal(), "DROP TABLE schedules");
   sql_value(dir.journal(), "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   {
     JobStore store(dir.journal());
     EXPECT_TRUE(store.get("j-old").has_value());
   }
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(core::kJournalSchemaVersion));
   EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM sqlite_schema WHERE name = 'batches'"),
             "1");
   EXPECT_EQ(
@@ -517,7 +521,8 @@ TEST(JobStore, UpgradesAVersion2JournalToLeanerIndexesAndKeepsItsJobs) {
     EXPECT_FALSE(store.get("j-done"));
     EXPECT_TRUE(store.get("j-open"));
   }
-  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+  EXPECT_EQ(sql_value(dir.journal(), "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::to_string(core::kJournalSchemaVersion));
   EXPECT_EQ(seq_of("j-open"), open_seq);
   EXPECT_NE(done_seq, open_seq);
   EXPECT_EQ(sql_value(dir.journal(),

@@ -71,6 +71,19 @@ struct BatchRow {
   nlohmann::json result;  // null until finished: the summary and every item's record
 };
 
+// A schedule as the journal keeps it (issue 20). origin "api": created over the API, `spec` is
+// its definition and the row is all there is of it. origin "config": a schedule of the config
+// file that was paused or resumed over the API; the row keeps only that state (`spec` null).
+struct ScheduleRow {
+  std::string name;
+  std::string origin = "api";  // "api" or "config"
+  nlohmann::json spec;         // api: cron, tz, plan, plan_source, overlap, catch_up_s, …
+  bool paused = false;
+  std::string requester;
+  Job::Time created{};  // kept by put_schedule() when the row exists already
+  Job::Time updated{};
+};
+
 class JobStore {
  public:
   // Opens or creates the journal (and its schema). Throws JournalError naming the file and why
@@ -124,6 +137,17 @@ class JobStore {
   std::optional<BatchRow> find_batch_by_request_id(std::string_view request_id) const;
   std::vector<BatchRow> unfinished_batches() const;             // oldest first
   std::vector<BatchRow> list_batches(std::size_t limit) const;  // newest first, 1..kMaxListLimit
+
+  // Schedules (ScheduleRow). Written through the same group commit as everything else, so
+  // durable on return; read on the reading connection. Throw JournalError.
+  // Inserts, or replaces every field of the row named row.name but its `created`.
+  void put_schedule(const ScheduleRow& row);
+  bool delete_schedule(std::string_view name);  // false: there was none
+  std::optional<ScheduleRow> get_schedule(std::string_view name) const;
+  std::vector<ScheduleRow> list_schedules() const;  // by name
+  // Deletes the batches with these ids that are finished (a running one stays); returns how
+  // many. Their items' jobs stay until journal.retention_hours prunes them.
+  std::size_t delete_finished_batches(const std::vector<std::string>& ids);
 
   const std::filesystem::path& file() const;
 
