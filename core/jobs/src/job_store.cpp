@@ -839,10 +839,29 @@ struct JobStore::Impl {
 
   // --- reads: the tables, with the unapplied jobs laid over them -------------------------------
   // Each takes what it needs of the unapplied jobs before it reads the tables: a record is
-  // dropped from them only once its commit is visible, so a job is never in neither.
+  // dropped from them only once its commit is visible, so a job is never in neither, and no read
+  // returns a state older than one acknowledged before it began (an unapplied entry is a job's
+  // newest state). find_by_request_id() is the one read that must look at the tables first.
 
   std::optional<Unapplied> unapplied_job(std::string_view id) {
     std::lock_guard guard(intent_mutex);
+    auto it = unapplied.find(std::string(id));
+    if (it == unapplied.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // The last record committed to the tables (and gone from the unapplied jobs).
+  std::uint64_t applied_so_far() {
+    std::lock_guard guard(intent_mutex);
+    return applied;
+  }
+
+  // unapplied_job(), and whether a commit since applied_so_far() returned `since` may have taken
+  // the job out of the unapplied ones (both as of one moment).
+  std::optional<Unapplied> unapplied_job(std::string_view id, std::uint64_t since,
+                                         bool& committed_since) {
+    std::lock_guard guard(intent_mutex);
+    committed_since = applied != since;
     auto it = unapplied.find(std::string(id));
     if (it == unapplied.end()) return std::nullopt;
     return it->second;
@@ -1024,8 +1043,11 @@ std::optional<Job> JobStore::get(std::string_view id) const {
 
 std::optional<Job> JobStore::find_by_request_id(std::string_view request_id) const {
   if (request_id.empty()) return std::nullopt;
-  // Appended jobs have no request_id (append_many()), so the row is in the tables; its newer
-  // state may be unapplied (looked up after the row: at worst a state as of just before).
+  // Appended jobs have no request_id (append_many()), so the row is in the tables, and its newer
+  // state may be unapplied. Unlike the other reads, this one cannot take the unapplied state
+  // first (it learns the id from the row), so the row may predate a commit whose record left the
+  // unapplied jobs before the lookup below: then it reads the row again.
+  const std::uint64_t applied_before = impl_->applied_so_far();
   std::optional<Job> row;
   {
     std::lock_guard guard(impl_->read_mutex);
@@ -1036,8 +1058,11 @@ std::optional<Job> JobStore::find_by_request_id(std::string_view request_id) con
     }
   }
   if (!row) return std::nullopt;
-  const auto newer = impl_->unapplied_job(row->id);
-  return Impl::laid_over(std::move(row), newer ? &*newer : nullptr);
+  bool committed_meanwhile = false;
+  const auto newer = impl_->unapplied_job(row->id, applied_before, committed_meanwhile);
+  if (newer) return Impl::laid_over(std::move(row), &*newer);  // the newest state: a whole job
+  if (!committed_meanwhile) return row;
+  return get(row->id);
 }
 
 JobPage JobStore::list(const JobFilter& filter) const {

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <thread>
 
 #include "jobs_test_support.hpp"
@@ -374,6 +376,50 @@ TEST(JournalIntents, PagesRunThroughAppliedAndUnappliedJobsInOrder) {
   for (const Job& job : store.unfinished()) oldest_first.push_back(job.id);
   EXPECT_EQ(oldest_first, (std::vector<std::string>{"j-1", "j-2", "j-3", "j-4"}));
   EXPECT_EQ(sql_value(dir.journal(), "SELECT count(*) FROM jobs"), "2") << "a read wrote";
+}
+
+// Reads race the applier: it commits a record, then drops it from what reads lay over the
+// tables. A read that begins after an append returned must see that state or a later one,
+// whichever of the two it finds the record in, in every read there is.
+TEST(JournalIntents, NoReadSeesAStateOlderThanOneAlreadyAcknowledged) {
+  TempDir dir;
+  JobStore store(dir.journal(), normal(0ms));  // the applier commits as often as it can
+  Job job = pending_job("j-a", 1);
+  job.request_id = "key-1";
+  store.insert(job);  // a job with a request_id is inserted directly (append_many refuses it)
+  std::atomic<unsigned> acknowledged{0};
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    Job next = job;
+    for (unsigned n = 1; n <= 10000; ++n) {
+      next.attempts = n;
+      store.append_many({}, {next});
+      acknowledged = n;
+    }
+    done = true;
+  });
+  core::JobFilter everything;
+  everything.limit = 10;
+  const std::vector<std::pair<std::string, std::function<unsigned()>>> reads = {
+      {"find_by_request_id", [&] { return store.find_by_request_id("key-1")->attempts; }},
+      {"get", [&] { return store.get("j-a")->attempts; }},
+      {"list", [&] { return store.list(everything).jobs.at(0).attempts; }},
+      {"unfinished", [&] { return store.unfinished().at(0).attempts; }},
+  };
+  std::map<std::string, unsigned> stale;
+  unsigned rounds = 0;
+  while (!done) {
+    ++rounds;
+    for (const auto& [name, read] : reads) {
+      const unsigned before = acknowledged.load();
+      if (read() < before) ++stale[name];
+    }
+  }
+  writer.join();
+  for (const auto& [name, count] : stale)
+    ADD_FAILURE() << name << " returned a state older than acknowledged " << count << " time(s) in "
+                  << rounds << " rounds";
+  EXPECT_EQ(store.get("j-a")->attempts, 10000u) << rounds << " rounds";
 }
 
 TEST(JournalIntents, TheApplierWritesTheTablesWithoutAnyRead) {
