@@ -71,7 +71,9 @@ core::DaemonConfig load_config(const Arguments& args) {
       args.config ? core::read_config_document(*args.config)
                   : core::parse_config_text(stopd::daemon::kDefaultConfigJson, origin);
   try {
-    return core::parse_daemon_config(document, base);
+    core::DaemonConfig config = core::parse_daemon_config(document, base);
+    config.source = origin;
+    return config;
   } catch (const core::ConfigError& e) {
     throw core::ConfigError(origin + ": " + e.what());
   }
@@ -168,12 +170,15 @@ int main(int argc, char** argv) {
   Arguments args;
   CLI::App app(kDescription, "stopd");
   app.footer(kFooter);
-  app.add_option("--config", args.config, "The JSON config file (see examples/config/)");
+  app.add_option("--config", args.config, "The JSON config file (see examples/config/)")
+      ->type_name("FILE");
   app.add_option("--state-dir", args.state_dir,
                  "Resolve the config's relative paths (socket, journal) against DIR, created if "
-                 "missing; without --config, run the built-in local config there");
+                 "missing; without --config, run the built-in local config there")
+      ->type_name("DIR");
   app.add_option("--log-level", args.log_level,
-                 "trace|debug|info|warn|error|off (default: the config's log_level)");
+                 "trace|debug|info|warn|error|off (default: the config's log_level)")
+      ->type_name("LEVEL");
   app.add_flag("--check-config", args.check_config,
                "Validate the config and exit: 0 if valid, 3 with the reason if not");
   app.add_flag("--hash-token", args.hash_token,
