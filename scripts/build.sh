@@ -8,9 +8,10 @@ Usage: scripts/build.sh [--build-dir DIR] [--target TARGET]... [PRESET]
 
 Configures and builds stopd with a CMake preset (default: default): every target, or only the
 given ones.
-Presets: default (RelWithDebInfo), ci (warnings are errors, -O2, no debug info), demo (as ci
-without -Werror, tests and benchmarks; scripts/demo.sh builds its target stopd_demo),
-asan (Debug + ASan/UBSan, line tables only), fuzz (clang-16 + libFuzzer; see scripts/fuzz.sh).
+Presets: default (RelWithDebInfo), ci (warnings are errors, -O2, no debug info), demo (-O0, no
+debug info, no tests, benchmarks or -Werror: the quickest to compile; scripts/demo.sh builds its
+target stopd_demo), asan (Debug + ASan/UBSan, line tables only), fuzz (clang-16 + libFuzzer; see
+scripts/fuzz.sh).
 
 Options:
   --build-dir DIR  build in DIR instead of the preset's build/<preset>

@@ -10,10 +10,12 @@ usage() {
 Usage: scripts/demo.sh [--no-install] [--no-build] [--help]
 
 Installs the Debian packages the demo needs (scripts/install-deps.sh --demo), builds only what it
-runs (scripts/build.sh --target stopd_demo demo: stopd, stopctl and the local.process plugin, in
-build/demo; scripts/build.sh builds everything else), starts `stopd --state-dir DIR` (the
-built-in config: a unix socket and the job journal in a temp dir) and stops real processes
-through `stopctl`, printing each outcome, then how long it took to the first stop and in all:
+runs (scripts/build.sh --target stopd_demo demo: stopd, stopctl and the local.process plugin,
+unoptimized, which compiles quickest, in build/demo; no tests: scripts/test.sh builds those),
+starts `stopd --state-dir DIR` (the built-in config: a unix socket and the job journal in a temp
+dir) and stops real processes through `stopctl`, printing each outcome. It prints how long it
+took to the first stop and in all (apt, build, the demo itself), and checks at the end that no
+process it started still runs:
 
   1. a process that exits on SIGTERM             -> stopped gracefully (--wait)
   2. a process that ignores SIGTERM (grace 2 s)  -> a job; 'jobs watch' follows it live until
@@ -233,6 +235,22 @@ daemon_pid=
 printf 'stopd exited with status %d; the end of its log:\n' "$status"
 tail -n 3 "$work/stopd.log"
 
+# Checked, not just said: no process of the groups the demo started (each its own, by setsid)
+# still runs. A zombie has exited; it waits only for this shell to reap it.
+declare -A ours=()
+for pid in "${started[@]}"; do ours[$pid]=1; done
+left=()
+for stat in /proc/[0-9]*/stat; do
+  fields="$(sed 's/^.*) //' "$stat" 2>/dev/null)" || continue
+  read -r state _ pgid _ <<<"$fields"
+  [[ -n "${ours[$pgid]:-}" && "$state" != Z ]] || continue
+  pid="${stat#/proc/}"
+  left+=("${pid%/stat}")
+done
+if ((${#left[@]})); then
+  printf '\ndemo: error: processes the demo started still run: %s\n' "${left[*]}" >&2
+  exit 1
+fi
 printf '\nEvery process the demo started is gone. README.md explains the daemon, its API and plugins.\n'
 printf 'The demo took %s in all (%s, the demo itself %s).\n' "$(duration "$SECONDS")" \
   "$(timings)" "$(duration $((SECONDS - demo_start)))"
