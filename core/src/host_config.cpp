@@ -218,7 +218,16 @@ const char* const kSchemaText = R"json({
           },
           "overlap": {"enum": ["forbid", "replace"]},
           "catch_up_seconds": {"type": "number", "minimum": 0, "maximum": 2592000},
-          "paused": {"type": "boolean"}
+          "paused": {"type": "boolean"},
+          "jitter_seconds": {"type": "integer", "minimum": 0, "maximum": 86400},
+          "history": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "succeeded": {"type": "integer", "minimum": 0, "maximum": 100},
+              "failed": {"type": "integer", "minimum": 0, "maximum": 100}
+            }
+          }
         }
       }
     },

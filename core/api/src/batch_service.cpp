@@ -6,6 +6,7 @@
 #include "rpc_call.hpp"
 #include "stopd/core/bounded_json.hpp"
 #include "stopd/core/logging.hpp"
+#include "token_access.hpp"
 
 namespace stopd::api {
 namespace {
@@ -32,26 +33,6 @@ v1::BatchEvent event_to_proto(const core::BatchEvent& event) {
   if (event.batch) *out.mutable_batch() = to_proto(*event.batch);
   return out;
 }
-
-// A token's scopes, as the batch manager asks about them: a type first, then targets.
-class TokenAccess final : public core::BatchAccess {
- public:
-  TokenAccess(const core::Authenticator& authenticator, const core::Principal& principal)
-      : authenticator_(authenticator), principal_(principal) {}
-  std::optional<std::string> refuse_type(std::string_view type) const override {
-    if (authenticator_.may_see(principal_, type)) return std::nullopt;
-    return "token '" + principal_.name + "' may not stop resources of type " +
-           core::text_excerpt(type);
-  }
-  std::optional<std::string> refuse_target(std::string_view type,
-                                           const nlohmann::json& target) const override {
-    return authenticator_.check(principal_, type, target);
-  }
-
- private:
-  const core::Authenticator& authenticator_;
-  const core::Principal& principal_;
-};
 
 }  // namespace
 

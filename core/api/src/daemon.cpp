@@ -9,6 +9,7 @@
 #include "grpc_server.hpp"
 #include "health_service.hpp"
 #include "reflection_service.hpp"
+#include "schedule_service.hpp"
 #include "stop_service.hpp"
 #include "stopd/auth/auth.hpp"
 #include "stopd/core/host.hpp"
@@ -18,6 +19,7 @@
 #include "stopd/jobs/job_store.hpp"
 #include "stopd/jobs/scheduler.hpp"
 #include "stopd/metrics/metrics.hpp"
+#include "token_access.hpp"
 #include "tokenless_streams.hpp"
 #include "unix_socket.hpp"
 
@@ -50,6 +52,7 @@ struct Daemon::Impl {
   std::shared_ptr<Scheduler> scheduler;  // shared: the metrics read it through a weak pointer
   std::unique_ptr<api::StopService> service;
   std::unique_ptr<api::BatchService> batch_service;
+  std::unique_ptr<api::ScheduleService> schedule_service;
   std::unique_ptr<api::TokenlessStreams> tokenless_streams;
   std::unique_ptr<api::HealthService> health;
   std::unique_ptr<api::ReflectionService> reflection;
@@ -137,16 +140,36 @@ void Daemon::Impl::start(const DaemonOptions& options) {
     spec.overlap = entry.replace ? ScheduleSpec::Overlap::replace : ScheduleSpec::Overlap::forbid;
     spec.catch_up = entry.catch_up;
     spec.paused = entry.paused;
+    spec.jitter = entry.jitter;
+    spec.history_succeeded = entry.history_succeeded;
+    spec.history_failed = entry.history_failed;
+    spec.defined_in = config.source;
     schedules.push_back(std::move(spec));
   }
+  // A schedule created over the API runs with its creator's scopes: the token of that name, as
+  // configured now (one removed from the config refuses the runs), or none for the trusted
+  // socket ("unix", unless a token has that name).
+  ScheduleRunAccess run_access = [this](const ScheduleSpec& spec,
+                                        std::string& why) -> std::unique_ptr<BatchAccess> {
+    if (spec.origin == ScheduleSpec::Origin::config) return std::make_unique<BatchAccess>();
+    for (const TokenConfig& token : config.auth.tokens)
+      if (token.name == spec.requester)
+        return std::make_unique<api::TokenAccess>(*authenticator, Principal{token.name, &token});
+    if (spec.requester == "unix") return std::make_unique<BatchAccess>();
+    why = "schedule " + spec.name + " was created by token '" + spec.requester +
+          "', which is no longer configured (auth.tokens); delete the schedule or create it again";
+    return nullptr;
+  };
   try {
-    scheduler =
-        std::make_shared<Scheduler>(*batches, host->dispatcher().clock(), std::move(schedules));
-  } catch (const std::invalid_argument& e) {  // a plan that does not parse
+    scheduler = std::make_shared<Scheduler>(*batches, host->dispatcher().clock(),
+                                            std::move(schedules), store.get(), run_access);
+  } catch (const std::invalid_argument& e) {  // a plan that does not parse, a name in both
     throw StartupError(exit_code::config, std::string("config.") + e.what());
+  } catch (const JournalError& e) {
+    throw StartupError(1, std::string("config.journal.file: ") + e.what());
   }
   scheduler->start();
-  if (metrics && !config.schedules.empty())
+  if (metrics)
     metrics->watch_schedules([weak = std::weak_ptr<Scheduler>(scheduler)] {
       std::vector<ScheduleMetrics> out;
       if (const auto live = weak.lock())
@@ -164,15 +187,18 @@ void Daemon::Impl::start(const DaemonOptions& options) {
         }
       return out;
     });
-  if (!config.schedules.empty()) logger->info("schedules: {} loaded", config.schedules.size());
+  if (const std::size_t loaded = scheduler->list().size(); loaded > 0)
+    logger->info("schedules: {} loaded ({} from the config file)", loaded, config.schedules.size());
 
   service = std::make_unique<api::StopService>(*jobs, *host, *authenticator);
   batch_service = std::make_unique<api::BatchService>(*batches, *authenticator);
+  schedule_service = std::make_unique<api::ScheduleService>(*scheduler, *batches, *authenticator);
   tokenless_streams =
       std::make_unique<api::TokenlessStreams>(*authenticator, config.listen.max_threads);
   health = std::make_unique<api::HealthService>(
       std::vector<std::string>{v1::StopService::service_full_name(),
-                               v1::BatchService::service_full_name()},
+                               v1::BatchService::service_full_name(),
+                               v1::ScheduleService::service_full_name()},
       *tokenless_streams,
       [registry = &host->registry()](std::string_view type) -> std::optional<bool> {
         const RegisteredProvider* provider = registry->find(type);
@@ -183,10 +209,11 @@ void Daemon::Impl::start(const DaemonOptions& options) {
   reflection = std::make_unique<api::ReflectionService>(
       *tokenless_streams, std::vector<std::string>{v1::StopService::service_full_name(),
                                                    v1::BatchService::service_full_name(),
+                                                   v1::ScheduleService::service_full_name(),
                                                    grpc::health::v1::Health::service_full_name()});
-  api::RunningServer running =
-      api::start_server(config.listen, std::move(credentials),
-                        {service.get(), batch_service.get(), health.get(), reflection.get()});
+  api::RunningServer running = api::start_server(
+      config.listen, std::move(credentials),
+      {service.get(), batch_service.get(), schedule_service.get(), health.get(), reflection.get()});
   server = std::move(running.server);
   tcp_port = running.tcp_port;
   health->set_serving(true);
@@ -203,6 +230,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   if (health) health->set_serving(false);
   if (service) service->stop_accepting();
   if (batch_service) batch_service->stop_accepting();
+  if (schedule_service) schedule_service->stop_accepting();
   if (scheduler) scheduler->stop();        // fires no more runs; a run cut short resumes next start
   if (batches) batches->stop_accepting();  // starts no more items: the rest wait for the next start
   std::size_t left = 0;
@@ -227,6 +255,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   reflection.reset();
   health.reset();
   tokenless_streams.reset();
+  schedule_service.reset();
   batch_service.reset();
   service.reset();
   batches.reset();  // before the jobs its items are: unfinished batches stay so in the journal

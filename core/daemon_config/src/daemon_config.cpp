@@ -61,7 +61,9 @@ DaemonConfig load_daemon_config(const fs::path& file) {
   std::error_code ec;
   const fs::path absolute = fs::absolute(file, ec);
   try {
-    return parse_daemon_config(document, (ec ? file : absolute).parent_path());
+    DaemonConfig config = parse_daemon_config(document, (ec ? file : absolute).parent_path());
+    config.source = (ec ? file : absolute).string();
+    return config;
   } catch (const ConfigError& e) {
     throw ConfigError(file.string() + ": " + e.what());
   }

@@ -55,6 +55,11 @@ std::vector<ScheduleConfig> parse_schedules(const json* section, const fs::path&
     if (auto it = entry.find("catch_up_seconds"); it != entry.end())
       schedule.catch_up = std::chrono::seconds(std::llround(it->get<double>()));
     schedule.paused = entry.value("paused", false);
+    schedule.jitter = std::chrono::seconds(entry.value("jitter_seconds", 0));
+    if (const auto it = entry.find("history"); it != entry.end()) {
+      schedule.history_succeeded = it->value("succeeded", 3u);
+      schedule.history_failed = it->value("failed", 1u);
+    }
     schedules.push_back(std::move(schedule));
   }
   return schedules;

@@ -474,6 +474,15 @@ BatchView BatchManager::submit(BatchSubmission submission, const BatchAccess& ac
   return *s.get(id, false);
 }
 
+std::size_t BatchManager::check(const BatchSubmission& submission,
+                                const BatchAccess& access) const {
+  BatchPlan plan = parse_batch_plan(submission.plan, submission.source);
+  apply_batch_overrides(plan, submission.overrides);
+  check_access(plan, access);
+  ScopedCatalog catalog(state_->host, access);
+  return expand_batch_plan(plan, catalog, submission.overrides.dry_run).size();
+}
+
 std::optional<BatchView> BatchManager::get(const std::string& id) const {
   return state_->get(id, true);
 }

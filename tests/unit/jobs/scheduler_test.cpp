@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "stopd/jobs/job_manager.hpp"
 #include "stopd/jobs/job_store.hpp"
 #include "stopd/schedule/calendar.hpp"
+#include "stopd/sdk/outcome.hpp"
 #include "stopd/test/fake_clock.hpp"
 
 namespace stopd::test {
@@ -24,6 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 using core::Scheduler;
 using core::ScheduleSpec;
+using core::ScheduleStatus;
 using Instant = std::chrono::sys_seconds;
 
 // One misbehaving-plugin step: "ok" stops at once; "hang" holds its item for a second, deaf to
@@ -257,6 +260,262 @@ TEST(Scheduler, BadSchedulesAreRefusedNamingTheScheduleAndTheField) {
   auto unplanned = spec("nightly", "@daily", "ok");
   unplanned.plan = "{\"steps\": 3}";
   EXPECT_EQ(error_of({unplanned}).rfind("schedules.nightly.plan: ", 0), 0u);
+}
+
+
+// ---- The API's changes (issue 20): add, update, remove, pause, resume, run-now, jitter, history.
+
+using sdk::Code;
+
+ScheduleSpec api_spec(const std::string& name, const std::string& cron, const std::string& what) {
+  ScheduleSpec s = spec(name, cron, what, 5min);
+  s.origin = ScheduleSpec::Origin::api;
+  s.requester = "alice";
+  return s;
+}
+
+Code code_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const sdk::StopError& e) {
+    return e.code();
+  }
+  return Code::stopped;  // no error
+}
+
+std::string message_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// 10 s after a minute's instant: the next instant is 50 s away, before the loop's longest sleep.
+void align_to_minute_plus_10s(Daemon& d) {
+  d.clock->advance(std::chrono::seconds(60 - d.now().time_since_epoch().count() % 60) + 10s);
+}
+
+TEST(SchedulerApi, AnAddedScheduleFiresAtItsFirstInstantWithoutWaitingForTheLoopsSleep) {
+  Daemon d;
+  align_to_minute_plus_10s(d);
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();  // nothing to do: the loop sleeps kMaxSleep (60 s)
+  const ScheduleStatus added = scheduler.add(api_spec("minutely", "* * * * *", "ok"));
+  ASSERT_TRUE(added.next);
+  EXPECT_EQ(*added.next, next_of("* * * * *", d.now()));
+  d.advance_to(*added.next);  // 50 s: before the loop would have woken by itself
+  ASSERT_TRUE(eventually([&] { return scheduler.get("minutely")->runs == 1; }));
+  EXPECT_TRUE(d.batches->find_by_request_id(Scheduler::run_request_id("minutely", *added.next)));
+}
+
+TEST(SchedulerApi, ApiSchedulesAndPauseStateComeBackAfterARestart) {
+  Daemon d;
+  {
+    Scheduler before(*d.batches, d.clock, {spec("from-config", "@daily", "ok")}, d.store.get());
+    before.add(api_spec("nightly", "0 19 * * mon-fri", "ok"));
+    before.set_paused("nightly", true, "alice");
+    before.set_paused("from-config", true, "bob");
+  }
+  Scheduler after(*d.batches, d.clock, {spec("from-config", "@daily", "ok")}, d.store.get());
+  after.start();
+  const auto nightly = after.get("nightly");
+  ASSERT_TRUE(nightly);
+  EXPECT_EQ(nightly->spec->origin, ScheduleSpec::Origin::api);
+  EXPECT_EQ(nightly->cron, "0 19 * * mon-fri");
+  EXPECT_EQ(nightly->spec->requester, "alice");
+  EXPECT_TRUE(nightly->paused);
+  EXPECT_FALSE(nightly->next);
+  const auto from_config = after.get("from-config");
+  ASSERT_TRUE(from_config);
+  EXPECT_TRUE(from_config->paused) << "a pause over the API outlives a restart";
+  EXPECT_EQ(from_config->spec->origin, ScheduleSpec::Origin::config);
+}
+
+TEST(SchedulerApi, ANameInTheConfigAndInTheJournalStopsTheStartNamingBoth) {
+  Daemon d;
+  { Scheduler(*d.batches, d.clock, {}, d.store.get()).add(api_spec("twice", "@daily", "ok")); }
+  const std::string message = message_of([&] {
+    Scheduler scheduler(*d.batches, d.clock, {spec("twice", "@hourly", "ok")}, d.store.get());
+  });
+  EXPECT_EQ(message.rfind("schedules.twice: defined in the config file and also created over the "
+                          "API (kept in the journal ",
+                          0),
+            0u)
+      << message;
+  EXPECT_NE(message.find(d.store->file().string()), std::string::npos) << message;
+}
+
+TEST(SchedulerApi, ConfigSchedulesMayOnlyBePausedResumedOrRunNow) {
+  Daemon d;
+  auto from_config = spec("from-config", "@daily", "ok");
+  from_config.defined_in = "/etc/stopd/config.json";
+  Scheduler scheduler(*d.batches, d.clock, {from_config}, d.store.get());
+  scheduler.start();
+  auto changed = api_spec("from-config", "@hourly", "ok");
+  EXPECT_EQ(code_of([&] { scheduler.update(changed); }), Code::failed_precondition);
+  EXPECT_NE(message_of([&] { scheduler.update(changed); }).find("/etc/stopd/config.json"),
+            std::string::npos);
+  EXPECT_EQ(code_of([&] { scheduler.remove("from-config"); }), Code::failed_precondition);
+  EXPECT_EQ(code_of([&] { scheduler.add(changed); }), Code::failed_precondition);
+  EXPECT_EQ(scheduler.get("from-config")->cron, "@daily");
+  EXPECT_TRUE(scheduler.set_paused("from-config", true, "bob").paused);
+  EXPECT_FALSE(scheduler.set_paused("from-config", false, "bob").paused);
+  EXPECT_EQ(code_of([&] { scheduler.run_now("from-config"); }), Code::stopped);
+  EXPECT_EQ(code_of([&] { scheduler.remove("nothing"); }), Code::not_found);
+  EXPECT_EQ(code_of([&] { scheduler.set_paused("nothing", true, "bob"); }), Code::not_found);
+}
+
+TEST(SchedulerApi, UpdateReplacesTheCalendarAndRemoveStopsIt) {
+  Daemon d;
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();
+  scheduler.add(api_spec("s", "@yearly", "ok"));
+  const auto updated = scheduler.update(api_spec("s", "*/5 * * * *", "ok"));
+  EXPECT_EQ(updated.cron, "*/5 * * * *");
+  EXPECT_EQ(updated.next, next_of("*/5 * * * *", d.now()));
+  EXPECT_EQ(d.store->get_schedule("s")->spec.at("cron"), "*/5 * * * *");
+  scheduler.remove("s");
+  EXPECT_FALSE(scheduler.get("s"));
+  EXPECT_FALSE(d.store->get_schedule("s"));
+  d.clock->advance(10min);
+  EXPECT_FALSE(eventually([&] { return !d.batches->list(10).empty(); }, 200ms));
+  EXPECT_EQ(code_of([&] { scheduler.update(api_spec("s", "@daily", "ok")); }), Code::not_found);
+}
+
+TEST(SchedulerApi, ResumeOwesNothingFromWhilePaused) {
+  Daemon d;
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();
+  scheduler.add(api_spec("m", "* * * * *", "ok"));
+  scheduler.set_paused("m", true, "alice");
+  d.clock->advance(3min);
+  const auto resumed = scheduler.set_paused("m", false, "alice");
+  EXPECT_EQ(resumed.next, next_of("* * * * *", d.now()));
+  EXPECT_FALSE(eventually([&] { return scheduler.get("m")->runs > 0; }, 200ms));
+  EXPECT_EQ(scheduler.get("m")->missed, 0u);
+}
+
+TEST(SchedulerApi, RunNowIsABatchOfItsOwnRequestIdAndOverlapForbidRefusesASecond) {
+  Daemon d;
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();
+  scheduler.add(api_spec("slow", "@yearly", "hang"));
+  const core::BatchView batch = scheduler.run_now("slow");
+  EXPECT_EQ(batch.request_id, Scheduler::run_now_request_id("slow", d.now()));
+  EXPECT_EQ(batch.request_id,
+            "schedule/slow/now/" + std::to_string(d.now().time_since_epoch().count()));
+  EXPECT_EQ(batch.requester, "schedule:slow");
+  d.clock->advance(1s);
+  const std::string refused = message_of([&] { scheduler.run_now("slow"); });
+  EXPECT_NE(refused.find("still running"), std::string::npos) << refused;
+  EXPECT_NE(refused.find(batch.id), std::string::npos) << refused;
+  EXPECT_TRUE(eventually([&] { return d.batches->get(batch.id)->finished; }));
+  const auto history = scheduler.get("slow")->history;
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_TRUE(history[0].now);
+  EXPECT_FALSE(history[0].due);
+}
+
+TEST(SchedulerApi, JitterDelaysARunDeterministicallyAndKeepsItsInstantAsItsId) {
+  for (const int jitter : {1, 7, 600}) {
+    for (long long t = 1'700'000'000; t < 1'700'000'000 + 600 * 60; t += 60) {
+      const auto delay = Scheduler::jitter_delay("n", Instant(std::chrono::seconds(t)),
+                                                 std::chrono::seconds(jitter));
+      ASSERT_GE(delay.count(), 0);
+      ASSERT_LT(delay.count(), jitter);
+    }
+  }
+  const Instant due(std::chrono::seconds(1'700'000'000));
+  EXPECT_EQ(Scheduler::jitter_delay("n", due, 600s), Scheduler::jitter_delay("n", due, 600s));
+  EXPECT_NE(Scheduler::jitter_delay("n", due, 600s),
+            Scheduler::jitter_delay("n", due + 60s, 600s));  // pinned: these two differ
+  EXPECT_EQ(Scheduler::jitter_delay("n", due, 0s), 0s);
+
+  Daemon d;
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();
+  auto jittered = api_spec("j", "0 * * * *", "ok");
+  jittered.jitter = 30min;
+  const auto added = scheduler.add(jittered);
+  ASSERT_TRUE(added.next);
+  const Instant instant = *added.next;
+  const auto delay = Scheduler::jitter_delay("j", instant, 30min);
+  EXPECT_EQ(added.next_delay, delay);
+  ASSERT_GT(delay, 1s) << "pick another name: this one's delay is too short to see";
+  d.advance_to(instant);
+  EXPECT_FALSE(eventually([&] { return scheduler.get("j")->runs > 0; }, 200ms))
+      << "fired at its instant, before its jitter delay";
+  d.advance_to(instant + delay);
+  ASSERT_TRUE(eventually([&] { return scheduler.get("j")->runs == 1; }));
+  EXPECT_TRUE(d.batches->find_by_request_id(Scheduler::run_request_id("j", instant)));
+  EXPECT_EQ(scheduler.get("j")->missed, 0u);
+}
+
+TEST(SchedulerApi, OlderFinishedRunsBeyondTheHistoryLimitsArePruned) {
+  Daemon d;
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();
+  auto limited = api_spec("h", "@yearly", "ok");
+  limited.history_succeeded = 2;
+  scheduler.add(limited);
+  std::vector<std::string> ids;
+  for (int run = 0; run < 5; ++run) {
+    ids.push_back(scheduler.run_now("h").id);
+    ASSERT_TRUE(eventually([&] { return d.batches->get(ids.back())->finished; }));
+    d.clock->advance(1s);  // each run-now its own second, so its own request_id
+  }
+  // The fifth run pruned the runs before it beyond the two newest finished ones.
+  EXPECT_FALSE(d.store->get_batch(ids[0]));
+  EXPECT_FALSE(d.store->get_batch(ids[1]));
+  EXPECT_TRUE(d.store->get_batch(ids[4]));
+  EXPECT_TRUE(d.store->get_batch(ids[3]));
+  const auto history = scheduler.get("h")->history;
+  EXPECT_LE(history.size(), 3u);
+  EXPECT_GE(history.size(), 2u);
+  EXPECT_EQ(history.front().batch, ids[4]);
+  EXPECT_EQ(history.front().result, "succeeded");
+}
+
+TEST(SchedulerApi, EveryBadFieldIsRefusedNamingIt) {
+  const auto refused = [](const std::function<void(ScheduleSpec&)>& change) {
+    ScheduleSpec s = api_spec("ok", "@daily", "ok");
+    change(s);
+    try {
+      Scheduler::validate(s);
+    } catch (const sdk::StopError& e) {
+      EXPECT_EQ(e.code(), Code::invalid_argument);
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(refused([](ScheduleSpec&) {}), "(accepted)");
+  EXPECT_EQ(refused([](ScheduleSpec& s) {
+              s.name = "../x";
+            }).rfind("name: expected 1 to 64 letters, digits, '.', '_' or '-', got '../x'", 0),
+            0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) { s.name = std::string(65, 'a'); }).rfind("name: ", 0), 0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) { s.cron = "61 * * * *"; })
+                .rfind("cron: minute field '61': 61 is out of range 0-59", 0),
+            0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) {
+              s.tz = "Europe/Nowhere";
+            }).rfind("tz: unknown time zone 'Europe/Nowhere'", 0),
+            0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) { s.catch_up = 10s; }).rfind("catch_up_seconds: 10: ", 0),
+            0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) { s.catch_up = -40s; }).rfind("catch_up_seconds: -40", 0),
+            0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) { s.jitter = -1s; }).rfind("jitter_seconds: -1: ", 0), 0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) { s.history_failed = 101; }).rfind("history.failed: ", 0),
+            0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) {
+              s.plan = std::string(600 * 1024, ' ');
+            }).rfind("plan: 614400 bytes; at most 524288", 0),
+            0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) { s.plan = "{\"steps\": 3}"; }).rfind("plan:", 0), 0u);
+  EXPECT_EQ(refused([](ScheduleSpec& s) { s.plan.clear(); }).rfind("plan: required", 0), 0u);
 }
 
 }  // namespace

@@ -118,6 +118,9 @@ struct ScheduleConfig {
   bool replace = false;     // overlap: "replace" (true) or "forbid" (false, the default)
   std::chrono::seconds catch_up{std::chrono::minutes(5)};
   bool paused = false;
+  std::chrono::seconds jitter{0};  // each run waits [0, jitter) after its instant
+  unsigned history_succeeded = 3;  // finished runs kept in the journal
+  unsigned history_failed = 1;
 };
 
 struct DaemonConfig {
@@ -129,6 +132,7 @@ struct DaemonConfig {
   std::vector<ScheduleConfig> schedules;
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
   unsigned quarantine_after = 2;  // JobManagerOptions::quarantine_after
+  std::string source;             // the config file it came from (in messages), or empty
 };
 
 // Throws ConfigError ("config.listen.tcp: …"). Relative paths resolve against base_dir. Reads

@@ -101,6 +101,12 @@ class BatchManager {
   // fails. A request_id seen before returns that batch instead.
   BatchView submit(BatchSubmission submission, const BatchAccess& access = BatchAccess{});
 
+  // What submit() checks before it journals anything (a schedule's plan, issue 20): parses the
+  // plan, checks `access`, expands it and validates every item. Returns how many items it has
+  // now. Journals nothing and starts nothing; throws as submit() does.
+  std::size_t check(const BatchSubmission& submission,
+                    const BatchAccess& access = BatchAccess{}) const;
+
   std::optional<BatchView> get(const std::string& id) const;
   std::vector<BatchView> list(std::size_t limit) const;  // newest first, without items
   // The batch submitted with `request_id` (without items), if any.
