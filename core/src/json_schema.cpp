@@ -342,7 +342,11 @@ std::optional<std::string> JsonSchema::validate(const json& value, std::string_v
       matches_patterns_ ? kMaxPatternSubjectBytes : std::numeric_limits<std::size_t>::max();
   if (has_unfit_text(value, limit))
     if (auto problem = unfit_text(value, root, limit)) return *problem;
-  valijson::Validator validator;
+  // valijson compiles each "pattern" into a std::regex and caches it in the Validator, keyed by
+  // the pattern's text and nothing else: one per thread serves every schema, and compiles each
+  // pattern once per thread instead of once per validation (which cost a plan's validation four
+  // fifths of its time). Not shared: the cache is not thread-safe.
+  static thread_local valijson::Validator validator;
   valijson::adapters::NlohmannJsonAdapter adapter(value);
   // Without a results object valijson stops at the first failure: the cheap path for valid input.
   if (validator.validate(compiled_->schema, adapter, nullptr)) return std::nullopt;
