@@ -69,6 +69,13 @@ expect cri.pod_sandbox stopctl plugins describe cri.p
 expect huaweicloud.cdm.cluster stopctl jobs list --type huaweicloud.c
 expect - stopctl stop local.process ''                  # target pairs: nothing to offer
 expect - stopctl --socket /nonexistent/stopd.sock stop loc # a daemon named and not there
+expect run-now stopctl schedules ru                     # the daemon's schedules (issue 20)
+expect create stopctl schedules cr
+expect --dry-run stopctl schedules create nightly --dr
+expect --jitter stopctl schedules create nightly --ji
+expect replace stopctl schedules create nightly --overlap r
+expect - stopctl schedules show ''                      # schedule names: no daemon, none
+expect --cron stopctl schedules next --cr
 expect --check-config stopd --check                     # stopd's options
 expect debug stopd --log-level d
 

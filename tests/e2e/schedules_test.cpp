@@ -74,7 +74,7 @@ TEST_F(SchedulesNext, BadInputIsAUsageErrorNamingTheField) {
        "--after: expected a duration back from now"},
       {{"--socket", "/x.sock", "schedules", "next", "--cron", "@daily"},
        "does not talk to the daemon"},
-      {{"schedules", "next"}, "--cron is required"},
+      {{"schedules", "next"}, "give a schedule's NAME (a schedule of the daemon) or --cron EXPR"},
   };
   for (const auto& c : cases) {
     const auto result = run_stopctl(c.args);

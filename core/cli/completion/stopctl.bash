@@ -1,5 +1,6 @@
 # bash completion for stopctl: commands, options and their fixed values, resource types from the
-# plugins (stopctl plugins list) and job ids from the daemon (stopctl jobs list).
+# plugins (stopctl plugins list), job ids and schedule names from the daemon (stopctl jobs list,
+# stopctl schedules list).
 # Installed as /usr/share/bash-completion/completions/stopctl; try it with `source FILE`.
 # shellcheck shell=bash
 
@@ -7,7 +8,8 @@
 _stopctl_value_options=" --config --log-level -o --output --socket --address --tls-ca --tls-cert
   --tls-key --tls-server-name --token --token-file --timeout --grace --deadline --selector
   --option --request-id --parallel --max-failures --report --resume --state --type --since --until
-  --limit --cron --tz --count --after "
+  --limit --cron --tz --count --after --plan --overlap --catch-up --jitter --history-succeeded
+  --history-failed "
 _stopctl_global_options="--local --config --log-level --output --socket --address --tls-ca
   --tls-cert --tls-key --tls-server-name --insecure --token --token-file --timeout --help"
 
@@ -45,6 +47,10 @@ _stopctl_job_ids() {
   _stopctl_run "$1" jobs list --limit 200 | grep -o '"id":"j-[^"]*"' | cut -d'"' -f4
 }
 
+_stopctl_schedule_names() {
+  _stopctl_run "$1" schedules list | grep -o '"name":"[^"]*"' | cut -d'"' -f4
+}
+
 _stopctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local stopctl=${COMP_WORDS[0]} word i
@@ -78,7 +84,8 @@ _stopctl() {
       command=("$word")
     elif [[ ${command[*]} == jobs && $word == @(list|show|watch|cancel) ]] ||
       [[ ${command[*]} == plugins && $word == @(list|describe|validate) ]] ||
-      [[ ${command[*]} == schedules && $word == next ]]; then
+      [[ ${command[*]} == schedules &&
+        $word == @(next|list|show|create|delete|pause|resume|run-now) ]]; then
       command+=("$word")
     else
       positionals+=("$word")
@@ -90,16 +97,18 @@ _stopctl() {
     --log-level) words="trace debug info warn error off" ;;
     --tz) words=$(_stopctl_zones) ;;
     -o | --output) words="human json" ;;
+    --overlap) words="forbid replace" ;;
     --state) words="pending running finished" ;;
     --type) words=$(_stopctl_types "$stopctl") ;;
-    --config | --tls-ca | --tls-cert | --tls-key | --token-file | --socket | --report | --resume)
+    --config | --tls-ca | --tls-cert | --tls-key | --token-file | --socket | --report | --resume | \
+      --plan)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0
       ;;
     --address | --tls-server-name | --token | --timeout | --grace | --deadline | --selector | \
       --option | --request-id | --parallel | --max-failures | --since | --until | --limit | \
-      --cron | --count | --after)
+      --cron | --count | --after | --catch-up | --jitter | --history-succeeded | --history-failed)
       COMPREPLY=()
       return 0
       ;;
@@ -113,13 +122,21 @@ _stopctl() {
           batch) words="--parallel --dry-run --fail-fast --max-failures --report --resume" ;;
           "jobs list") words="--state --type --since --until --limit" ;;
           "schedules next") words="--cron --tz --count --after" ;;
+          "schedules create")
+            words="--cron --tz --plan --overlap --catch-up --jitter --history-succeeded
+              --history-failed --paused --dry-run"
+            ;;
         esac
         words+=" $_stopctl_global_options"
         ((${#command[@]} > 0)) || words+=" --version"
       else
         case ${command[*]} in
           "") words="stop batch jobs plugins schedules" ;;
-          schedules) words="next" ;;
+          schedules) words="list show create delete pause resume run-now next" ;;
+          "schedules show" | "schedules delete" | "schedules pause" | "schedules resume" | \
+            "schedules run-now" | "schedules next")
+            ((${#positionals[@]} > 0)) || words=$(_stopctl_schedule_names "$stopctl")
+            ;;
           jobs) words="list show watch cancel" ;;
           plugins) words="list describe validate" ;;
           stop | "plugins describe")

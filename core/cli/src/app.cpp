@@ -54,6 +54,7 @@ struct Parsed {
   JobArguments job;
   BatchArguments batch;
   SchedulesNextArguments schedules_next;
+  SchedulesArguments schedules;
 };
 
 struct Commands {
@@ -75,6 +76,8 @@ struct Commands {
   CLI::App* batch = nullptr;
   CLI::App* schedules = nullptr;
   CLI::App* schedules_next = nullptr;
+  // list, show, create, delete, pause, resume, run-now: the daemon's schedules
+  std::vector<CLI::App*> schedules_daemon;
   // Options whose presence matters (std::optional targets): copied after parsing.
   std::vector<std::function<void()>> apply;
   // The connection options given, by name, for the --local check.
@@ -96,19 +99,19 @@ CLI::Option* optional_option(Commands& c, CLI::App& app, const std::string& name
 void define_schedules(Commands& c, Parsed& p) {
   c.schedules = c.app.add_subcommand(
       "schedules",
-      "Scheduled stops: preview when a calendar fires (the daemon's schedules are "
-      "to come)");
+      "Scheduled stops: the daemon's schedules (a name, a cron calendar in a time zone, a batch "
+      "plan), and previews of when a calendar fires (not with --local, but 'next --cron')");
   c.schedules->require_subcommand(1);
   c.schedules_next = c.schedules->add_subcommand(
       "next",
-      "The next instants a cron expression fires in a time zone, and in this machine's "
-      "local time; needs no daemon");
+      "The next instants a schedule (NAME, from the daemon) or a cron expression (--cron,\n"
+      "needs no daemon) fires, in its time zone and in this machine's local time");
+  c.schedules_next->add_option("NAME", p.schedules_next.name, "A schedule of the daemon");
   c.schedules_next
       ->add_option("--cron", p.schedules_next.cron,
                    "Five fields (minute hour day-of-month month day-of-week) or\na macro: "
                    "@yearly @monthly @weekly @daily @hourly")
-      ->type_name("EXPR")
-      ->required();
+      ->type_name("EXPR");
   optional_option(c, *c.schedules_next, "--tz", p.schedules_next.tz,
                   "An IANA time zone (Europe/Berlin, America/New_York); default UTC")
       ->type_name("ZONE");
@@ -119,6 +122,72 @@ void define_schedules(Commands& c, Parsed& p) {
                   "Count from this moment instead of now: an RFC 3339 time\n"
                   "(2026-10-24T12:00:00Z) or a duration back from now (2h)")
       ->type_name("WHEN");
+
+  SchedulesArguments& a = p.schedules;
+  const auto with_name = [&](const char* name, const char* description) {
+    CLI::App* command = c.schedules->add_subcommand(name, description);
+    command->add_option("NAME", a.name, "The schedule's name ('schedules list' shows them)")
+        ->required();
+    c.schedules_daemon.push_back(command);
+    return command;
+  };
+  c.schedules_daemon.push_back(c.schedules->add_subcommand(
+      "list", "List the daemon's schedules: origin (config file or API), state, next run"));
+  with_name("show",
+            "One schedule: its calendar, plan, policies, counts and its last runs (batch, due "
+            "instant, result)");
+  CLI::App* create = with_name(
+      "create",
+      "Create a schedule in the daemon (kept in its journal: it outlives restarts). Each run\n"
+      "is a batch of the plan, request_id schedule/NAME/<unix seconds of its instant>");
+  create->add_option("--cron", a.cron, "Five fields or a macro (see 'schedules next --help')")
+      ->type_name("EXPR")
+      ->required();
+  optional_option(c, *create, "--tz", a.tz, "An IANA time zone; default UTC")->type_name("ZONE");
+  create
+      ->add_option("--plan", a.plan,
+                   "The batch plan (YAML or JSON, as 'stopctl batch' takes; - for\nstdin); "
+                   "stored in the daemon, so later edits of FILE do not change it")
+      ->type_name("FILE")
+      ->required();
+  optional_option(c, *create, "--overlap", a.overlap,
+                  "A run due while the previous one still runs: forbid (skip it,\n"
+                  "the default) or replace (cancel the running one)")
+      ->type_name("POLICY")
+      ->check(CLI::IsMember({"forbid", "replace"}));
+  optional_option(c, *create, "--catch-up", a.catch_up,
+                  "Missed runs (stopd down, machine asleep): the latest due within\n"
+                  "this many seconds runs once, older ones are counted as missed\n"
+                  "(at least 30; default 300)")
+      ->type_name("SECONDS");
+  optional_option(c, *create, "--jitter", a.jitter,
+                  "Delay each run by [0, SECONDS), the same delay for the same\n"
+                  "instant on every start (spreads many schedules; default 0)")
+      ->type_name("SECONDS");
+  optional_option(c, *create, "--history-succeeded", a.history_succeeded,
+                  "Finished runs kept in the journal that succeeded (default 3)")
+      ->type_name("N");
+  optional_option(c, *create, "--history-failed", a.history_failed,
+                  "Finished runs kept in the journal that failed (default 1)")
+      ->type_name("N");
+  create->add_flag("--paused", a.paused, "Create it paused ('schedules resume' starts it)");
+  create->add_flag("--dry-run", a.dry_run,
+                   "Validate only: the calendar, and the plan expanded against the\n"
+                   "daemon's loaded providers with your scopes; store nothing");
+  with_name("delete",
+            "Delete a schedule created over the API (config-file schedules are removed from "
+            "the file); its past runs stay in the journal");
+  with_name("pause",
+            "Stop firing until resumed (kept in the journal, for config-file schedules too)");
+  with_name("resume",
+            "Fire again, from the next instant on: what came due while paused is not owed");
+  with_name("run-now",
+            "Run the schedule's plan now, once, as a batch with request_id "
+            "schedule/NAME/now/<unix seconds> (overlap applies)");
+  c.schedules->footer(
+      "Schedules live in the daemon (the config file's \"schedules\", and those created here,\n"
+      "kept in its journal). Config-file schedules may be paused, resumed and run now, not\n"
+      "deleted. -o json prints the daemon's answer.");
 }
 
 void define_connection(Commands& c, Parsed& p) {
@@ -353,7 +422,7 @@ void report_error(Console& console, const CliError& error, const std::string& he
 
 // Options that belong to the other mode are mistakes worth naming.
 void check_mode(const Commands& c, const Parsed& p) {
-  if (c.schedules_next->parsed()) {
+  if (c.schedules_next->parsed() && p.schedules_next.name.empty()) {
     for (const CLI::Option* option : c.connection)
       if (option->count() > 0)
         throw usage_error(option->get_name() +
@@ -376,6 +445,11 @@ void check_mode(const Commands& c, const Parsed& p) {
         throw usage_error(option->get_name() +
                           " is for talking to the daemon; --local runs the plugins in this "
                           "process instead. Drop one of them");
+    if (c.schedules->parsed())
+      throw usage_error(
+          "schedules live in the stopd daemon; --local runs stops in this process and has "
+          "none. Drop --local to talk to the daemon (only 'schedules next --cron' needs no "
+          "daemon)");
     if (c.jobs->parsed())
       throw usage_error(
           "jobs are kept by the stopd daemon; --local runs stops in this process and keeps "
@@ -400,7 +474,10 @@ int dispatch(Commands& c, Parsed& p, Console& console) {
   if (c.plugins_list->parsed()) return run_plugins_list(p.global, console);
   if (c.plugins_describe->parsed()) return run_plugins_describe(p.global, p.describe, console);
   if (c.plugins_validate->parsed()) return run_plugins_validate(p.global, p.validate, console);
-  if (c.schedules_next->parsed()) return run_schedules_next(p.schedules_next, console);
+  if (c.schedules_next->parsed()) return run_schedules_next(p.global, p.schedules_next, console);
+  for (const CLI::App* command : c.schedules_daemon)
+    if (command->parsed())
+      return run_schedules(command->get_name(), p.global, p.schedules, console);
   throw usage_error("no command given");  // require_subcommand makes this unreachable
 }
 

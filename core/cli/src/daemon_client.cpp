@@ -154,6 +154,7 @@ DaemonClient::DaemonClient(const GlobalOptions& options, Console& console) {
   channel_ = grpc::CreateCustomChannel(endpoint.target, endpoint.credentials, endpoint.arguments);
   stub_ = v1::StopService::NewStub(channel_);
   batch_stub_ = v1::BatchService::NewStub(channel_);
+  schedule_stub_ = v1::ScheduleService::NewStub(channel_);
 }
 
 DaemonClient::~DaemonClient() = default;
@@ -268,6 +269,55 @@ std::unique_ptr<grpc::ClientReader<v1::BatchEvent>> DaemonClient::watch_batch(
   v1::WatchBatchRequest request;
   request.set_id(id);
   return batch_stub_->WatchBatch(&context, request);
+}
+
+v1::Schedule DaemonClient::create_schedule(const v1::CreateScheduleRequest& request) {
+  v1::Schedule schedule;
+  check(schedule_stub_->CreateSchedule(unary_context().get(), request, &schedule));
+  return schedule;
+}
+
+v1::Schedule DaemonClient::get_schedule(const std::string& name) {
+  v1::GetScheduleRequest request;
+  request.set_name(name);
+  v1::Schedule schedule;
+  check(schedule_stub_->GetSchedule(unary_context().get(), request, &schedule));
+  return schedule;
+}
+
+v1::ListSchedulesResponse DaemonClient::list_schedules(const v1::ListSchedulesRequest& request) {
+  v1::ListSchedulesResponse response;
+  check(schedule_stub_->ListSchedules(unary_context().get(), request, &response));
+  return response;
+}
+
+void DaemonClient::delete_schedule(const std::string& name) {
+  v1::DeleteScheduleRequest request;
+  request.set_name(name);
+  v1::DeleteScheduleResponse response;
+  check(schedule_stub_->DeleteSchedule(unary_context().get(), request, &response));
+}
+
+v1::Schedule DaemonClient::pause_schedule(const std::string& name, bool pause) {
+  v1::Schedule schedule;
+  if (pause) {
+    v1::PauseScheduleRequest request;
+    request.set_name(name);
+    check(schedule_stub_->PauseSchedule(unary_context().get(), request, &schedule));
+  } else {
+    v1::ResumeScheduleRequest request;
+    request.set_name(name);
+    check(schedule_stub_->ResumeSchedule(unary_context().get(), request, &schedule));
+  }
+  return schedule;
+}
+
+v1::Batch DaemonClient::run_schedule_now(const std::string& name) {
+  v1::RunScheduleNowRequest request;
+  request.set_name(name);
+  v1::Batch batch;
+  check(schedule_stub_->RunScheduleNow(unary_context().get(), request, &batch));
+  return batch;
 }
 
 }  // namespace stopd::cli

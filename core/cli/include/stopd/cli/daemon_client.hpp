@@ -62,6 +62,15 @@ class DaemonClient {
   grpc::Status try_submit_batch(const v1::SubmitBatchRequest& request, v1::Batch& batch);
   std::unique_ptr<grpc::ClientReader<v1::BatchEvent>> watch_batch(grpc::ClientContext& context,
                                                                   const std::string& id);
+  // Schedules (ScheduleService; daemon-only, so not on the Backend: `--local` has none). Each
+  // throws the CliError of a failed status.
+  v1::Schedule create_schedule(const v1::CreateScheduleRequest& request);
+  v1::Schedule get_schedule(const std::string& name);
+  v1::ListSchedulesResponse list_schedules(const v1::ListSchedulesRequest& request);
+  void delete_schedule(const std::string& name);
+  v1::Schedule pause_schedule(const std::string& name, bool pause);  // false: resume
+  v1::Batch run_schedule_now(const std::string& name);
+
   // --timeout, if given.
   std::optional<std::chrono::milliseconds> timeout() const { return timeout_; }
 
@@ -81,6 +90,7 @@ class DaemonClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::StopService::Stub> stub_;
   std::unique_ptr<v1::BatchService::Stub> batch_stub_;
+  std::unique_ptr<v1::ScheduleService::Stub> schedule_stub_;
 };
 
 }  // namespace stopd::cli

@@ -67,10 +67,27 @@ struct JobArguments {
 };
 
 struct SchedulesNextArguments {
+  std::string name;               // NAME: a schedule of the daemon (instead of --cron)
   std::string cron;               // --cron: five fields or a macro
   std::optional<std::string> tz;  // --tz: an IANA zone; none: UTC
   std::optional<std::string> count;
   std::optional<std::string> after;  // --after: from then instead of now (as --since reads it)
+};
+
+// `stopctl schedules list|show|create|delete|pause|resume|run-now` (the daemon's schedules).
+struct SchedulesArguments {
+  std::string name;  // NAME
+  // create
+  std::string cron;
+  std::optional<std::string> tz;
+  std::string plan;  // --plan FILE ("-": stdin)
+  std::optional<std::string> overlap;
+  std::optional<std::string> catch_up;
+  std::optional<std::string> jitter;
+  std::optional<std::string> history_succeeded;
+  std::optional<std::string> history_failed;
+  bool paused = false;
+  bool dry_run = false;
 };
 
 }  // namespace stopd::cli
