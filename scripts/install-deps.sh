@@ -21,14 +21,15 @@ Options:
 EOF
 }
 
-# Configuring and building stopd: every library the configure step looks for, the test
-# frameworks included. With RUNTIME_PACKAGES, all that the demo installs (--demo).
+# Configuring and building stopd: every library the configure step looks for, GoogleTest
+# included (the SDK's conformance suite is configured even without the tests). With
+# RUNTIME_PACKAGES, all that the demo installs (--demo).
 readonly BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libboost-filesystem-dev
   nlohmann-json3-dev libvalijson-dev
   libspdlog-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev
   mold # the linker of the presets ci, asan and fuzz (STOPD_LINKER): links several times faster
 )
 
@@ -42,13 +43,14 @@ readonly RUNTIME_PACKAGES=(
 )
 
 # The test command's checks and tools: formatting and shell checks, ccache (a build reuses what
-# an earlier build on this machine compiled, in any clone: cmake/StopdCcache.cmake), and the CRI
-# integration tests against a real, private containerd (containerd, runc, CNI plugins, busybox
-# for a test image; gcc, in build-essential, builds the static pause binary), openssl to make the
-# test certificates the emulator serves HTTPS with, and the sqlite3 shell: the journal tests hold
-# a journal's lock from another process and run the README's salvage procedure with it.
+# an earlier build on this machine compiled, in any clone: cmake/StopdCcache.cmake), Google
+# Benchmark (tests/bench, configured with the tests), and the CRI integration tests against a
+# real, private containerd (containerd, runc, CNI plugins, busybox for a test image; gcc, in
+# build-essential, builds the static pause binary), openssl to make the test certificates the
+# emulator serves HTTPS with, and the sqlite3 shell: the journal tests hold a journal's lock
+# from another process and run the README's salvage procedure with it.
 readonly TEST_PACKAGES=(
-  clang-format shellcheck ccache
+  clang-format shellcheck ccache libbenchmark-dev
   containerd runc containernetworking-plugins busybox-static openssl sqlite3
 )
 
