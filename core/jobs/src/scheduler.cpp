@@ -314,6 +314,15 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     }
   }
 
+  // The first instant whose run fires after `now`: one due a little before `now` whose jitter
+  // delay has not yet passed is still to run (a restart between an instant and its delayed
+  // run computes the same delay and runs it then, under the instant's request_id).
+  std::optional<Instant> first_firing_after(const Entry& entry, Instant now) const {
+    std::optional<Instant> due = entry.calendar.next_after(now - entry.spec->jitter);
+    while (due && fire_at(entry, *due) <= now) due = entry.calendar.next_after(*due);
+    return due;
+  }
+
   // Under work_mutex, before the loop runs (start()) or as a change: where the schedule stands.
   void place(Entry& entry, Instant now) {
     const std::vector<ScheduleRun> runs = runs_of(entry.spec->name);
@@ -333,8 +342,9 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       entry.status.last_batch = last->batch;
     } else {
       // Never ran (or not among the newest kRecentRuns batches): nothing before now is owed;
-      // a schedule added at 19:03 does not fire for 19:00.
-      entry.next_due = entry.calendar.next_after(now);
+      // a schedule added at 19:03 does not fire for 19:00 (unless its jitter delays that run
+      // past 19:03).
+      entry.next_due = first_firing_after(entry, now);
     }
   }
 
@@ -606,7 +616,7 @@ ScheduleStatus Scheduler::add(ScheduleSpec spec) {
   if (s.store != nullptr) s.store->put_schedule(s.row_of(spec));
   auto entry = s.make_entry(std::move(spec));
   s.place(*entry, s.wall_now());  // a run of an earlier schedule of this name still going
-  entry->next_due = entry->calendar.next_after(s.wall_now());  // owes nothing from before
+  entry->next_due = s.first_firing_after(*entry, s.wall_now());  // owes nothing from before
   const ScheduleStatus status = entry->status;
   s.install(std::move(entry));
   host_logger()->info("schedule={} created by={}", status.name, status.spec->requester);
@@ -639,7 +649,7 @@ ScheduleStatus Scheduler::update(ScheduleSpec spec) {
   }
   // From now on: a new calendar owes nothing from before the change.
   entry->running_batch = old->running_batch;
-  entry->next_due = entry->calendar.next_after(s.wall_now());
+  entry->next_due = s.first_firing_after(*entry, s.wall_now());
   entry->status.last_due = old->status.last_due;
   entry->status.last_batch = old->status.last_batch;
   const std::string name = entry->spec->name;
@@ -682,7 +692,7 @@ ScheduleStatus Scheduler::set_paused(const std::string& name, bool paused,
   }
   if (entry->paused && !paused) {
     // Resumed: what came due while paused is not owed.
-    entry->next_due = entry->calendar.next_after(s.wall_now());
+    entry->next_due = s.first_firing_after(*entry, s.wall_now());
   }
   entry->paused = paused;
   entry->spec = std::make_shared<const ScheduleSpec>(std::move(spec));

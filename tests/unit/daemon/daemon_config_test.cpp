@@ -180,6 +180,7 @@ TEST(DaemonConfig, LoadNamesTheFileAndResolvesAgainstItsDirectory) {
   fs::create_directories(dir / "state");
   const auto file = dir.write("stopd.json", R"({"journal": {"file": "state/j.db"}})");
   EXPECT_EQ(core::load_daemon_config(file).journal.file, dir / "state/j.db");
+  EXPECT_EQ(core::load_daemon_config(file).source, file.string());  // names it in messages
 
   dir.write("stopd.json", R"({"listen": {"tcp": "0.0.0.0:7443"}})");
   EXPECT_EQ(config_error([&] { core::load_daemon_config(file); }),
@@ -188,6 +189,40 @@ TEST(DaemonConfig, LoadNamesTheFileAndResolvesAgainstItsDirectory) {
                 "listen.tls (cert and key), or set listen.insecure to true to allow it anyway");
   EXPECT_EQ(config_error([&] { core::load_daemon_config(dir / "absent.json"); }),
             (dir / "absent.json").string() + ": cannot read it: No such file or directory");
+}
+
+// A schedule's jitter and history limits (issue 20): given, defaulted, and bounded by the schema.
+TEST(DaemonConfig, ScheduleJitterAndHistory) {
+  const json plan = {{"steps", json::array()}};
+  const DaemonConfig config =
+      core::parse_daemon_config({{"schedules",
+                                  {{{"name", "a"},
+                                    {"cron", "@daily"},
+                                    {"plan", plan},
+                                    {"jitter_seconds", 600},
+                                    {"history", {{"succeeded", 10}, {"failed", 0}}}},
+                                   {{"name", "b"}, {"cron", "@daily"}, {"plan", plan}}}}},
+                                "/etc/stopd");
+  ASSERT_EQ(config.schedules.size(), 2u);
+  EXPECT_EQ(config.schedules[0].jitter, std::chrono::seconds(600));
+  EXPECT_EQ(config.schedules[0].history_succeeded, 10u);
+  EXPECT_EQ(config.schedules[0].history_failed, 0u);
+  EXPECT_EQ(config.schedules[1].jitter, std::chrono::seconds(0));
+  EXPECT_EQ(config.schedules[1].history_succeeded, 3u);
+  EXPECT_EQ(config.schedules[1].history_failed, 1u);
+  const auto refused = [&](const json& schedule) {
+    return config_error([&] { core::parse_daemon_config({{"schedules", {schedule}}}, "/etc"); });
+  };
+  const json base = {{"name", "a"}, {"cron", "@daily"}, {"plan", plan}};
+  json negative = base;
+  negative["jitter_seconds"] = -1;
+  EXPECT_NE(refused(negative).find("jitter_seconds"), std::string::npos) << refused(negative);
+  json too_many = base;
+  too_many["history"] = {{"failed", 101}};
+  EXPECT_NE(refused(too_many).find("history.failed"), std::string::npos) << refused(too_many);
+  json unknown = base;
+  unknown["history"] = {{"kept", 1}};
+  EXPECT_NE(refused(unknown).find("unknown key 'kept'"), std::string::npos) << refused(unknown);
 }
 
 // The example in examples/config is complete and valid once the directories it names exist

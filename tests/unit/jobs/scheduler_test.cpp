@@ -262,7 +262,6 @@ TEST(Scheduler, BadSchedulesAreRefusedNamingTheScheduleAndTheField) {
   EXPECT_EQ(error_of({unplanned}).rfind("schedules.nightly.plan: ", 0), 0u);
 }
 
-
 // ---- The API's changes (issue 20): add, update, remove, pause, resume, run-now, jitter, history.
 
 using sdk::Code;
@@ -453,6 +452,32 @@ TEST(SchedulerApi, JitterDelaysARunDeterministicallyAndKeepsItsInstantAsItsId) {
   EXPECT_EQ(scheduler.get("j")->missed, 0u);
 }
 
+TEST(SchedulerApi, ARestartBetweenAnInstantAndItsJitteredRunRunsItThenUnderTheInstantsId) {
+  Daemon d;
+  auto jittered = spec("j", "0 * * * *", "ok");
+  jittered.jitter = 30min;
+  Instant instant;
+  std::chrono::seconds delay{0};
+  {
+    Scheduler before(*d.batches, d.clock, {jittered}, d.store.get());
+    before.start();
+    ASSERT_TRUE(eventually([&] { return before.get("j")->next.has_value(); }));
+    instant = *before.get("j")->next;
+    delay = Scheduler::jitter_delay("j", instant, 30min);
+    ASSERT_GT(delay, 2s) << "pick another name: this one's delay is too short to see";
+    d.advance_to(instant);  // the instant came; its delayed run has not
+    EXPECT_FALSE(eventually([&] { return before.get("j")->runs > 0; }, 200ms));
+  }
+  Scheduler after(*d.batches, d.clock, {jittered}, d.store.get());
+  after.start();
+  ASSERT_TRUE(eventually([&] { return after.get("j")->next.has_value(); }));
+  EXPECT_EQ(after.get("j")->next, instant) << "the restart lost the instant still to run";
+  EXPECT_EQ(after.get("j")->next_delay, delay);
+  d.advance_to(instant + delay);
+  ASSERT_TRUE(eventually([&] { return after.get("j")->runs == 1; }));
+  EXPECT_TRUE(d.batches->find_by_request_id(Scheduler::run_request_id("j", instant)));
+}
+
 TEST(SchedulerApi, OlderFinishedRunsBeyondTheHistoryLimitsArePruned) {
   Daemon d;
   Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
@@ -496,8 +521,9 @@ TEST(SchedulerApi, EveryBadFieldIsRefusedNamingIt) {
             }).rfind("name: expected 1 to 64 letters, digits, '.', '_' or '-', got '../x'", 0),
             0u);
   EXPECT_EQ(refused([](ScheduleSpec& s) { s.name = std::string(65, 'a'); }).rfind("name: ", 0), 0u);
-  EXPECT_EQ(refused([](ScheduleSpec& s) { s.cron = "61 * * * *"; })
-                .rfind("cron: minute field '61': 61 is out of range 0-59", 0),
+  EXPECT_EQ(refused([](ScheduleSpec& s) {
+              s.cron = "61 * * * *";
+            }).rfind("cron: minute field '61': 61 is out of range 0-59", 0),
             0u);
   EXPECT_EQ(refused([](ScheduleSpec& s) {
               s.tz = "Europe/Nowhere";
