@@ -43,7 +43,8 @@ constexpr const char* kFooter = R"(Examples:
 
 Exit codes: 0 stopped cleanly (or a check passed), 1 could not start (socket in use, journal
 locked…), 2 bad command line, 3 invalid config, 4 a plugin called exit() while stopd served,
-128+N a second SIGTERM/SIGINT (N) ended the drain early.)";
+5 the shutdown outlasted drain_timeout_seconds + 10 s (a plugin did not return), 128+N a
+second SIGTERM/SIGINT (N) ended the drain early.)";
 
 struct Arguments {
   std::optional<fs::path> config;
@@ -140,12 +141,27 @@ int serve(core::DaemonConfig config) {
     daemon->shutdown();
     done.store(true);
   });
+  // Every wait of the shutdown has its own bound, except on code stopd does not own: a plugin's
+  // list() that never returns holds a scheduled run's submit or an RPC. This bound covers the
+  // whole of it instead; past it, what is acknowledged is in the journal already.
+  const auto began = std::chrono::steady_clock::now();
+  const auto bound = daemon->shutdown_bound();
   while (!done.load()) {
     if (auto second = core::wait_for_termination_signal(std::chrono::milliseconds(100))) {
       core::host_logger()->warn("second {}: exiting now; unfinished jobs stay in the journal",
                                 signal_name(*second));
       core::host_logger()->flush();
       std::_Exit(128 + *second);
+    }
+    if (!done.load() && std::chrono::steady_clock::now() - began > bound) {
+      core::host_logger()->error(
+          "the shutdown outlasted its bound ({} ms: drain_timeout_seconds + {} s) while {}: code "
+          "stopd does not own (a plugin) has not returned; exiting {} without it; unfinished "
+          "jobs stay in the journal",
+          bound.count(), core::Daemon::kShutdownMargin.count(), daemon->shutdown_stage(),
+          core::exit_code::shutdown_stuck);
+      core::host_logger()->flush();
+      std::_Exit(core::exit_code::shutdown_stuck);
     }
   }
   shutdown.join();

@@ -13,6 +13,9 @@
 //   "alloc"     allocate 4 GiB (what RLIMIT_AS is for)
 //   "whoami"    answer `stopped` with "uid=U gid=G" of the process running it
 //   "env"       answer `stopped` with details.names: the names in its environment
+// Its list() does as its selector says, {"do": "ok" | "hang", "marker": FILE}: "hang" creates
+// FILE if given (a test sees list() has begun), then blocks for `hang_seconds`; both then list
+// one target, {"id": "listed", "do": "ok"}.
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,7 +58,19 @@ class MisbehavingProvider final : public stopd::sdk::IStopProvider {
                         "spin", "alloc", "whoami", "env"]},
         "marker": {"type": "string"}
       }})");
+    info.selector_schema = nlohmann::json::parse(R"({
+      "type": "object", "required": ["do"], "additionalProperties": false,
+      "properties": {"do": {"enum": ["ok", "hang"]}, "marker": {"type": "string"}}})");
     return info;
+  }
+
+  std::vector<nlohmann::json> list(const nlohmann::json& selector) override {
+    if (selector["do"] == "hang") {
+      if (selector.contains("marker"))
+        std::ofstream(selector["marker"].get<std::string>()) << "listing\n";
+      std::this_thread::sleep_for(hang_);  // deaf to everything, as stop()'s "hang"
+    }
+    return {{{"id", "listed"}, {"do", "ok"}}};
   }
 
   StopOutcome stop(const stopd::sdk::StopRequest& request, stopd::sdk::StopContext&) override {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <mutex>
 
 #include "batch_service.hpp"
@@ -63,6 +64,8 @@ struct Daemon::Impl {
   std::mutex shutdown_mutex;
   bool shut_down = false;
   std::size_t unfinished = 0;
+  // What stop() is doing now: named in the log line if it outlasts Daemon::shutdown_bound().
+  std::atomic<const char*> stage{"not started"};
 
   void start(const DaemonOptions& options);
   std::size_t stop(std::chrono::milliseconds drain_timeout);
@@ -227,13 +230,16 @@ void Daemon::Impl::start(const DaemonOptions& options) {
 
 std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   const auto logger = host_logger();
+  stage = "refusing new work";
   if (health) health->set_serving(false);
   if (service) service->stop_accepting();
   if (batch_service) batch_service->stop_accepting();
   if (schedule_service) schedule_service->stop_accepting();
+  stage = "stopping the scheduler (a run being submitted: its selectors' list())";
   if (scheduler) scheduler->stop();        // fires no more runs; a run cut short resumes next start
   if (batches) batches->stop_accepting();  // starts no more items: the rest wait for the next start
   std::size_t left = 0;
+  stage = "draining the jobs in flight";
   if (jobs) {
     logger->info("draining: {} job(s) in flight, waiting up to {} ms", jobs->in_flight(),
                  drain_timeout.count());
@@ -242,6 +248,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   if (service) service->end_waits();
   if (batch_service) batch_service->end_waits();
   if (health) health->end_watches();
+  stage = "shutting down the gRPC server (calls in progress: a provider's list(), say)";
   if (server) {
     server->Shutdown(std::chrono::system_clock::now() + kServerShutdownGrace);
     server->Wait();
@@ -252,6 +259,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
     if (::lstat(config.listen.unix_socket.c_str(), &info) == 0 && S_ISSOCK(info.st_mode))
       ::unlink(config.listen.unix_socket.c_str());
   }
+  stage = "stopping the batch engines, the job manager, the plugins and the journal";
   reflection.reset();
   health.reset();
   tokenless_streams.reset();
@@ -264,6 +272,7 @@ std::size_t Daemon::Impl::stop(std::chrono::milliseconds drain_timeout) {
   host.reset();
   store.reset();
   metrics.reset();
+  stage = "done";
   return left;
 }
 
@@ -295,6 +304,14 @@ std::size_t Daemon::shutdown() {
   host_logger()->info("stopped; {} unfinished job(s) left in the journal for the next start",
                       impl_->unfinished);
   return impl_->unfinished;
+}
+
+std::chrono::milliseconds Daemon::shutdown_bound() const {
+  return impl_->config.drain_timeout + kShutdownMargin;
+}
+
+std::string Daemon::shutdown_stage() const {
+  return impl_->stage.load();
 }
 
 std::size_t Daemon::resumed() const {

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "daemon_harness.hpp"
+#include "stopd/core/exit_codes.hpp"
+#include "stopd/test/process_probe.hpp"
 
 namespace stopd::e2e {
 namespace {
@@ -55,6 +57,38 @@ TEST(MisbehavingPluginTiming, SigtermExitsWithinTheDrainTimeoutThoughAStopNeverR
                        "cancellation)"))
       << daemon.log();
   EXPECT_TRUE(contains(daemon.log(), "1 unfinished job(s) left in the journal")) << daemon.log();
+}
+
+// A list() that never returns holds a server thread, and the server's shutdown waits for the
+// calls it serves: the shutdown's own bound ends it.
+TEST(MisbehavingPluginTiming, AListThatNeverReturnsCannotHoldUpTheExitPastItsBound) {
+  TestDaemon daemon(with_misbehaving_plugin({{"drain_timeout_seconds", 1}}));
+  daemon.start();
+  const fs::path marker = daemon.dir() / "listing";
+  std::thread caller([&, stub = daemon.stub()] {
+    v1::ListTargetsRequest request;
+    request.set_type("test.misbehave");
+    auto& selector = *request.mutable_selector()->mutable_fields();
+    selector["do"].set_string_value("hang");
+    selector["marker"].set_string_value(marker.string());
+    v1::ListTargetsResponse response;
+    auto context = call_context(90s);
+    (void)stub->ListTargets(context.get(), request, &response);  // ends when stopd does
+  });
+  ASSERT_TRUE(test::wait_until([&] { return fs::exists(marker); }, 30s)) << daemon.log();
+
+  const auto signalled = std::chrono::steady_clock::now();
+  daemon.process().send(SIGTERM);
+  const auto code = daemon.process().wait_exit(60s);
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  caller.join();
+  ASSERT_TRUE(code.has_value()) << "stopd still runs 60 s after SIGTERM\n" << daemon.log();
+  EXPECT_EQ(*code, core::exit_code::shutdown_stuck) << daemon.log();
+  // The bound: drain_timeout_seconds (1 s) + 10 s; the plugin would hold it for 120 s.
+  EXPECT_GE(took, 11s) << "exited before its bound: was list() still running?\n" << daemon.log();
+  EXPECT_LT(took, 40s) << daemon.log();
+  EXPECT_TRUE(contains(daemon.log(), "the shutdown outlasted its bound (11000 ms")) << daemon.log();
+  EXPECT_TRUE(contains(daemon.log(), "while shutting down the gRPC server")) << daemon.log();
 }
 
 TEST(MisbehavingPluginTiming, APluginThatCallsExitEndsStopdWithCodeFourNotOne) {

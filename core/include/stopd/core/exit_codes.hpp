@@ -13,6 +13,9 @@ inline constexpr int config = 3;  // unreadable or invalid config, or no usable 
 // stopd only: code it loaded (a plugin) called exit() while stopd served. Not 1, "could not
 // start", so a supervisor can tell a plugin that ended the daemon from a start that failed.
 inline constexpr int plugin_exit = 4;
+// stopd only: the shutdown outlasted its bound (drain_timeout_seconds + 10 s) because code it
+// does not own (a plugin) did not return; stopd exits without waiting for it.
+inline constexpr int shutdown_stuck = 5;
 inline constexpr int not_found = 10;
 inline constexpr int invalid_argument = 11;
 inline constexpr int unauthenticated = 12;

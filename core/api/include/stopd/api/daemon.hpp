@@ -54,6 +54,18 @@ class Daemon {
   // the same count.
   std::size_t shutdown();
 
+  // What follows the drain in shutdown(): plugins' last 2 s to return from cancelled stops, the
+  // server's short shutdown, closing the plugins and the journal.
+  static constexpr std::chrono::seconds kShutdownMargin{10};
+  // The longest shutdown() may take: config.drain_timeout + kShutdownMargin. Past it, code stopd
+  // does not own has not returned (a plugin's list() or stop(), deaf to cancellation, holding a
+  // scheduled run's submit or an RPC), and stopd's main exits with exit_code::shutdown_stuck
+  // rather than wait for it: everything acknowledged is in the journal already.
+  std::chrono::milliseconds shutdown_bound() const;
+  // What shutdown() is doing now ("draining the jobs in flight", …), for that exit's log line.
+  // Thread-safe.
+  std::string shutdown_stage() const;
+
   // How many unfinished jobs the start resumed from the journal.
   std::size_t resumed() const;
   const std::filesystem::path& unix_socket() const;
