@@ -235,6 +235,49 @@ TEST(ClientSchedules, ConfigSchedulesMayBePausedButNotDeletedAndANameInBothStops
   }
 }
 
+// A token may create a schedule of what it may stop; the schedule is its own (other tokens do
+// not see it), and its runs keep its scopes: once the token is gone, they are refused.
+TEST(ClientSchedules, ATokensScheduleIsItsOwnAndRunsWithItsScopes) {
+  TempDir dir;
+  auto mine = spawn_child({"--exit-on-term"});
+  auto other = spawn_child({"--exit-on-term"});
+  const json ops = {{"name", "ops"},
+                    {"token", "ops-token-0123456789abcdef0123456789"},
+                    {"scopes", {{{"types", {"*"}}}}}};
+  const json narrow = {
+      {"name", "narrow"},
+      {"token", "narrow-token-0123456789abcdef012345678"},
+      {"scopes", {{{"types", {"local.process"}}, {"target", {{"pid", {mine.pid()}}}}}}}};
+  const std::vector<std::string> as_narrow = {"--token", narrow["token"]};
+  const std::vector<std::string> as_ops = {"--token", ops["token"]};
+  const auto with = [](std::vector<std::string> who, const std::vector<std::string>& rest) {
+    who.insert(who.end(), rest.begin(), rest.end());
+    return who;
+  };
+  const std::string mine_plan = dir.write("mine.yaml", plan_stopping(mine.pid()));
+  const std::string other_plan = dir.write("other.yaml", plan_stopping(other.pid()));
+  {
+    TestDaemon daemon(dir, {{"auth", {{"unix_socket", "token"}, {"tokens", {ops, narrow}}}}});
+    const auto outside = daemon.stopctl(
+        with(as_narrow, {"schedules", "create", "s", "--cron", "@yearly", "--plan", other_plan}));
+    EXPECT_EQ(outside.exit_code, 13) << outside;  // PERMISSION_DENIED
+    EXPECT_TRUE(contains(outside.err, "step 'sleeper'")) << outside;
+    const auto inside = daemon.stopctl(
+        with(as_narrow, {"schedules", "create", "s", "--cron", "@yearly", "--plan", mine_plan}));
+    ASSERT_EQ(inside.exit_code, 0) << inside;
+    EXPECT_EQ(daemon.stopctl(with(as_narrow, {"schedules", "show", "s"})).exit_code, 0);
+    EXPECT_EQ(daemon.stopctl(with(as_ops, {"schedules", "show", "s"})).exit_code, 10);
+    const auto listed_by_ops = daemon.stopctl(with(as_ops, {"schedules", "list", "-o", "json"}));
+    EXPECT_TRUE(listed_by_ops.json()["schedules"].empty()) << listed_by_ops;
+  }
+  // The token is gone from the config: the schedule stays, its runs are refused.
+  TestDaemon daemon(dir, {{"auth", {{"unix_socket", "trusted"}, {"tokens", {ops}}}}});
+  const auto run = daemon.stopctl({"schedules", "run-now", "s"});
+  EXPECT_EQ(run.exit_code, 13) << run;
+  EXPECT_TRUE(contains(run.err, "created by token 'narrow', which is no longer configured")) << run;
+  EXPECT_TRUE(mine.running());
+}
+
 TEST(ClientSchedules, LocalHasNoSchedules) {
   TempDir dir;
   const auto result = run_stopctl({"--local", "schedules", "list"});

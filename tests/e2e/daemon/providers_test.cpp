@@ -22,6 +22,7 @@ TEST(DaemonProviders, HealthKnowsEachServiceAndRefusesOthersByName) {
   TestDaemon daemon;
   daemon.start();
   EXPECT_EQ(health_of(daemon.channel(), "stopd.v1.BatchService"), Health::serving);
+  EXPECT_EQ(health_of(daemon.channel(), "stopd.v1.ScheduleService"), Health::serving);
   auto stub = grpc::health::v1::Health::NewStub(daemon.channel());
   grpc::health::v1::HealthCheckRequest request;
   request.set_service("no.such.Service");

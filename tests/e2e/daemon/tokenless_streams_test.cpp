@@ -382,9 +382,10 @@ TEST_F(DaemonTokenlessStreams, ReflectionAnswersEachKindOfRequestWithoutAToken) 
   for (const auto& service : response.list_services_response().service())
     services.push_back(service.name());
   std::sort(services.begin(), services.end());
-  EXPECT_EQ(services, (std::vector<std::string>{"grpc.health.v1.Health",
-                                                "grpc.reflection.v1alpha.ServerReflection",
-                                                "stopd.v1.BatchService", "stopd.v1.StopService"}));
+  EXPECT_EQ(services,
+            (std::vector<std::string>{
+                "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection",
+                "stopd.v1.BatchService", "stopd.v1.ScheduleService", "stopd.v1.StopService"}));
 
   // A file comes with every file it imports, so a client can build its descriptors.
   request.set_file_by_filename("stopd/v1/stopd.proto");
