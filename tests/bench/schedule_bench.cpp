@@ -155,7 +155,7 @@ bool wait_for(Done&& done, chrono::seconds bound) {
   const auto until = Steady::now() + bound;
   while (!done()) {
     if (Steady::now() > until) return false;
-    std::this_thread::sleep_for(2ms);
+    std::this_thread::sleep_for(20ms);  // list() copies every status: not too often
   }
   return true;
 }
