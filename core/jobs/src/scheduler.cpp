@@ -676,6 +676,20 @@ ScheduleStatus Scheduler::update(ScheduleSpec spec) {
 void Scheduler::remove(const std::string& name) {
   State& s = *state_;
   std::lock_guard work_lock(s.work_mutex);
+  bool loaded = false;
+  {
+    std::lock_guard lock(s.mutex);
+    loaded = s.entries.contains(name);
+  }
+  if (!loaded && s.store != nullptr) {
+    // One the journal has and this start could not load (logged at start): deleting it is the
+    // way out.
+    const auto row = s.store->get_schedule(name);
+    if (row && row->origin == "api" && s.store->delete_schedule(name)) {
+      host_logger()->info("schedule={} deleted (it could not be loaded)", name);
+      return;
+    }
+  }
   const std::shared_ptr<State::Entry> entry = s.find(name);
   if (entry->spec->origin == ScheduleSpec::Origin::config)
     throw StopError(Code::failed_precondition,

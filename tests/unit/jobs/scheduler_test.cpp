@@ -404,6 +404,23 @@ TEST(SchedulerApi, UpdateReplacesTheCalendarAndRemoveStopsIt) {
   EXPECT_EQ(code_of([&] { scheduler.update(api_spec("s", "@daily", "ok")); }), Code::not_found);
 }
 
+TEST(SchedulerApi, AJournalScheduleThatCannotBeLoadedDoesNotStopTheStartAndCanBeDeleted) {
+  Daemon d;
+  core::ScheduleRow row;
+  row.name = "broken";
+  row.origin = "api";
+  row.spec = Scheduler::to_json(api_spec("broken", "@daily", "ok"));
+  row.spec["tz"] = "Mars/Base";  // a zone the tz database no longer has
+  row.requester = "alice";
+  d.store->put_schedule(row);
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();
+  EXPECT_FALSE(scheduler.get("broken"));
+  scheduler.remove("broken");
+  EXPECT_FALSE(d.store->get_schedule("broken"));
+  EXPECT_EQ(code_of([&] { scheduler.remove("broken"); }), Code::not_found);
+}
+
 TEST(SchedulerApi, ResumeOwesNothingFromWhilePaused) {
   Daemon d;
   Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());

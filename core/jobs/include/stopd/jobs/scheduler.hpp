@@ -122,6 +122,7 @@ class Scheduler {
   // use. Throw JournalError when the journal fails (nothing changed then).
   ScheduleStatus add(ScheduleSpec spec);
   ScheduleStatus update(ScheduleSpec spec);
+  // Also deletes an API schedule of the journal that could not be loaded at start.
   void remove(const std::string& name);
   ScheduleStatus set_paused(const std::string& name, bool paused, const std::string& requester);
   // Submits a run now (request_id run_now_request_id(name, now)), overlap applied as to a
