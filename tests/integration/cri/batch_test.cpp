@@ -21,6 +21,9 @@ using e2e::run_stopctl;
 
 const std::filesystem::path kPlan =
     std::filesystem::path(STOPD_SOURCE_DIR) / "examples/plans/checkout-maintenance.yaml";
+// The off-hours schedule's plan (examples/config/off-hours.json): what opted in, by label.
+const std::filesystem::path kOffHoursPlan =
+    std::filesystem::path(STOPD_SOURCE_DIR) / "examples/plans/off-hours.yaml";
 const std::filesystem::path kFixture =
     std::filesystem::path(STOPD_SOURCE_DIR) / "plugins/huaweicloud/emulator/fixtures/demo.json";
 
@@ -93,8 +96,9 @@ class CheckoutPlanTest : public CriTest {
                                            .dump());
   }
 
-  e2e::StopctlResult batch(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--local", "--config", config_, "batch", kPlan.string()});
+  e2e::StopctlResult batch(std::vector<std::string> args,
+                           const std::filesystem::path& plan = kPlan) {
+    args.insert(args.begin(), {"--local", "--config", config_, "batch", plan.string()});
     return run_stopctl(std::move(args), 150s);
   }
 
@@ -200,6 +204,41 @@ TEST_F(CheckoutPlanTest, ItsDryRunExpandsTheSelectorsAndChangesNothing) {
   EXPECT_EQ(workers.running(), 2);
   EXPECT_EQ(cloud_statuses(), before);
   EXPECT_TRUE(emulator_->requests_with("POST").empty()) << emulator_->requests().dump();
+}
+
+// The schedule's plan, run as written (a scheduled run is the same batch; the calendar is
+// tests/unit/jobs/scheduler_test.cpp's): containers and pods that carry the opt-in label are
+// stopped, and nothing else of their kind.
+TEST_F(CheckoutPlanTest, TheOffHoursExampleStopsWhatOptedInAndNothingElse) {
+  const Labels off_hours = {{"stopd.io/off-hours", "true"}};
+  const Pod dev = run_pod(containerd(), "dev", off_hours);
+  const Pod prod = run_pod(containerd(), "prod");
+  const std::string dev_app = start_container(containerd(), dev, "app", exits_on_sigterm());
+  const std::string dev_batch =
+      start_container(containerd(), prod, "batch", exits_on_sigterm(), off_hours);
+  const std::string prod_app = start_container(containerd(), prod, "app", exits_on_sigterm());
+  NamedSleepers workers(dir_, "dev-worker", 2);
+  NamedSleepers others(dir_, "prod-worker", 1);
+
+  const auto result = batch({"-o", "json"}, kOffHoursPlan);
+  ASSERT_EQ(result.exit_code, 0) << result;
+  const json out = result.json();
+  // The labelled container, the labelled pod (and with it its container), two workers, three
+  // cloud resources.
+  EXPECT_EQ(out["summary"].value("succeeded", 0), 1 + 2 + 1 + 3) << result;
+  EXPECT_EQ(out["summary"].value("failed", 0), 0) << result;
+
+  EXPECT_FALSE(running(dev_batch)) << "a container with the label";
+  EXPECT_TRUE(running(prod_app)) << "a container without it, in a pod without it";
+  EXPECT_EQ(sandbox_status(containerd(), dev.id).state(), v1::SANDBOX_NOTREADY);
+  EXPECT_FALSE(running(dev_app)) << "its pod stopped";
+  EXPECT_EQ(sandbox_status(containerd(), prod.id).state(), v1::SANDBOX_READY);
+  EXPECT_EQ(workers.running(), 0);
+  EXPECT_EQ(others.running(), 1);
+  const auto cloud = cloud_statuses();
+  EXPECT_EQ(cloud.at("c2d7e1aa-0000-4000-8000-000000000002"), 900);
+  EXPECT_EQ(cloud.at("bae65496-643e-47ca-84af-948672de7eeb"), 200) << "not in the plan";
+  EXPECT_NE(cloud.at("a1ad-448a-9d56-4154193d49c5"), "RUNNING");
 }
 
 }  // namespace

@@ -256,6 +256,31 @@ TEST(DaemonConfig, TheExampleConfigIsValid) {
   EXPECT_EQ(core::load_host_config(example).providers.at("local.process").max_concurrency, 10000u);
 }
 
+// The off-hours example (README: Scheduled stops) is a valid config, and its schedule carries the
+// example plan, read from the file next to it. The plan itself runs as written in
+// tests/integration/cri/batch_test.cpp.
+TEST(DaemonConfig, TheOffHoursExampleIsValidAndCarriesItsPlan) {
+  const fs::path example = fs::path(STOPD_SOURCE_DIR) / "examples/config/off-hours.json";
+  json document = core::read_config_document(example);
+  TempDir dir;
+  document["listen"]["unix_socket"] = (dir / "stopd.sock").string();
+  document["journal"]["file"] = (dir / "journal.db").string();
+  const char* previous = std::getenv("HWCLOUD_TOKEN");
+  ::setenv("HWCLOUD_TOKEN", "example-token", 1);
+  const DaemonConfig config = core::parse_daemon_config(document, example.parent_path());
+  if (previous == nullptr) ::unsetenv("HWCLOUD_TOKEN");
+
+  ASSERT_EQ(config.schedules.size(), 1u);
+  const core::ScheduleConfig& schedule = config.schedules[0];
+  EXPECT_EQ(schedule.name, "off-hours");
+  EXPECT_EQ(schedule.cron, "0 19 * * 1-5");
+  EXPECT_EQ(schedule.tz, "Europe/Berlin");
+  EXPECT_EQ(schedule.jitter, std::chrono::seconds(120));
+  EXPECT_EQ(schedule.history_succeeded, 5u);
+  EXPECT_NE(schedule.plan_source.find("off-hours.yaml"), std::string::npos) << schedule.plan_source;
+  EXPECT_NE(schedule.plan.find("stopd.io/off-hours"), std::string::npos);
+}
+
 // Everything a DaemonConfig holds as text, to search for a secret.
 std::string everything_in(const DaemonConfig& config) {
   std::string text = config.listen.unix_socket.string() + config.listen.tcp.value_or("") +
