@@ -225,22 +225,30 @@ TEST(DaemonConfig, ScheduleJitterAndHistory) {
   EXPECT_NE(refused(unknown).find("unknown key 'kept'"), std::string::npos) << refused(unknown);
 }
 
-// The example in examples/config is complete and valid once the directories it names exist
-// (the config refuses a socket or journal in a missing directory) and its env token is set.
+// An example of examples/config as the daemon reads it, once the directories it names exist
+// (the config refuses a socket or journal in a missing directory: they move into `dir`) and the
+// variable its token comes from, `token_env`, is set.
+DaemonConfig parse_example(const fs::path& example, const TempDir& dir, const char* token_env) {
+  json document = core::read_config_document(example);
+  document["listen"]["unix_socket"] = (dir / "stopd.sock").string();
+  document["journal"]["file"] = (dir / "journal.db").string();
+  const char* previous = std::getenv(token_env);
+  ::setenv(token_env, "example-token", 1);
+  DaemonConfig config = core::parse_daemon_config(document, example.parent_path());
+  if (previous == nullptr) ::unsetenv(token_env);
+  return config;
+}
+
+// The example in examples/config is complete and valid.
 TEST(DaemonConfig, TheExampleConfigIsValid) {
   const fs::path example = fs::path(STOPD_SOURCE_DIR) / "examples/config/stopd-daemon.json";
-  json document = core::read_config_document(example);
+  const json document = core::read_config_document(example);
   EXPECT_EQ(document["listen"]["unix_socket"], "/run/stopd/stopd.sock");
   EXPECT_EQ(document["journal"]["file"], "/var/lib/stopd/journal.db");
   EXPECT_EQ(document["auth"]["tokens"][1]["token"]["env"], "STOPD_CDM_BOT_TOKEN");
 
   TempDir dir;
-  document["listen"]["unix_socket"] = (dir / "stopd.sock").string();
-  document["journal"]["file"] = (dir / "journal.db").string();
-  const char* previous = std::getenv("STOPD_CDM_BOT_TOKEN");
-  ::setenv("STOPD_CDM_BOT_TOKEN", "example-bot-token", 1);
-  const DaemonConfig config = core::parse_daemon_config(document, example.parent_path());
-  if (previous == nullptr) ::unsetenv("STOPD_CDM_BOT_TOKEN");
+  const DaemonConfig config = parse_example(example, dir, "STOPD_CDM_BOT_TOKEN");
 
   EXPECT_EQ(config.host.log_level, "info");
   EXPECT_FALSE(config.host.plugin_dirs.has_value()) << "it would replace the bundled directory";
@@ -260,15 +268,9 @@ TEST(DaemonConfig, TheExampleConfigIsValid) {
 // example plan, read from the file next to it. The plan itself runs as written in
 // tests/integration/cri/batch_test.cpp.
 TEST(DaemonConfig, TheOffHoursExampleIsValidAndCarriesItsPlan) {
-  const fs::path example = fs::path(STOPD_SOURCE_DIR) / "examples/config/off-hours.json";
-  json document = core::read_config_document(example);
   TempDir dir;
-  document["listen"]["unix_socket"] = (dir / "stopd.sock").string();
-  document["journal"]["file"] = (dir / "journal.db").string();
-  const char* previous = std::getenv("HWCLOUD_TOKEN");
-  ::setenv("HWCLOUD_TOKEN", "example-token", 1);
-  const DaemonConfig config = core::parse_daemon_config(document, example.parent_path());
-  if (previous == nullptr) ::unsetenv("HWCLOUD_TOKEN");
+  const DaemonConfig config = parse_example(
+      fs::path(STOPD_SOURCE_DIR) / "examples/config/off-hours.json", dir, "HWCLOUD_TOKEN");
 
   ASSERT_EQ(config.schedules.size(), 1u);
   const core::ScheduleConfig& schedule = config.schedules[0];
