@@ -45,8 +45,8 @@ set(STOPD_UNITY_BUILD_SKIP
 # source by its absolute path. ccache (cmake/StopdCcache.cmake) hashes a batch's text, so in a
 # clone in another folder it could find a batch only by running the preprocessor first, and not
 # always then (ci preset, a second clone, of 153 compiles: 93 direct hits, 37 hits after the
-# preprocessor, 23 misses; with these batches 124, 8 and 21, the misses being test sources that
-# embed the clone's paths). These batches include each source by its path relative to the batch
+# preprocessor, 23 misses; with these batches, of 154: 125, 8 and 21, the misses being test
+# sources that compile the clone's paths in, -DSTOPD_TEST_CHILD="/path/to/clone/..." and the like). These batches include each source by its path relative to the batch
 # file, the same in every clone that builds in its own build/<preset>. They are UNITY_BUILD's
 # batches: the target's C++ sources in their order, STOPD_UNITY_BUILD_BATCH_SIZE at a time,
 # without the skipped and generated ones and those with compile flags of their own, which are
