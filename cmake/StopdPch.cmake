@@ -1,6 +1,17 @@
 # Precompiled headers (STOPD_PCH, issue 19): the heavy third-party headers (nlohmann/json, gRPC,
 # protobuf, spdlog, Boost.Asio, GoogleTest) compiled once per target instead of once per
 # translation unit, for the targets that have the most translation units in a unity build.
+#
+# Off in every preset, because it does not pay: the unity batches (cmake/StopdUnityBuild.cmake)
+# already parse those headers once per batch of 8 sources, and each precompiled header is one
+# more compile, which its target's batches wait for. Measured from fresh clones of one commit,
+# without ccache (CCACHE_DISABLE=1), 2 cores, load average 2.0 to 3.3:
+#   preset ci, every target (cmake --build build/ci --parallel 2):
+#     STOPD_PCH=OFF 496 s (941 s of CPU), ON 562 s (1,049 s of CPU)
+#   preset demo, target stopd_demo (cmake --build build/demo --parallel 2 --target stopd_demo):
+#     STOPD_PCH=OFF 138 s (257 s of CPU), ON 163 s (270 s of CPU)
+# With it on, ccache (cmake/StopdCcache.cmake) is given the sloppiness a precompiled header
+# needs; not measured with ccache.
 option(STOPD_PCH "Precompiled headers for the targets of cmake/StopdPch.cmake" OFF)
 
 # stopd_pch(TARGET HEADER...): HEADERs (<...>) precompiled for TARGET, if it exists.
