@@ -625,6 +625,13 @@ ScheduleStatus Scheduler::add(ScheduleSpec spec) {
                                ? "in the config file" + config_file(*it->second->spec)
                                : "created over the API by " + it->second->spec->requester) +
                           ")");
+    // Each schedule costs the loop a little on every wake, and its plan up to 512 KiB of
+    // memory and journal: a caller cannot make that unbounded.
+    if (s.entries.size() >= kMaxSchedules)
+      throw StopError(Code::failed_precondition,
+                      "stopd keeps at most " + std::to_string(kMaxSchedules) +
+                          " schedules, the config file's and the API's together, and has " +
+                          std::to_string(s.entries.size()) + "; delete one first");
   }
   if (s.store != nullptr) s.store->put_schedule(s.row_of(spec));
   auto entry = s.make_entry(std::move(spec));

@@ -330,6 +330,24 @@ TEST(SchedulerApi, AnAddedScheduleFiresAtItsFirstInstantWithoutWaitingForTheLoop
   EXPECT_TRUE(d.batches->find_by_request_id(Scheduler::run_request_id("minutely", *added.next)));
 }
 
+TEST(SchedulerApi, TheNumberOfSchedulesIsCappedForConfigAndApiTogether) {
+  Daemon d;
+  std::vector<ScheduleSpec> from_config;
+  for (std::size_t i = 0; i + 1 < Scheduler::kMaxSchedules; ++i)
+    from_config.push_back(spec("c-" + std::to_string(i), "@daily", "ok"));
+  Scheduler scheduler(*d.batches, d.clock, std::move(from_config), d.store.get());
+  EXPECT_NO_THROW(scheduler.add(api_spec("last", "@daily", "ok")));
+  try {
+    scheduler.add(api_spec("one-more", "@daily", "ok"));
+    FAIL() << "a schedule past the cap was added";
+  } catch (const sdk::StopError& e) {
+    EXPECT_EQ(e.code(), sdk::Code::failed_precondition);
+    EXPECT_NE(std::string(e.what()).find("at most 10000 schedules"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(scheduler.get("one-more"));
+  EXPECT_EQ(scheduler.list().size(), Scheduler::kMaxSchedules);
+}
+
 TEST(SchedulerApi, ApiSchedulesAndPauseStateComeBackAfterARestart) {
   Daemon d;
   {

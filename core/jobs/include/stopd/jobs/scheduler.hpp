@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -120,6 +121,9 @@ class Scheduler {
   // re-arms its timer). not_found for an unknown name; failed_precondition for update() or
   // remove() of a config schedule; already_exists as failed_precondition for add() of a name in
   // use. Throw JournalError when the journal fails (nothing changed then).
+  // add() refuses a schedule past this many in all, the config's and the API's together, with
+  // failed_precondition (the config file allows as many: its schema's maxItems).
+  static constexpr std::size_t kMaxSchedules = 10'000;
   ScheduleStatus add(ScheduleSpec spec);
   ScheduleStatus update(ScheduleSpec spec);
   // Also deletes an API schedule of the journal that could not be loaded at start.
