@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,36 @@ TEST(Scheduler, InRealTimeARunDueInTwoSecondsIsSubmittedOnTime) {
   // stopd_bench_schedule). The scheduler reads whole seconds, so up to 1 s is by design.
   EXPECT_GE(batch->created, due);
   EXPECT_LT(batch->created - due, 10s);
+}
+
+// Runs due at one instant are submitted several at once (up to four threads): each exactly once,
+// as its own batch, counted on its own schedule.
+TEST(Scheduler, ManyRunsDueAtOneInstantAreEachSubmittedOnce) {
+  Daemon d;
+  std::vector<ScheduleSpec> specs;
+  for (int i = 0; i < 40; ++i)
+    specs.push_back(spec("s-" + std::to_string(i), "*/10 * * * *", "ok", 0s));
+  Scheduler scheduler(*d.batches, d.clock, std::move(specs));
+  scheduler.start();
+  const Instant due = next_of("*/10 * * * *", d.now());
+  ASSERT_TRUE(eventually([&] { return status_of(scheduler).next == due; }));
+  d.advance_to(due);
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& status : scheduler.list())
+      if (status.runs != 1) return false;
+    return true;
+  }));
+  std::set<std::string> batches;
+  for (const auto& status : scheduler.list()) {
+    EXPECT_EQ(status.failed, 0u) << status.name;
+    EXPECT_EQ(status.last_due, due) << status.name;
+    const auto batch = d.batches->find_by_request_id(Scheduler::run_request_id(status.name, due));
+    ASSERT_TRUE(batch) << status.name;
+    EXPECT_EQ(batch->id, status.last_batch) << status.name;
+    batches.insert(batch->id);
+  }
+  EXPECT_EQ(batches.size(), 40u);
+  EXPECT_EQ(d.batches->list(100).size(), 40u);
 }
 
 TEST(Scheduler, ARestartInsideTheCatchUpWindowDoesNotRunItAgain) {
