@@ -1118,7 +1118,7 @@ JobPage JobStore::list(const JobFilter& filter) const {
     for (std::string_view state : states) use->bind(++index, state);
     if (!filter.type.empty()) use->bind(++index, filter.type);
     if (filter.created_after) use->bind(++index, to_ms(*filter.created_after));
-    if (filter.created_before) use->bind(++index, to_ms(*filter.created_before));
+    if (filter.created_before) use->bind(++index, to_ms_rounded_up(*filter.created_before));
     if (cursor_created) {
       use->bind(++index, *cursor_created);
       use->bind(++index, filter.after_id);
@@ -1133,7 +1133,7 @@ JobPage JobStore::list(const JobFilter& filter) const {
                                                  job.state) != filter.states.end()) &&
              (filter.type.empty() || job.request.type == filter.type) &&
              (!filter.created_after || created > to_ms(*filter.created_after)) &&
-             (!filter.created_before || created < to_ms(*filter.created_before)) &&
+             (!filter.created_before || created < to_ms_rounded_up(*filter.created_before)) &&
              (!cursor_created ||
               order_of(job) < std::make_pair(*cursor_created, std::string_view(filter.after_id)));
     };

@@ -13,6 +13,13 @@ inline std::int64_t to_ms(Job::Time at) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
 }
 
+// `at` rounded up to whole milliseconds. A journal time (whole milliseconds, rounded down) is
+// earlier than `at` exactly when it is less than this: truncating `at` instead would leave out a
+// job created in the same millisecond as `at`, before it.
+inline std::int64_t to_ms_rounded_up(Job::Time at) {
+  return std::chrono::ceil<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
 inline Job::Time from_ms(std::int64_t ms) {
   return Job::Time(std::chrono::duration_cast<Job::Time::duration>(std::chrono::milliseconds(ms)));
 }

@@ -243,6 +243,24 @@ TEST(JobStore, ListsNewestFirstWithFiltersAndPaging) {
   EXPECT_FALSE(store.list(one).next_after_id.empty());
 }
 
+// Times are kept in whole milliseconds (rounded down); a bound is not. A job created earlier in
+// the same millisecond as `created_before` is before it, and one created at exactly that instant
+// is not. (DaemonJobs.ListFiltersByStateTypeAndTimeAndPages met the first case in CI.)
+TEST(JobStore, CreatedBeforeAMomentInsideAMillisecondKeepsTheJobsOfThatMillisecond) {
+  TempDir dir;
+  JobStore store(dir.journal());
+  store.insert(pending_job("j-a", 1'700'000'000'229));
+  JobFilter filter;
+  filter.limit = 10;
+  filter.created_before = at_ms(1'700'000'000'229) + std::chrono::microseconds(950);
+  EXPECT_EQ(store.list(filter).jobs.size(), 1u);
+  filter.created_before = at_ms(1'700'000'000'229);
+  EXPECT_TRUE(store.list(filter).jobs.empty());
+  filter.created_before.reset();
+  filter.created_after = at_ms(1'700'000'000'229) + std::chrono::microseconds(950);
+  EXPECT_TRUE(store.list(filter).jobs.empty()) << "created_after the same bound: not both";
+}
+
 TEST(JobStore, ClampsTheLimitTo1000) {
   TempDir dir;
   JournalOptions fast;
