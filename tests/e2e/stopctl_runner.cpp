@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "stopd/test/child_process.hpp"
+
 extern char** environ;
 
 namespace stopd::e2e {
@@ -85,16 +87,7 @@ StopctlProcess::StopctlProcess(std::vector<std::string> args) : args_(std::move(
   ::posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   ::posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   ::posix_spawnattr_init(&attributes);
-  // What a user's shell gives it: nothing blocked, nothing ignored.
-  sigset_t none;
-  sigset_t all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  ::posix_spawnattr_setsigmask(&attributes, &none);
-  ::posix_spawnattr_setsigdefault(&attributes, &all);
-  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  test::set_pristine_signals(attributes);  // what a user's shell gives it
   started_ = Clock::now();
   const int rc = ::posix_spawn(&pid_, argv[0], &actions, &attributes, argv.data(), environ);
   ::posix_spawn_file_actions_destroy(&actions);

@@ -78,21 +78,25 @@ class SyncProvider final : public sdk::IStopProvider {
   unsigned concurrency_;
 };
 
+// What the asynchronous test providers declare: `{"id": "..."}` targets, drain, no limit that a
+// test would meet.
+inline sdk::ProviderInfo async_provider_info(const std::string& name) {
+  sdk::ProviderInfo info;
+  info.name = name;
+  info.version = "0.0.1";
+  info.target_schema = id_target_schema();
+  info.capabilities.asynchronous = true;
+  info.capabilities.drain = true;
+  info.default_concurrency = 100000;
+  return info;
+}
+
 class AsyncProvider final : public sdk::IStopProvider {
  public:
   using Body = std::function<void(const sdk::StopRequest&, std::shared_ptr<sdk::StopContext>)>;
   AsyncProvider(std::string name, Body body) : name_(std::move(name)), body_(std::move(body)) {}
 
-  sdk::ProviderInfo info() const override {
-    sdk::ProviderInfo info;
-    info.name = name_;
-    info.version = "0.0.1";
-    info.target_schema = id_target_schema();
-    info.capabilities.asynchronous = true;
-    info.capabilities.drain = true;
-    info.default_concurrency = 100000;
-    return info;
-  }
+  sdk::ProviderInfo info() const override { return async_provider_info(name_); }
   void start(const sdk::StopRequest& request, std::shared_ptr<sdk::StopContext> context) override {
     ++calls;
     body_(request, std::move(context));

@@ -24,6 +24,19 @@ extern "C" {
 extern char** environ;
 
 namespace stopd::test {
+
+void set_pristine_signals(posix_spawnattr_t& attributes) {
+  sigset_t none;
+  sigset_t all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  ::posix_spawnattr_setsigmask(&attributes, &none);
+  ::posix_spawnattr_setsigdefault(&attributes, &all);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -124,16 +137,7 @@ class ChildSpawner {
     ::posix_spawn_file_actions_init(&actions);
     ::posix_spawn_file_actions_adddup2(&actions, high, kChildReportFd);
     ::posix_spawnattr_init(&attributes);
-    // A pristine signal state whatever the test process blocks or ignores.
-    sigset_t none;
-    sigset_t all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    ::posix_spawnattr_setsigmask(&attributes, &none);
-    ::posix_spawnattr_setsigdefault(&attributes, &all);
-    ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    set_pristine_signals(attributes);
     Pending pending;
     const int rc =
         ::posix_spawn(&pending.pid, argv[0], &actions, &attributes, argv.data(), environ);

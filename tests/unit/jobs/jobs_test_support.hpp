@@ -95,16 +95,7 @@ class HoldingProvider final : public sdk::IStopProvider {
  public:
   explicit HoldingProvider(std::string name) : name_(std::move(name)) {}
 
-  sdk::ProviderInfo info() const override {
-    sdk::ProviderInfo info;
-    info.name = name_;
-    info.version = "0.0.1";
-    info.target_schema = id_target_schema();
-    info.capabilities.asynchronous = true;
-    info.capabilities.drain = true;
-    info.default_concurrency = 100000;
-    return info;
-  }
+  sdk::ProviderInfo info() const override { return async_provider_info(name_); }
 
   void start(const sdk::StopRequest& request, std::shared_ptr<sdk::StopContext> context) override {
     ++calls;

@@ -6,6 +6,7 @@
 // lingering as zombies under init.
 #pragma once
 
+#include <spawn.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -14,6 +15,10 @@
 #include <vector>
 
 namespace stopd::test {
+
+// Makes a posix_spawn child start as from a user's shell, whatever this process blocks or
+// ignores: no signal blocked, every disposition the default.
+void set_pristine_signals(posix_spawnattr_t& attributes);
 
 // The stopd_test_child binary (the STOPD_TEST_CHILD compile definition).
 const char* test_child_path();
