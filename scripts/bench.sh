@@ -13,6 +13,8 @@ Usage: scripts/bench.sh [--no-build] [--help]
   escalation   2,000 TERM-ignoring processes, grace 1 s: SIGKILL punctuality, deaths, peak RSS
   rpc          Stop(wait) through a real stopd over its unix socket vs a bare gRPC echo, with the
                journal at sync=full and at sync=normal
+  journal      what one journal write puts on disk: WAL pages per SQLite commit (sync=full) vs
+               bytes per intent-log record (sync=normal)
   memory       the daemon's resident memory with 10,000 jobs in flight (long graces)
   batch        a plan of 10,000 processes in 4 waves, --parallel 256, vs xargs -P 256 kill -9;
                the batch engine's own cost per item
@@ -62,6 +64,8 @@ printf '\n== for scale: the kernel alone killing 2,000 processes (kill+waitpid)\
 printf '\n== daemon round trip: Stop(wait) vs a bare gRPC echo, journal sync=full, then sync=normal\n'
 "$bin/stopd_bench_rpc" --sync full
 "$bin/stopd_bench_rpc" --sync normal
+printf '\n== journal: pages per commit vs bytes per intent record, on 100,000 jobs\n'
+"$bin/stopd_bench_journal_pages" --jobs 100000
 printf '\n== daemon memory: 10,000 jobs in flight\n'
 "$bin/stopd_bench_daemon_memory" --jobs 10000
 printf '\n== batch: 10,000 processes in 4 waves, --parallel 256, vs xargs -P 256 kill -9\n'
