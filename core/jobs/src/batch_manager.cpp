@@ -77,7 +77,7 @@ class BatchRun final : public BatchObserver {
         plan_(std::move(plan)),
         resumed_(resumed),
         clock_(std::move(clock)),
-        runner_(std::make_unique<JobItemRunner>(jobs, row_.id, row_.requester)) {}
+        runner_(std::make_unique<JobItemRunner>(jobs, clock_, row_.id, row_.requester)) {}
 
   // Starts the engine and the thread that journals the batch's end.
   void start(JobStore& store, std::map<std::string, BatchItemRecord> finished,
@@ -155,7 +155,7 @@ class BatchRun final : public BatchObserver {
     Watchers watchers;
     {
       std::lock_guard lock(mutex_);
-      running_since_[item.id] = std::chrono::system_clock::now();
+      running_since_[item.id] = clock_->wall_now();
       progress_ = event.progress;
       watchers = watchers_;
     }
@@ -200,7 +200,7 @@ class BatchRun final : public BatchObserver {
     for (const BatchItemRecord& record : result.items) items.push_back(batch_record_json(record));
     json summary = batch_summary_json(result.summary)["summary"];
     if (spec_.hidden > 0) summary["hidden"] = spec_.hidden;  // journaled with the rest
-    const auto now = std::chrono::system_clock::now();
+    const auto now = clock_->wall_now();
     try {
       store.finish_batch(row_.id, now,
                          {{"summary", summary}, {"items", items}, {"resumed", resumed_}});

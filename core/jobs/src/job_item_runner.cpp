@@ -45,8 +45,8 @@ void JobItemRunner::start(const BatchItem& item,
   submission.requester = requester_;
   submission.request_id = request_id_of(batch_id_, item.id);
   if (deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        *deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock_->steady_now());
     submission.deadline = std::max(left, std::chrono::milliseconds(1));
   }
   Job job;
@@ -55,7 +55,7 @@ void JobItemRunner::start(const BatchItem& item,
   } catch (const sdk::StopError& e) {
     StopResult refused;
     refused.outcome = sdk::StopOutcome::make(e.code(), e.what());
-    refused.started = refused.finished = std::chrono::system_clock::now();
+    refused.started = refused.finished = clock_->wall_now();
     done(refused);
     return;
   }
@@ -89,7 +89,7 @@ void JobItemRunner::start(const BatchItem& item,
     if (!reported->exchange(true)) {
       StopResult lost;
       lost.outcome = sdk::StopOutcome::make(sdk::Code::internal, e.what());
-      lost.started = lost.finished = std::chrono::system_clock::now();
+      lost.started = lost.finished = clock_->wall_now();
       done(lost);
     }
     return;
@@ -124,7 +124,7 @@ void JobItemRunner::cancel(const std::string& item_id) {
       StopResult left;
       left.outcome = sdk::StopOutcome::make(
           sdk::Code::cancelled, "stopd is stopping; the batch goes on when it starts again");
-      left.started = left.finished = std::chrono::system_clock::now();
+      left.started = left.finished = clock_->wall_now();
       parked.done(left);
     }
     return;

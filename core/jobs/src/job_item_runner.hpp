@@ -17,8 +17,13 @@ namespace stopd::core {
 
 class JobItemRunner final : public BatchItemRunner {
  public:
-  JobItemRunner(JobManager& jobs, std::string batch_id, std::string requester)
-      : jobs_(jobs), batch_id_(std::move(batch_id)), requester_(std::move(requester)) {}
+  // `clock`: the dispatcher's, on which the engine's deadlines are and results are stamped.
+  JobItemRunner(JobManager& jobs, std::shared_ptr<HostClock> clock, std::string batch_id,
+                std::string requester)
+      : jobs_(jobs),
+        clock_(std::move(clock)),
+        batch_id_(std::move(batch_id)),
+        requester_(std::move(requester)) {}
   ~JobItemRunner() override;  // ends the watches; the jobs themselves go on
 
   void start(const BatchItem& item, std::optional<std::chrono::steady_clock::time_point> deadline,
@@ -44,6 +49,7 @@ class JobItemRunner final : public BatchItemRunner {
   };
 
   JobManager& jobs_;
+  const std::shared_ptr<HostClock> clock_;
   const std::string batch_id_;
   const std::string requester_;
   std::mutex mutex_;
