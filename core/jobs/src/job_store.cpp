@@ -3,21 +3,18 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <exception>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 
-#include "intent_log.hpp"
+#include "intent_applier.hpp"
 #include "intent_record.hpp"
 #include "job_id.hpp"
 #include "job_time.hpp"
 #include "journal_lock.hpp"
 #include "journal_schema.hpp"
+#include "journal_writer.hpp"
 #include "sqlite.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/sdk/outcome.hpp"
@@ -30,6 +27,7 @@ namespace fs = std::filesystem;
 using sqlite::SqliteError;
 using sqlite::Statement;
 using sqlite::Use;
+using Unapplied = IntentApplier::Unapplied;
 
 // Never throws for strings that are not UTF-8 (a provider's details may carry raw bytes).
 std::string dump(const nlohmann::json& value) {
@@ -64,93 +62,55 @@ InsertRow insert_row_of(const Job& job) {
       details_of(job)};
 }
 
-// What an update writes (update_job: the fields that may change after insert), from `from` onto
-// `into`. An update's Job need carry nothing else.
-void take_changes(Job& into, const Job& from) {
-  into.state = from.state;
-  into.started = from.started;
-  into.finished = from.finished;
-  into.deadline = from.deadline;
-  into.force_at = from.force_at;
-  into.attempts = from.attempts;
-  into.resumed = from.resumed;
-  into.stop_id = from.stop_id;
-  into.joined = from.joined;
-  into.outcome = from.outcome;
-}
-
 // Where a job stands in the journal's order (created, then id), as the tables' indexes sort it.
 std::pair<std::int64_t, std::string_view> order_of(const Job& job) {
   return {to_ms(job.created), job.id};
 }
 
-// One caller's write, applied by whichever thread leads the group commit it joins.
-struct WriteOp {
-  std::function<void()> apply;
-  std::exception_ptr error;
-  bool done = false;
-};
-
 constexpr std::size_t kPruneChunk = 1000;
-
-// More pending than this (the applier cannot keep up, or the tables cannot be written): the
-// appending thread applies them itself, so memory and the file stay bounded.
-constexpr std::size_t kMaxPendingIntents = 4096;
-constexpr std::uint64_t kMaxIntentLogBytes = 16u << 20;
-// After the applier failed (a full disk, …), it tries again this much later.
-constexpr std::chrono::seconds kApplyRetry{1};
 
 }  // namespace
 
+// Opening, statements and row mapping. Every write goes through the JournalWriter (group
+// commit); the intent log's records, and the unapplied jobs reads lay over the tables, are the
+// IntentApplier's.
 struct JobStore::Impl {
   Impl(const fs::path& file_, JournalOptions options_)
       : file(file_),
         name(file_.string()),
         options(std::move(options_)),
         lock(checked_directory(file_)),
-        writer(open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) {
-    prepare_journal(*writer, name, options.sync_full, options.busy_timeout);
+        writer(open_writer()) {
     reader = open(SQLITE_OPEN_READONLY);
     try {
       reader->exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
       reader->exec("PRAGMA query_only = 1");
       reader->exec("PRAGMA cache_size = -512");  // as the writer's (journal_schema.cpp)
       prepare_statements();
+      intents = std::make_unique<IntentApplier>(writer, name, options, insert_job, update_job);
     } catch (const SqliteError& e) {
       fail("cannot prepare its statements", e);
     }
-    replay_intents();
+    intents->replay();
     try {
       open_session();
     } catch (const SqliteError& e) {
       fail("cannot record this start", e);
     }
     try {
-      checkpointer = std::make_unique<WalCheckpointer>(name, options.sync_full, *writer);
+      checkpointer =
+          std::make_unique<WalCheckpointer>(name, options.sync_full, writer.connection());
     } catch (const SqliteError& e) {
       fail("cannot open its checkpoint connection", e);
     }
-    if (intents) applier = std::thread([this] { run_applier(); });
-    report_dead_letters(dead_letter_count.load());
+    intents->start();
   }
 
   ~Impl() {
-    if (intents) {
-      {
-        std::lock_guard guard(intent_mutex);
-        applier_stopping = true;
-      }
-      applier_cv.notify_all();
-      applier.join();
-      try {
-        settle();  // what is left: into the tables now, and the file starts over
-      } catch (const std::exception& e) {
-        host_logger()->error("journal {}: {} intent record(s) left for the next start: {}", name,
-                             pending_count(), e.what());
-      }
-    }
+    intents->close();
     try {
-      writer->exec("DELETE FROM meta WHERE key = 'session'");  // a clean close
+      writer.write([this] { writer.connection().exec("DELETE FROM meta WHERE key = 'session'"); },
+                   false);  // a clean close
     } catch (const SqliteError& e) {
       host_logger()->warn(
           "journal {}: cannot record a clean close ({}); the next start counts "
@@ -164,32 +124,31 @@ struct JobStore::Impl {
   // and counts one more interruption; after a clean close the counts start over. Then this
   // session is recorded.
   void open_session() {
-    writer->exec("BEGIN IMMEDIATE");
-    try {
-      const bool unclean =
-          writer->integer_query("SELECT count(*) FROM meta WHERE key = 'session'") > 0;
-      if (unclean) {
-        writer->exec(
-            "INSERT INTO interruptions (job_id, count) SELECT id, 1 FROM jobs WHERE state IN "
-            "('pending', 'running') ON CONFLICT (job_id) DO UPDATE SET count = count + 1");
-        writer->exec(
-            "DELETE FROM interruptions WHERE job_id NOT IN (SELECT id FROM jobs WHERE state IN "
-            "('pending', 'running'))");
-      } else {
-        writer->exec("DELETE FROM interruptions");
-      }
-      Statement session(*writer, "INSERT OR REPLACE INTO meta (key, value) VALUES ('session', ?1)");
-      session.bind(1, "pid " + std::to_string(::getpid()) + " since " +
-                          std::to_string(to_ms(job_clock_now())));
-      session.step();
-      writer->exec("COMMIT");
-    } catch (...) {
-      writer->exec("ROLLBACK");
-      throw;
-    }
-    Statement counts(*writer, "SELECT job_id, count FROM interruptions");
-    while (counts.step())
-      interrupted.emplace(counts.text(0), static_cast<unsigned>(counts.integer(1)));
+    writer.write(
+        [this] {
+          auto& w = writer.connection();
+          const bool unclean =
+              w.integer_query("SELECT count(*) FROM meta WHERE key = 'session'") > 0;
+          if (unclean) {
+            w.exec(
+                "INSERT INTO interruptions (job_id, count) SELECT id, 1 FROM jobs WHERE state IN "
+                "('pending', 'running') ON CONFLICT (job_id) DO UPDATE SET count = count + 1");
+            w.exec(
+                "DELETE FROM interruptions WHERE job_id NOT IN (SELECT id FROM jobs WHERE state "
+                "IN ('pending', 'running'))");
+          } else {
+            w.exec("DELETE FROM interruptions");
+          }
+          Statement session(w, "INSERT OR REPLACE INTO meta (key, value) VALUES ('session', ?1)");
+          session.bind(1, "pid " + std::to_string(::getpid()) + " since " +
+                              std::to_string(to_ms(job_clock_now())));
+          session.step();
+          interrupted.clear();
+          Statement counts(w, "SELECT job_id, count FROM interruptions");
+          while (counts.step())
+            interrupted.emplace(counts.text(0), static_cast<unsigned>(counts.integer(1)));
+        },
+        false);
   }
 
   const fs::path file;
@@ -198,45 +157,15 @@ struct JobStore::Impl {
   JournalLock lock;
   std::unordered_map<std::string, unsigned> interrupted;  // open_session(); then read-only
 
-  // The writing connection: used only by the thread leading a group commit.
-  std::unique_ptr<sqlite::Connection> writer;
-  Statement begin, commit, rollback, savepoint, release, rollback_to;
+  // Every write goes through it (group commit); these statements run on its connection, inside
+  // a unit of work.
+  JournalWriter writer;
   Statement insert_job, update_job, prune_chunk, incremental_vacuum;
   Statement insert_batch, finish_batch, prune_batches;
 
-  // Group commit: writers queue up; one leads, applying every queued write in one transaction
-  // (one fsync), while the next ones queue behind it.
-  std::mutex queue_mutex;
-  std::condition_variable queue_cv;
-  std::vector<WriteOp*> queue;
-  bool leading = false;
-
-  // The intent log (synchronous=NORMAL only): appended records wait in `pending` until a commit
-  // takes them (the applier thread, or any direct write, which applies them first so the tables
-  // see every change in the order it was acknowledged).
-  std::unique_ptr<IntentLog> intents;
-  Statement note_applied;
-  Statement keep_dead_letter;
-  // Rows in dead_letters: counted at open, then as commits add to them.
-  std::atomic<std::uint64_t> dead_letter_count{0};
-  std::mutex intent_mutex;
-  std::vector<IntentLog::Record> pending;
-  // The jobs of records appended and not yet in the tables, each in its latest state: what a
-  // read lays over the tables, so that it sees an append at once and writes nothing itself.
-  struct Unapplied {
-    // Inserted: the whole job, with its later updates. Not: an update of a table row, whose
-    // changes (take_changes()) go onto that row when read.
-    Job job;
-    std::uint64_t number = 0;  // the last record that carried it
-    bool inserted = false;     // a pending record inserts it (not only updates a table row)
-  };
-  std::unordered_map<std::string, Unapplied> unapplied;
-  std::uint64_t appended = 0;  // the last record's number (numbers never repeat in one journal)
-  std::uint64_t applied = 0;   // the last one committed to the tables
-  std::condition_variable applier_cv;
-  bool applier_idle = false;  // waits for the next append, which wakes it
-  bool applier_stopping = false;
-  std::thread applier;
+  // The intent log (its records are applied through `writer`, with insert_job and update_job),
+  // and the unapplied jobs reads lay over the tables.
+  std::unique_ptr<IntentApplier> intents;
 
   // The reading connection (WAL: never blocked by the writer) and its statements.
   mutable std::mutex read_mutex;
@@ -267,18 +196,23 @@ struct JobStore::Impl {
     }
   }
 
+  // The writing connection, made a journal (schema, pragmas) before the writer takes it.
+  JournalWriter open_writer() const {
+    auto connection = open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    prepare_journal(*connection, name, options.sync_full, options.busy_timeout);
+    try {
+      return JournalWriter(std::move(connection), options.on_write);
+    } catch (const SqliteError& e) {
+      fail("cannot prepare its statements", e);
+    }
+  }
+
   [[noreturn]] void fail(const std::string& what, const std::exception& e) const {
     throw JournalError("journal " + name + ": " + what + ": " + e.what());
   }
 
   void prepare_statements() {
-    auto& w = *writer;
-    begin = Statement(w, "BEGIN IMMEDIATE");
-    commit = Statement(w, "COMMIT");
-    rollback = Statement(w, "ROLLBACK");
-    savepoint = Statement(w, "SAVEPOINT one_write");
-    release = Statement(w, "RELEASE one_write");
-    rollback_to = Statement(w, "ROLLBACK TO one_write");
+    auto& w = writer.connection();
     insert_job = Statement(
         w, std::string("INSERT INTO jobs (") + kJobColumns +
                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
@@ -303,12 +237,6 @@ struct JobStore::Impl {
         w, "UPDATE batches SET state = 'finished', finished_ms = ?2, result = ?3 WHERE id = ?1");
     prune_batches =
         Statement(w, "DELETE FROM batches WHERE state = 'finished' AND finished_ms < ?1");
-    note_applied =
-        Statement(w, "INSERT OR REPLACE INTO meta (key, value) VALUES ('intents_applied', ?1)");
-    keep_dead_letter = Statement(
-        w, "INSERT INTO dead_letters (number, kept_ms, error, record) VALUES (?1, ?2, ?3, ?4)");
-    dead_letter_count =
-        static_cast<std::uint64_t>(w.integer_query("SELECT count(*) FROM dead_letters"));
 
     auto& r = *reader;
     const std::string select = std::string("SELECT ") + kJobColumns + " FROM jobs ";
@@ -327,45 +255,7 @@ struct JobStore::Impl {
     recent_batches = Statement(r, batch_select + "ORDER BY created_ms DESC, id DESC LIMIT ?1");
   }
 
-  // ---- writing -------------------------------------------------------------------------------
-
-  // Applies `apply` inside a transaction shared with whoever writes at the same time; returns
-  // when that transaction is durable. Throws what `apply` threw, or the commit's error. Reported
-  // to on_write unless it only applies intent records (`report` false): the metric is the
-  // latency callers see.
-  void write(std::function<void()> apply, bool report = true) {
-    const auto begun = std::chrono::steady_clock::now();
-    WriteOp op{std::move(apply), nullptr, false};
-    {
-      std::unique_lock guard(queue_mutex);
-      queue.push_back(&op);
-      while (!op.done) {
-        if (leading) {
-          queue_cv.wait(guard);
-          continue;
-        }
-        leading = true;
-        std::vector<WriteOp*> batch;
-        batch.swap(queue);
-        guard.unlock();
-        run_batch(batch);
-        guard.lock();
-        for (WriteOp* each : batch) each->done = true;
-        leading = false;
-        queue_cv.notify_all();
-      }
-    }
-    if (report) reported(begun);
-    if (op.error) std::rethrow_exception(op.error);
-  }
-
-  void reported(std::chrono::steady_clock::time_point begun) const {
-    if (!options.on_write) return;
-    try {
-      options.on_write(std::chrono::steady_clock::now() - begun);
-    } catch (...) {  // metrics must never fail a write
-    }
-  }
+  // ---- writing: row mapping ------------------------------------------------------------------
 
   static void step(Statement& statement) {
     Use use(statement);
@@ -373,326 +263,9 @@ struct JobStore::Impl {
     }
   }
 
-  void run_batch(const std::vector<WriteOp*>& batch) {
-    std::vector<IntentLog::Record> taken;
-    if (intents) {
-      std::lock_guard guard(intent_mutex);
-      taken.swap(pending);
-    }
-    const auto fail_all = [&](const std::exception_ptr& error) {
-      for (WriteOp* op : batch)
-        if (!op->error) op->error = error;
-      give_back(taken);
-    };
-    try {
-      step(begin);
-    } catch (...) {
-      fail_all(std::current_exception());
-      return;
-    }
-    std::uint64_t refused = 0;
-    if (!taken.empty()) try {
-        refused = apply_intents(taken);
-      } catch (...) {
-        try_rollback();
-        fail_all(std::current_exception());
-        return;
-      }
-    if (batch.size() == 1 && taken.empty()) {
-      // Alone: no savepoint needed; a failed write rolls the transaction back.
-      WriteOp& op = *batch.front();
-      try {
-        op.apply();
-      } catch (...) {
-        op.error = std::current_exception();
-      }
-      if (op.error) {
-        try_rollback();
-        return;
-      }
-    } else {
-      for (WriteOp* op : batch) {
-        // Each write in its own savepoint: one refused write (a duplicate id) leaves the others.
-        try {
-          step(savepoint);
-          try {
-            op->apply();
-          } catch (...) {
-            op->error = std::current_exception();
-            step(rollback_to);
-          }
-          step(release);
-        } catch (...) {
-          if (!op->error) op->error = std::current_exception();
-        }
-      }
-    }
-    try {
-      step(commit);
-    } catch (...) {
-      try_rollback();
-      fail_all(std::current_exception());
-      return;
-    }
-    if (!taken.empty()) note_committed(taken.back().number);
-    if (refused > 0) report_dead_letters(dead_letter_count += refused);
-  }
-
-  void report_dead_letters(std::uint64_t count) const {
-    if (!options.on_dead_letters) return;
-    try {
-      options.on_dead_letters(count);
-    } catch (...) {  // metrics must never fail a write
-    }
-  }
-
-  // ---- the intent log ------------------------------------------------------------------------
-
-  // Inside the leader's transaction: every taken record, then the number of the last one.
-  // Returns how many the tables refused (kept as dead letters in the same transaction).
-  std::uint64_t apply_intents(const std::vector<IntentLog::Record>& records) {
-    std::uint64_t refused = 0;
-    for (const IntentLog::Record& record : records) {
-      step(savepoint);
-      try {
-        RecordReader rows(record.payload);
-        while (!rows.done()) {
-          Statement& statement = rows.next_row() == RowKind::insert_job ? insert_job : update_job;
-          Use use(statement);
-          rows.bind_row(*use);
-          use->step();
-        }
-      } catch (const SqliteError& e) {
-        step(rollback_to);
-        step(release);
-        // A record the tables refuse (a job inserted twice) would be refused at every try: it
-        // becomes a dead letter; anything else (a full disk) fails the commit and is retried.
-        if (e.code() != SQLITE_CONSTRAINT) throw;
-        keep_as_dead_letter(record, e);
-        ++refused;
-        continue;
-      } catch (const JournalError& e) {  // damaged beyond its checksum, or of a newer format
-        step(rollback_to);
-        step(release);
-        keep_as_dead_letter(record, e);
-        ++refused;
-        continue;
-      }
-      step(release);
-    }
-    Use use(note_applied);
-    use->bind(1, std::to_string(records.back().number));
-    use->step();
-    return refused;
-  }
-
-  // The record was acknowledged: it is kept, as written, in the transaction that took it. If
-  // even that fails the commit fails, and the record stays in the log for the next try.
-  void keep_as_dead_letter(const IntentLog::Record& record, const std::exception& e) {
-    Use use(keep_dead_letter);
-    use->bind(1, static_cast<std::int64_t>(record.number));
-    use->bind(2, to_ms(job_clock_now()));
-    use->bind(3, std::string_view(e.what()));
-    use->bind_blob(4, record.payload);
-    use->step();
-    host_logger()->error(
-        "journal {}: intent record {} refused by the tables ({}); kept in its dead_letters table "
-        "(README: Jobs and the journal)",
-        name, record.number, e.what());
-  }
-
-  void note_committed(std::uint64_t number) {
-    std::lock_guard guard(intent_mutex);
-    applied = number;
-    std::erase_if(unapplied, [&](const auto& entry) { return entry.second.number <= number; });
-    if (applied != appended) return;
-    try {
-      intents->clear();  // all applied: the file starts over
-    } catch (const std::exception& e) {
-      // Harmless: applied records are skipped by number at the next start.
-      host_logger()->warn("journal {}: {}", name, e.what());
-    }
-  }
-
-  // After a failed commit: the taken records go back in front of any appended meanwhile.
-  void give_back(std::vector<IntentLog::Record>& taken) {
-    if (taken.empty()) return;
-    std::lock_guard guard(intent_mutex);
-    taken.insert(taken.end(), std::make_move_iterator(pending.begin()),
-                 std::make_move_iterator(pending.end()));
-    pending.swap(taken);
-    taken.clear();
-  }
-
-  // One record, durable against a crash of the daemon when this returns; in the tables within
-  // options.apply_delay, and seen by every read of this store at once (the unapplied jobs).
-  void append(std::string payload, const std::vector<Job>& inserts,
-              const std::vector<Job>& updates) {
-    bool too_many = false;
-    {
-      std::lock_guard guard(intent_mutex);
-      const std::uint64_t number = appended + 1;
-      intents->append(number, payload);
-      appended = number;
-      for (const Job& job : inserts) unapplied[job.id] = Unapplied{job, number, true};
-      for (const Job& job : updates) {
-        Unapplied& entry = unapplied[job.id];  // a new entry is an update of a table row
-        if (entry.inserted)
-          take_changes(entry.job, job);
-        else
-          entry.job = job;
-        entry.number = number;
-      }
-      pending.push_back(IntentLog::Record{number, std::move(payload)});
-      if (applier_idle) applier_cv.notify_one();
-      too_many = pending.size() > kMaxPendingIntents || intents->size() > kMaxIntentLogBytes;
-    }
-    if (too_many) try {
-        settle();
-      } catch (const std::exception& e) {  // the record is safe in the log; applied later
-        host_logger()->error("journal {}: applying intent records: {}", name, e.what());
-      }
-  }
-
-  std::size_t pending_count() {
-    std::lock_guard guard(intent_mutex);
-    return pending.size();
-  }
-
-  // Every record appended before this call is in the tables when it returns. Throws
-  // JournalError naming the file, as every other read and write does.
-  void settle() {
-    if (!intents) return;
-    {
-      std::lock_guard guard(intent_mutex);
-      if (applied == appended) return;
-    }
-    try {
-      write([] {}, false);
-    } catch (const SqliteError& e) {
-      fail("cannot apply its pending intent records", e);
-    }
-  }
-
-  void run_applier() {
-    std::unique_lock guard(intent_mutex);
-    while (!applier_stopping) {
-      if (pending.empty()) {
-        applier_idle = true;
-        applier_cv.wait(guard);
-        applier_idle = false;
-        continue;
-      }
-      // Records come while it waits: they share the next transaction.
-      applier_cv.wait_for(guard, options.apply_delay);
-      if (applier_stopping) break;
-      guard.unlock();
-      bool failed = false;
-      try {
-        settle();
-      } catch (const std::exception& e) {
-        failed = true;
-        host_logger()->error("journal {}: applying intent records: {}; retrying", name, e.what());
-      }
-      guard.lock();
-      if (failed) applier_cv.wait_for(guard, kApplyRetry);
-    }
-  }
-
-  // At open: the records a previous run appended but did not apply go into the tables before
-  // anything else. With sync_full no log is kept, but one left by a run without it is replayed.
-  void replay_intents() {
-    const fs::path log_file = name + "-intents";
-    std::error_code ec;
-    if (options.sync_full && !fs::exists(log_file, ec)) return;
-    intents = std::make_unique<IntentLog>(log_file);
-    if (intents->torn_bytes() > 0)
-      host_logger()->warn(
-          "journal {}: cut {} byte(s) off the end of {} (a record torn by a crash, never "
-          "acknowledged)",
-          name, intents->torn_bytes(), log_file.string());
-    std::vector<IntentLog::Record> found = intents->take_found();
-    try {
-      applied = static_cast<std::uint64_t>(
-          writer->integer_query("SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE "
-                                "key = 'intents_applied'), 0)"));
-    } catch (const SqliteError& e) {
-      fail("cannot read how far its intent log was applied", e);
-    }
-    report_damage(log_file, found);
-    appended = std::max(applied, found.empty() ? std::uint64_t{0} : found.back().number);
-    std::erase_if(found, [&](const IntentLog::Record& r) { return r.number <= applied; });
-    const std::size_t replayed = found.size();
-    pending = std::move(found);
-    try {
-      if (replayed > 0)
-        write([] {}, false);
-      else
-        intents->clear();
-    } catch (const std::exception& e) {
-      fail("cannot apply the " + std::to_string(replayed) + " record(s) left in " +
-               log_file.string(),
-           e);
-    }
-    if (replayed > 0)
-      host_logger()->info("journal {}: applied {} record(s) left in its intent log", name,
-                          replayed);
-    if (options.sync_full) {
-      intents.reset();
-      fs::remove(log_file, ec);
-    }
-  }
-
-  // Damage in the intent log is not what a crash leaves: it is named at error level with the
-  // records it took, and the whole records after it are applied. What the lost records wrote is
-  // missing from the tables: a job keeps its state before them (an unfinished one is resumed),
-  // or is not in the journal at all if its insert was lost (README, "Jobs and the journal").
-  void report_damage(const fs::path& log_file, const std::vector<IntentLog::Record>& found) const {
-    for (const IntentLog::Damage& damage : intents->damage()) {
-      const std::string where = log_file.string() + " is damaged at bytes " +
-                                std::to_string(damage.begin) + " to " + std::to_string(damage.end);
-      const std::uint64_t first_lost = std::max(damage.number_before, applied) + 1;
-      if (damage.number_after == 0) {
-        host_logger()->error(
-            "journal {}: {} (its end: not a record torn by a crash, and no whole record "
-            "follows{}), "
-            "cut off: any record from {} on is lost. The jobs those records accepted, started "
-            "or ended keep their earlier state in the journal, or are not in it",
-            name, where,
-            intents->search_gave_up()
-                ? " as far as the search for one checked (" +
-                      std::to_string(IntentLog::kMaxSearchBytes >> 20) + " MiB)"
-                : std::string(),
-            first_lost);
-        continue;
-      }
-      if (first_lost >= damage.number_after) {
-        host_logger()->warn(
-            "journal {}: {}, but the records there were in the tables already: nothing lost", name,
-            where);
-        continue;
-      }
-      const std::uint64_t last_lost = damage.number_after - 1;
-      const auto kept = std::count_if(found.begin(), found.end(), [&](const auto& record) {
-        return record.number >= damage.number_after;
-      });
-      host_logger()->error(
-          "journal {}: {} (not a record torn by a crash: whole records follow it): {} {} lost, "
-          "the {} whole record(s) after it kept. The jobs the lost records accepted, started or "
-          "ended keep their earlier state in the journal (an unfinished one is resumed), or are "
-          "not in it if their insert was lost",
-          name, where, first_lost == last_lost ? "record" : "records",
-          first_lost == last_lost ? std::to_string(first_lost)
-                                  : std::to_string(first_lost) + " to " + std::to_string(last_lost),
-          kept);
-    }
-  }
-
-  void try_rollback() {
-    try {
-      step(rollback);
-    } catch (...) {  // nothing was open, or SQLite already rolled back
-    }
+  // Rows the last statement of the running unit of work changed.
+  std::size_t changes() {
+    return static_cast<std::size_t>(sqlite3_changes(writer.connection().handle()));
   }
 
   // What a job's insert binds, into a statement or an intent record (intent_record.hpp).
@@ -760,7 +333,7 @@ struct JobStore::Impl {
     Use use(update_job);
     update_values(*use, row);
     use->step();
-    return sqlite3_changes(writer->handle()) > 0;
+    return changes() > 0;
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -838,48 +411,11 @@ struct JobStore::Impl {
   }
 
   // --- reads: the tables, with the unapplied jobs laid over them -------------------------------
-  // Each takes what it needs of the unapplied jobs before it reads the tables: a record is
+  // Each takes what it needs of the unapplied jobs (IntentApplier) before it reads the tables: a
+  // record is
   // dropped from them only once its commit is visible, so a job is never in neither, and no read
   // returns a state older than one acknowledged before it began (an unapplied entry is a job's
   // newest state). find_by_request_id() is the one read that must look at the tables first.
-
-  std::optional<Unapplied> unapplied_job(std::string_view id) {
-    std::lock_guard guard(intent_mutex);
-    auto it = unapplied.find(std::string(id));
-    if (it == unapplied.end()) return std::nullopt;
-    return it->second;
-  }
-
-  // The last record committed to the tables (and gone from the unapplied jobs).
-  std::uint64_t applied_so_far() {
-    std::lock_guard guard(intent_mutex);
-    return applied;
-  }
-
-  // unapplied_job(), and whether a commit since applied_so_far() returned `since` may have taken
-  // the job out of the unapplied ones (both as of one moment).
-  std::optional<Unapplied> unapplied_job(std::string_view id, std::uint64_t since,
-                                         bool& committed_since) {
-    std::lock_guard guard(intent_mutex);
-    committed_since = applied != since;
-    auto it = unapplied.find(std::string(id));
-    if (it == unapplied.end()) return std::nullopt;
-    return it->second;
-  }
-
-  std::unordered_map<std::string, Unapplied> unapplied_jobs() {
-    std::lock_guard guard(intent_mutex);
-    return unapplied;
-  }
-
-  // `row` as the tables have it, under its unapplied state if it has one. An update of a job the
-  // tables do not have is skipped when applied, so it shows nothing here either.
-  static std::optional<Job> laid_over(std::optional<Job> row, const Unapplied* newer) {
-    if (newer == nullptr) return row;
-    if (newer->inserted) return newer->job;
-    if (row) take_changes(*row, newer->job);
-    return row;
-  }
 
   // Table rows (already filtered, in order) merged with the unapplied jobs: a row's unapplied
   // state replaces it (and leaves if it no longer `matches`); an unapplied job that `matches`
@@ -896,13 +432,15 @@ struct JobStore::Impl {
     for (Job& row : rows) {
       in_tables.insert(row.id);  // a copy: the row moves on below
       auto it = newer.find(row.id);
-      std::optional<Job> job =
-          it == newer.end() ? std::move(row) : laid_over(std::move(row), &it->second);
+      std::optional<Job> job = it == newer.end()
+                                   ? std::move(row)
+                                   : IntentApplier::laid_over(std::move(row), &it->second);
       if (it == newer.end() || matches(*job)) jobs.push_back(std::move(*job));
     }
     for (const auto& [id, entry] : newer) {
       if (in_tables.contains(id)) continue;
-      std::optional<Job> job = laid_over(entry.inserted ? std::nullopt : one(get_job, id), &entry);
+      std::optional<Job> job =
+          IntentApplier::laid_over(entry.inserted ? std::nullopt : one(get_job, id), &entry);
       if (job && matches(*job)) jobs.push_back(std::move(*job));
     }
     std::sort(jobs.begin(), jobs.end(), before);
@@ -940,7 +478,7 @@ const std::filesystem::path& JobStore::file() const {
 }
 
 std::uint64_t JobStore::dead_letters() const {
-  return impl_->dead_letter_count.load();
+  return impl_->intents->dead_letters();
 }
 
 const std::unordered_map<std::string, unsigned>& JobStore::interruptions() const {
@@ -951,7 +489,7 @@ void JobStore::insert(const Job& job) {
   if (job.id.empty()) throw JournalError("journal " + impl_->name + ": insert: the job has no id");
   const InsertRow row = insert_row_of(job);
   try {
-    impl_->write([&] { impl_->bind_insert(row); });
+    impl_->writer.write([&] { impl_->bind_insert(row); });
   } catch (const SqliteError& e) {
     if (e.code() == SQLITE_CONSTRAINT)
       impl_->fail("insert job " + job.id + ": a job with this id or request_id exists already", e);
@@ -963,7 +501,7 @@ void JobStore::update(const Job& job) {
   UpdateRow row{job, details_of(job)};
   bool found = false;
   try {
-    impl_->write([&] { found = impl_->bind_update(row); });
+    impl_->writer.write([&] { found = impl_->bind_update(row); });
   } catch (const SqliteError& e) {
     impl_->fail("update job " + job.id, e);
   }
@@ -983,7 +521,7 @@ std::size_t JobStore::write_many(const std::vector<Job>& inserts, const std::vec
   for (const Job& job : updates) changed_rows.push_back(UpdateRow{job, details_of(job)});
   std::size_t found = 0;
   try {
-    impl_->write([&] {
+    impl_->writer.write([&] {
       found = 0;  // a retried savepoint starts over
       for (const InsertRow& row : new_rows) impl_->bind_insert(row);
       for (const UpdateRow& row : changed_rows)
@@ -1003,7 +541,7 @@ std::size_t JobStore::write_many(const std::vector<Job>& inserts, const std::vec
 }
 
 void JobStore::append_many(const std::vector<Job>& inserts, const std::vector<Job>& updates) {
-  if (!impl_->intents) {
+  if (!impl_->intents->logging()) {
     write_many(inserts, updates);
     return;
   }
@@ -1023,8 +561,8 @@ void JobStore::append_many(const std::vector<Job>& inserts, const std::vector<Jo
     record.row(RowKind::update_job);
     Impl::update_values(record, UpdateRow{job, details_of(job)});
   }
-  impl_->append(std::move(record).bytes(), inserts, updates);
-  impl_->reported(begun);
+  impl_->intents->append(std::move(record).bytes(), inserts, updates);
+  impl_->writer.reported(begun);
 }
 
 std::size_t JobStore::update_many(const std::vector<Job>& jobs) {
@@ -1032,10 +570,10 @@ std::size_t JobStore::update_many(const std::vector<Job>& jobs) {
 }
 
 std::optional<Job> JobStore::get(std::string_view id) const {
-  const auto newer = impl_->unapplied_job(id);
+  const auto newer = impl_->intents->unapplied_job(id);
   std::lock_guard guard(impl_->read_mutex);
   try {
-    return Impl::laid_over(impl_->one(impl_->get_job, id), newer ? &*newer : nullptr);
+    return IntentApplier::laid_over(impl_->one(impl_->get_job, id), newer ? &*newer : nullptr);
   } catch (const SqliteError& e) {
     impl_->fail("get job " + std::string(id), e);
   }
@@ -1047,7 +585,7 @@ std::optional<Job> JobStore::find_by_request_id(std::string_view request_id) con
   // state may be unapplied. Unlike the other reads, this one cannot take the unapplied state
   // first (it learns the id from the row), so the row may predate a commit whose record left the
   // unapplied jobs before the lookup below: then it reads the row again.
-  const std::uint64_t applied_before = impl_->applied_so_far();
+  const std::uint64_t applied_before = impl_->intents->applied_so_far();
   std::optional<Job> row;
   {
     std::lock_guard guard(impl_->read_mutex);
@@ -1059,8 +597,9 @@ std::optional<Job> JobStore::find_by_request_id(std::string_view request_id) con
   }
   if (!row) return std::nullopt;
   bool committed_meanwhile = false;
-  const auto newer = impl_->unapplied_job(row->id, applied_before, committed_meanwhile);
-  if (newer) return Impl::laid_over(std::move(row), &*newer);  // the newest state: a whole job
+  const auto newer = impl_->intents->unapplied_job(row->id, applied_before, committed_meanwhile);
+  if (newer)
+    return IntentApplier::laid_over(std::move(row), &*newer);  // the newest state: a whole job
   if (!committed_meanwhile) return row;
   return get(row->id);
 }
@@ -1072,7 +611,7 @@ JobPage JobStore::list(const JobFilter& filter) const {
     if (std::find(states.begin(), states.end(), to_string(state)) == states.end())
       states.push_back(to_string(state));
 
-  const auto newer = impl_->unapplied_jobs();
+  const auto newer = impl_->intents->unapplied_jobs();
   std::lock_guard guard(impl_->read_mutex);
   try {
     std::optional<std::int64_t> cursor_created;
@@ -1151,7 +690,7 @@ JobPage JobStore::list(const JobFilter& filter) const {
 }
 
 std::vector<Job> JobStore::unfinished() const {
-  const auto newer = impl_->unapplied_jobs();
+  const auto newer = impl_->intents->unapplied_jobs();
   std::lock_guard guard(impl_->read_mutex);
   try {
     Use use(impl_->unfinished_jobs);
@@ -1170,23 +709,23 @@ std::size_t JobStore::prune_finished_before(Job::Time cutoff) {
     // In chunks, each its own short transaction: a large prune never holds up a job's insert.
     for (;;) {
       std::size_t deleted = 0;
-      impl_->write([&] {
+      impl_->writer.write([&] {
         Use use(impl_->prune_chunk);
         use->bind(1, to_ms(cutoff));
         use->step();
-        deleted = static_cast<std::size_t>(sqlite3_changes(impl_->writer->handle()));
+        deleted = impl_->changes();
       });
       total += deleted;
       if (deleted < kPruneChunk) break;
     }
     std::size_t batches = 0;
-    impl_->write([&] {
+    impl_->writer.write([&] {
       Use use(impl_->prune_batches);
       use->bind(1, to_ms(cutoff));
       use->step();
-      batches = static_cast<std::size_t>(sqlite3_changes(impl_->writer->handle()));
+      batches = impl_->changes();
     });
-    if (total + batches > 0) impl_->write([&] { Impl::step(impl_->incremental_vacuum); });
+    if (total + batches > 0) impl_->writer.write([&] { Impl::step(impl_->incremental_vacuum); });
   } catch (const SqliteError& e) {
     impl_->fail("prune finished jobs", e);
   }
@@ -1198,7 +737,7 @@ void JobStore::insert_batch(const BatchRow& batch) {
   const std::string spec = dump(batch.spec);
   const std::string result = batch.result.is_null() ? std::string() : dump(batch.result);
   try {
-    impl_->write([&] {
+    impl_->writer.write([&] {
       Use use(impl_->insert_batch);
       use->bind(1, batch.id);
       use->bind(2, std::string_view(batch.finished ? "finished" : "running"));
@@ -1227,13 +766,13 @@ void JobStore::finish_batch(std::string_view id, Job::Time finished, const nlohm
   const std::string text = dump(result);
   bool found = false;
   try {
-    impl_->write([&] {
+    impl_->writer.write([&] {
       Use use(impl_->finish_batch);
       use->bind(1, id);
       use->bind(2, to_ms(finished));
       use->bind(3, text);
       use->step();
-      found = sqlite3_changes(impl_->writer->handle()) > 0;
+      found = impl_->changes() > 0;
     });
   } catch (const SqliteError& e) {
     impl_->fail("finish batch " + std::string(id), e);
@@ -1312,8 +851,8 @@ void JobStore::put_schedule(const ScheduleRow& row) {
                        row.origin + "' is neither api nor config");
   const std::string spec = row.spec.is_null() ? std::string() : dump(row.spec);
   try {
-    impl_->write([&] {
-      Statement put(*impl_->writer,
+    impl_->writer.write([&] {
+      Statement put(impl_->writer.connection(),
                     std::string("INSERT INTO schedules (") + kScheduleColumns +
                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
                         "origin = excluded.origin, spec = excluded.spec, paused = "
@@ -1339,11 +878,11 @@ void JobStore::put_schedule(const ScheduleRow& row) {
 bool JobStore::delete_schedule(std::string_view name) {
   bool found = false;
   try {
-    impl_->write([&] {
-      Statement remove(*impl_->writer, "DELETE FROM schedules WHERE name = ?1");
+    impl_->writer.write([&] {
+      Statement remove(impl_->writer.connection(), "DELETE FROM schedules WHERE name = ?1");
       remove.bind(1, name);
       remove.step();
-      found = sqlite3_changes(impl_->writer->handle()) > 0;
+      found = impl_->changes() > 0;
     });
   } catch (const SqliteError& e) {
     impl_->fail("delete schedule " + std::string(name), e);
@@ -1385,13 +924,14 @@ std::size_t JobStore::delete_finished_batches(const std::vector<std::string>& id
   if (ids.empty()) return 0;
   std::size_t deleted = 0;
   try {
-    impl_->write([&] {
-      Statement remove(*impl_->writer, "DELETE FROM batches WHERE id = ?1 AND state = 'finished'");
+    impl_->writer.write([&] {
+      Statement remove(impl_->writer.connection(),
+                       "DELETE FROM batches WHERE id = ?1 AND state = 'finished'");
       for (const std::string& id : ids) {
         remove.reset();
         remove.bind(1, id);
         remove.step();
-        deleted += static_cast<std::size_t>(sqlite3_changes(impl_->writer->handle()));
+        deleted += impl_->changes();
       }
     });
   } catch (const SqliteError& e) {
