@@ -3,7 +3,7 @@
 // and a write() into the file does that in one system call where a SQLite commit costs a
 // transaction, several WAL frames and six lock calls. The journal applies the records to its
 // tables in batches, notes the last one applied in the same transaction, and starts the file
-// over once everything in it is applied (job_store.cpp).
+// over once everything in it is applied (intent_applier.cpp).
 //
 // A record is [u32 size][u32 CRC-32 of what follows][u64 number][payload], in the host's byte
 // order: the file never leaves the machine. A crash mid-write can leave only the last record
