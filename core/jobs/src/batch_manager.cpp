@@ -504,6 +504,19 @@ std::vector<BatchView> BatchManager::list(std::size_t limit) const {
   return views;
 }
 
+std::vector<BatchView> BatchManager::list_runs(std::string_view prefix, std::size_t limit) const {
+  std::vector<BatchView> views;
+  for (BatchRunRow& run : state_->store.list_batch_runs(prefix, limit)) {
+    BatchView view;
+    view.id = std::move(run.id);
+    view.request_id = std::move(run.request_id);
+    view.finished = run.finished;
+    if (run.summary.is_object()) view.summary = std::move(run.summary);
+    views.push_back(std::move(view));
+  }
+  return views;
+}
+
 std::shared_ptr<void> BatchManager::watch(const std::string& id,
                                           std::function<void(const BatchEvent&)> on_event) {
   if (auto batch = state_->running(id)) return batch->watch(std::move(on_event));

@@ -172,6 +172,7 @@ struct JobStore::Impl {
   std::unique_ptr<sqlite::Connection> reader;
   mutable Statement get_job, by_request_id, unfinished_jobs, created_of;
   mutable Statement get_batch, batch_by_request_id, unfinished_batches, recent_batches;
+  mutable Statement batch_runs;
   mutable std::map<std::string, Statement, std::less<>> list_statements;
 
   // Last: gone (its thread stopped, its hook removed) before the connections close.
@@ -253,6 +254,12 @@ struct JobStore::Impl {
     unfinished_batches =
         Statement(r, batch_select + "WHERE state = 'running' ORDER BY created_ms, id");
     recent_batches = Statement(r, batch_select + "ORDER BY created_ms DESC, id DESC LIMIT ?1");
+    // A range of request_id (its unique index), and the summary alone out of the result: SQLite
+    // walks the result's text without building it, nlohmann parses the summary only.
+    batch_runs = Statement(r,
+                           "SELECT id, state, request_id, json_extract(result, '$.summary') FROM "
+                           "batches WHERE request_id >= ?1 AND request_id < ?2 ORDER BY "
+                           "created_ms DESC, id DESC LIMIT ?3");
   }
 
   // ---- writing: row mapping ------------------------------------------------------------------
@@ -818,6 +825,43 @@ std::vector<BatchRow> JobStore::list_batches(std::size_t limit) const {
     return impl_->batches(impl_->recent_batches);
   } catch (const SqliteError& e) {
     impl_->fail("list batches", e);
+  }
+}
+
+std::vector<BatchRunRow> JobStore::list_batch_runs(std::string_view prefix,
+                                                   std::size_t limit) const {
+  // Every text that starts with `prefix` sorts at or after it and before `prefix` with its last
+  // byte one higher (an empty prefix: every text below 0xff).
+  std::string past = std::string(prefix);
+  while (!past.empty() && static_cast<unsigned char>(past.back()) == 0xff) past.pop_back();
+  if (past.empty())
+    past.assign(1, static_cast<char>(0xff));
+  else
+    past.back() = static_cast<char>(static_cast<unsigned char>(past.back()) + 1);
+  std::lock_guard guard(impl_->read_mutex);
+  try {
+    Use use(impl_->batch_runs);
+    use->bind(1, prefix);
+    use->bind(2, std::string_view(past));
+    use->bind(3, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxListLimit)));
+    std::vector<BatchRunRow> runs;
+    while (use->step()) {
+      BatchRunRow run;
+      run.id = use->text(0);
+      run.finished = use->text(1) == "finished";
+      run.request_id = use->text(2);
+      if (!use->is_null(3)) {
+        try {
+          run.summary = nlohmann::json::parse(use->text(3));
+        } catch (const nlohmann::json::exception& e) {
+          impl_->fail("batch " + run.id + " is damaged", e);
+        }
+      }
+      runs.push_back(std::move(run));
+    }
+    return runs;
+  } catch (const SqliteError& e) {
+    impl_->fail("list batch runs", e);
   }
 }
 

@@ -26,7 +26,9 @@ using Instant = chrono::sys_seconds;
 constexpr unsigned kMaxCountedMisses = 1'000'000;
 // A run this late is on time whatever catch_up says: a timer fires a little after its instant.
 constexpr chrono::seconds kOnTime{30};
-// How many of the journal's newest batches start() reads to find each schedule's last run.
+// How many runs, newest first, are read to find a schedule's last run and its history: of all
+// schedules at start() and at a wake, of the one schedule otherwise. Read without their plans
+// and item records (BatchManager::list_runs), so a history of large batches costs no more.
 constexpr std::size_t kRecentRuns = 1000;
 // Runs due at one wake are submitted by up to this many threads at once: a submit is journal
 // reads, a plan's parse and commits, about 1 ms, so a thousand schedules due at 19:00 would
@@ -141,7 +143,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     // Runs beyond the history limits: one read of the journal for all that ran, after they
     // were all submitted (the runs due together are not held up by it).
     if (!ran.empty() && store != nullptr) {
-      const std::vector<BatchView> recent = batches.list(kRecentRuns);
+      const std::vector<BatchView> recent = recent_runs();
       for (Entry* entry : ran) prune(*entry, recent);
     }
     // Steady first, then wall: if the clock moves between the two readings, the timer is set
@@ -315,6 +317,12 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   }
 
   // The runs of `name` among the journal's newest batches (`recent`, newest first), newest first.
+  // The newest runs of every schedule, or of the one called `name`: batches whose request_id
+  // starts "schedule/" (run_request_id()).
+  std::vector<BatchView> recent_runs(const std::string& name = {}) const {
+    return batches.list_runs(name.empty() ? "schedule/" : "schedule/" + name + "/", kRecentRuns);
+  }
+
   static std::vector<ScheduleRun> runs_of(const std::string& name,
                                           const std::vector<BatchView>& recent) {
     const std::string prefix = "schedule/" + name + "/";
@@ -391,7 +399,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       entry.status.last_due = last->due;
       entry.status.last_batch = last->batch;
     } else {
-      // Never ran (or not among the newest kRecentRuns batches): nothing before now is owed;
+      // Never ran (or not among the newest kRecentRuns runs): nothing before now is owed;
       // a schedule added at 19:03 does not fire for 19:00 (unless its jitter delays that run
       // past 19:03).
       entry.next_due = first_firing_after(entry, now);
@@ -608,7 +616,7 @@ void Scheduler::start() {
     std::lock_guard work_lock(s.work_mutex);
     const Instant now = s.wall_now();
     // The journal's newest batches, read once for every schedule (10,000 of them start fast).
-    const std::vector<BatchView> recent = s.batches.list(kRecentRuns);
+    const std::vector<BatchView> recent = s.recent_runs();
     for (auto& [name, entry] : s.entries) {
       s.place(*entry, now, recent);
       s.prune(*entry, recent);
@@ -646,7 +654,7 @@ std::optional<ScheduleStatus> Scheduler::get(const std::string& name) const {
     if (it == state_->entries.end()) return std::nullopt;
     status = it->second->status;
   }
-  status.history = State::runs_of(name, state_->batches.list(kRecentRuns));
+  status.history = State::runs_of(name, state_->recent_runs(name));
   return status;
 }
 
@@ -675,7 +683,7 @@ ScheduleStatus Scheduler::add(ScheduleSpec spec) {
   if (s.store != nullptr) s.store->put_schedule(s.row_of(spec));
   auto entry = s.make_entry(std::move(spec));
   // A run of an earlier schedule of this name still going.
-  s.place(*entry, s.wall_now(), s.batches.list(kRecentRuns));
+  s.place(*entry, s.wall_now(), s.recent_runs(entry->spec->name));
   entry->next_due = s.first_firing_after(*entry, s.wall_now());  // owes nothing from before
   const ScheduleStatus status = entry->status;
   s.install(std::move(entry));
@@ -791,7 +799,7 @@ BatchView Scheduler::run_now(const std::string& name) {
   const BatchView batch = s.submit(*entry, request_id);
   host_logger()->info("schedule={} run now started batch={}", name, batch.id);
   entry->running_batch = batch.finished ? std::string() : batch.id;
-  s.prune(*entry, s.batches.list(kRecentRuns));
+  s.prune(*entry, s.recent_runs(entry->spec->name));
   return batch;
 }
 

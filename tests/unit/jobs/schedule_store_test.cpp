@@ -117,6 +117,52 @@ TEST(ScheduleStore, DeletesOnlyFinishedBatches) {
   EXPECT_TRUE(store.get_batch("b-running"));
 }
 
+// What the scheduler reads on every wake: runs by request_id prefix, newest first, with the
+// summary of their result and nothing of their plan or items.
+TEST(ScheduleStore, ListsRunsByRequestIdPrefixNewestFirstWithTheirSummaryOnly) {
+  TempDir dir;
+  JobStore store(dir.journal());
+  const auto add = [&](const std::string& id, const std::string& request_id, std::int64_t ms,
+                       bool finished) {
+    core::BatchRow row;
+    row.id = id;
+    row.finished = finished;
+    row.requester = "schedule:a";
+    row.request_id = request_id;
+    row.created = at_ms(ms);
+    row.spec = {{"items", nlohmann::json::array({{{"id", "big"}}})}};
+    if (finished) {
+      row.finished_at = at_ms(ms + 1);
+      row.result = {{"summary", {{"failed", 1}, {"succeeded", 2}}},
+                    {"items", nlohmann::json::array({{{"item", "big"}}})}};
+    }
+    store.insert_batch(row);
+  };
+  add("b-1", "schedule/a/100", 1'000, true);
+  add("b-2", "schedule/a/now/200", 2'000, true);
+  add("b-3", "schedule/a/300", 3'000, false);
+  add("b-4", "schedule/ab/100", 4'000, true);  // another schedule, whose name starts the same
+  add("b-5", "schedulf", 5'000, true);         // past the prefix's range
+  add("b-6", "", 6'000, true);                 // no request_id
+
+  const auto runs = store.list_batch_runs("schedule/a/", 10);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].id, "b-3");
+  EXPECT_FALSE(runs[0].finished);
+  EXPECT_TRUE(runs[0].summary.is_null());
+  EXPECT_EQ(runs[1].id, "b-2");
+  EXPECT_EQ(runs[1].request_id, "schedule/a/now/200");
+  EXPECT_TRUE(runs[1].finished);
+  EXPECT_EQ(runs[1].summary, (nlohmann::json{{"failed", 1}, {"succeeded", 2}}));
+  EXPECT_EQ(runs[2].id, "b-1");
+
+  const auto every_schedule = store.list_batch_runs("schedule/", 10);
+  ASSERT_EQ(every_schedule.size(), 4u);
+  EXPECT_EQ(every_schedule[0].id, "b-4");
+  EXPECT_EQ(store.list_batch_runs("schedule/", 2).size(), 2u);
+  EXPECT_TRUE(store.list_batch_runs("schedule/none/", 10).empty());
+}
+
 TEST(ScheduleStore, UpgradesAVersion5JournalWithAnEmptyScheduleTable) {
   TempDir dir;
   {  // What a stopd of schema version 5 wrote, built from its own schema steps.

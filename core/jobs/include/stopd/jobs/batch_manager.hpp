@@ -109,6 +109,10 @@ class BatchManager {
 
   std::optional<BatchView> get(const std::string& id) const;
   std::vector<BatchView> list(std::size_t limit) const;  // newest first, without items
+  // The newest `limit` batches whose request_id starts with `prefix`, newest first, as the
+  // journal has them: id, request_id, finished and, once finished, the summary; no plan, no items
+  // (JobStore::list_batch_runs: cheap however large the batches were).
+  std::vector<BatchView> list_runs(std::string_view prefix, std::size_t limit) const;
   // The batch submitted with `request_id` (without items), if any.
   std::optional<BatchView> find_by_request_id(const std::string& request_id) const;
 

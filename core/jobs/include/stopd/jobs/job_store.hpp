@@ -71,6 +71,14 @@ struct BatchRow {
   nlohmann::json result;  // null until finished: the summary and every item's record
 };
 
+// A batch as a list of runs reads it: what it is and how it ended, no plan, no items.
+struct BatchRunRow {
+  std::string id;
+  std::string request_id;
+  bool finished = false;
+  nlohmann::json summary;  // the result's summary once finished (batch_summary_json), else null
+};
+
 // A schedule as the journal keeps it (issue 20). origin "api": created over the API, `spec` is
 // its definition and the row is all there is of it. origin "config": a schedule of the config
 // file that was paused or resumed over the API; the row keeps only that state (`spec` null).
@@ -137,6 +145,10 @@ class JobStore {
   std::optional<BatchRow> find_batch_by_request_id(std::string_view request_id) const;
   std::vector<BatchRow> unfinished_batches() const;             // oldest first
   std::vector<BatchRow> list_batches(std::size_t limit) const;  // newest first, 1..kMaxListLimit
+  // The newest `limit` (1..kMaxListLimit) batches whose request_id starts with `prefix`, newest
+  // first. Reads neither their specs nor their item records: it costs the same however many items
+  // the batches held (the scheduler reads its runs' history with it on every wake).
+  std::vector<BatchRunRow> list_batch_runs(std::string_view prefix, std::size_t limit) const;
 
   // Schedules (ScheduleRow). Written through the same group commit as everything else, so
   // durable on return; read on the reading connection. Throw JournalError.
