@@ -24,11 +24,11 @@ void AttemptContext::notify_change() {
   try {
     callback();
   } catch (const std::exception& e) {
-    host_logger()->error("stop={} type={} the provider's change callback threw: {}", flight_->id,
-                         flight_->type(), e.what());
+    events_->logger().error("stop={} type={} the provider's change callback threw: {}", flight_->id,
+                            flight_->type(), e.what());
   } catch (...) {
-    host_logger()->error("stop={} type={} the provider's change callback threw", flight_->id,
-                         flight_->type());
+    events_->logger().error("stop={} type={} the provider's change callback threw", flight_->id,
+                            flight_->type());
   }
 }
 
@@ -44,14 +44,15 @@ void AttemptContext::progress(std::string_view phase, const nlohmann::json& fact
 }
 
 void AttemptContext::log(sdk::LogLevel level, std::string_view message) {
-  host_logger()->log(to_spdlog_level(level), "stop={} type={} attempt={} {}", flight_->id,
-                     flight_->type(), attempt_, message);
+  events_->logger().log(to_spdlog_level(level), "stop={} type={} attempt={} {}", flight_->id,
+                        flight_->type(), attempt_, message);
 }
 
 void AttemptContext::complete(sdk::StopOutcome outcome) {
   if (completed_.exchange(true)) {
-    host_logger()->warn("stop={} type={} the provider completed attempt {} more than once; ignored",
-                        flight_->id, flight_->type(), attempt_);
+    events_->logger().warn(
+        "stop={} type={} the provider completed attempt {} more than once; ignored", flight_->id,
+        flight_->type(), attempt_);
     return;
   }
   std::function<void()> dropped;

@@ -54,6 +54,7 @@ struct Dispatcher::State final : FlightEvents,
       : registry(registry_),
         options(options_),
         clock(options_.clock ? options_.clock : real_host_clock()),
+        log(options_.logger ? options_.logger : host_logger()),
         work(boost::asio::make_work_guard(io)),
         // Runs on the event loop, which shutdown() stops and joins before `this` can go.
         deadlines(clock->make_timer(io), [this] { expire_due(); }),
@@ -65,7 +66,8 @@ struct Dispatcher::State final : FlightEvents,
   const ProviderRegistry& registry;
   const DispatcherOptions options;
   const std::shared_ptr<HostClock> clock;  // every reading of the time, every timer
-  boost::asio::io_context io;              // every timer of every stop runs here
+  const std::shared_ptr<spdlog::logger> log;
+  boost::asio::io_context io;  // every timer of every stop runs here
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
   DeadlineQueue deadlines;  // every waiting caller's deadline; guarded by `mutex`
   std::thread timer_thread;
@@ -94,9 +96,9 @@ struct Dispatcher::State final : FlightEvents,
       try {
         observer->on_event(event);
       } catch (const std::exception& e) {
-        host_logger()->error("stop={} an observer threw: {}", event.stop_id, e.what());
+        log->error("stop={} an observer threw: {}", event.stop_id, e.what());
       } catch (...) {
-        host_logger()->error("stop={} an observer threw", event.stop_id);
+        log->error("stop={} an observer threw", event.stop_id);
       }
     }
   }
@@ -426,6 +428,8 @@ struct Dispatcher::State final : FlightEvents,
     }
   }
 
+  spdlog::logger& logger() const override { return *log; }
+
   void attempt_progress(const Flight& flight, unsigned attempt, std::string_view phase,
                         const nlohmann::json& facts) override {
     notify_flight(StopEventKind::progress, flight, [&](StopEvent& e) {
@@ -620,7 +624,7 @@ struct Dispatcher::State final : FlightEvents,
           0));
     abandoned_calls = pool->shut_down(until);
     if (abandoned_calls > 0)
-      host_logger()->error(
+      log->error(
           "{} synchronous stop() call(s) still running {} ms after the shutdown began, though "
           "cancelled: abandoned (the plugin ignores its deadline and cancellation)",
           abandoned_calls, options.shutdown_timeout.count());
@@ -658,6 +662,10 @@ std::optional<std::string> Dispatcher::validate(const sdk::StopRequest& request)
 
 const std::shared_ptr<HostClock>& Dispatcher::clock() const {
   return state_->clock;
+}
+
+const std::shared_ptr<spdlog::logger>& Dispatcher::logger() const {
+  return state_->log;
 }
 
 std::size_t Dispatcher::in_flight() const {

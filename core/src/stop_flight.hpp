@@ -17,6 +17,10 @@
 #include "stopd/sdk/request.hpp"
 #include "stored_request.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace stopd::core {
 
 class AttemptContext;
@@ -80,6 +84,8 @@ class FlightEvents {
   virtual void attempt_progress(const Flight& flight, unsigned attempt, std::string_view phase,
                                 const nlohmann::json& facts) = 0;
   virtual bool shutting_down() const = 0;
+  // Where the attempt logs: the dispatcher's logger.
+  virtual spdlog::logger& logger() const = 0;
 };
 
 class AttemptContext final : public sdk::StopContext {

@@ -83,7 +83,7 @@ void IntentApplier::replay() {
   if (options_.sync_full && !fs::exists(log_file, ec)) return;
   intents_ = std::make_unique<IntentLog>(log_file);
   if (intents_->torn_bytes() > 0)
-    host_logger()->warn(
+    log().warn(
         "journal {}: cut {} byte(s) off the end of {} (a record torn by a crash, never "
         "acknowledged)",
         name_, intents_->torn_bytes(), log_file.string());
@@ -110,7 +110,7 @@ void IntentApplier::replay() {
          e);
   }
   if (replayed > 0)
-    host_logger()->info("journal {}: applied {} record(s) left in its intent log", name_, replayed);
+    log().info("journal {}: applied {} record(s) left in its intent log", name_, replayed);
   if (options_.sync_full) {
     intents_.reset();
     fs::remove(log_file, ec);
@@ -128,7 +128,7 @@ void IntentApplier::report_damage(const fs::path& log_file,
                               std::to_string(damage.begin) + " to " + std::to_string(damage.end);
     const std::uint64_t first_lost = std::max(damage.number_before, applied_) + 1;
     if (damage.number_after == 0) {
-      host_logger()->error(
+      log().error(
           "journal {}: {} (its end: not a record torn by a crash, and no whole record "
           "follows{}), "
           "cut off: any record from {} on is lost. The jobs those records accepted, started "
@@ -142,16 +142,15 @@ void IntentApplier::report_damage(const fs::path& log_file,
       continue;
     }
     if (first_lost >= damage.number_after) {
-      host_logger()->warn(
-          "journal {}: {}, but the records there were in the tables already: nothing lost", name_,
-          where);
+      log().warn("journal {}: {}, but the records there were in the tables already: nothing lost",
+                 name_, where);
       continue;
     }
     const std::uint64_t last_lost = damage.number_after - 1;
     const auto kept = std::count_if(found.begin(), found.end(), [&](const auto& record) {
       return record.number >= damage.number_after;
     });
-    host_logger()->error(
+    log().error(
         "journal {}: {} (not a record torn by a crash: whole records follow it): {} {} lost, "
         "the {} whole record(s) after it kept. The jobs the lost records accepted, started or "
         "ended keep their earlier state in the journal (an unfinished one is resumed), or are "
@@ -174,8 +173,8 @@ void IntentApplier::close() {
     try {
       settle();  // what is left: into the tables now, and the file starts over
     } catch (const std::exception& e) {
-      host_logger()->error("journal {}: {} intent record(s) left for the next start: {}", name_,
-                           pending_count(), e.what());
+      log().error("journal {}: {} intent record(s) left for the next start: {}", name_,
+                  pending_count(), e.what());
     }
   }
   writer_.set_prelude(nullptr);
@@ -261,7 +260,7 @@ void IntentApplier::keep_as_dead_letter(const IntentLog::Record& record, const s
   use->bind(3, std::string_view(e.what()));
   use->bind_blob(4, record.payload);
   use->step();
-  host_logger()->error(
+  log().error(
       "journal {}: intent record {} refused by the tables ({}); kept in its dead_letters table "
       "(README: Jobs and the journal)",
       name_, record.number, e.what());
@@ -277,7 +276,7 @@ void IntentApplier::note_committed(std::uint64_t number) {
     intents_->clear();  // all applied: the file starts over
   } catch (const std::exception& e) {
     // Harmless: applied records are skipped by number at the next start.
-    host_logger()->warn("journal {}: {}", name_, e.what());
+    log().warn("journal {}: {}", name_, e.what());
   }
 }
 
@@ -315,7 +314,7 @@ void IntentApplier::append(std::string payload, const std::vector<Job>& inserts,
   if (too_many) try {
       settle();
     } catch (const std::exception& e) {  // the record is safe in the log; applied later
-      host_logger()->error("journal {}: applying intent records: {}", name_, e.what());
+      log().error("journal {}: applying intent records: {}", name_, e.what());
     }
 }
 
@@ -357,7 +356,7 @@ void IntentApplier::run() {
       settle();
     } catch (const std::exception& e) {
       failed = true;
-      host_logger()->error("journal {}: applying intent records: {}; retrying", name_, e.what());
+      log().error("journal {}: applying intent records: {}; retrying", name_, e.what());
     }
     guard.lock();
     if (failed) cv_.wait_for(guard, kApplyRetry);

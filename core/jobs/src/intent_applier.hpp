@@ -112,6 +112,7 @@ class IntentApplier : private JournalWriter::Prelude {
   JournalWriter& writer_;
   const std::string name_;
   const JournalOptions options_;
+  spdlog::logger& log() const { return *options_.logger; }  // JobStore resolved it
   sqlite::Statement& insert_job_;
   sqlite::Statement& update_job_;
   sqlite::Statement note_applied_;

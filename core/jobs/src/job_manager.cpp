@@ -63,6 +63,8 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     return std::chrono::floor<std::chrono::milliseconds>(dispatcher.clock()->wall_now());
   }
   Steady::time_point steady_clock_now() const { return dispatcher.clock()->steady_now(); }
+  // The dispatcher's logger too (DispatcherOptions::logger): one place to give a test its own.
+  spdlog::logger& log() const { return *dispatcher.logger(); }
   JobStore& store;
   const JobManagerOptions options;
 
@@ -178,11 +180,10 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
         // Two submits with one request_id at once: the second insert fails; the first job wins.
         if (!job.request_id.empty())
           if (auto existing = by_request_id(job.request_id)) return *existing;
-        host_logger()->error("job={} not accepted: {}", job.id, e.what());
+        log().error("job={} not accepted: {}", job.id, e.what());
         throw StopError(Code::unavailable, std::string("journal: ") + e.what());
       }
-    host_logger()->debug("job={} accepted type={} requester={}", job.id, job.request.type,
-                         job.requester);
+    log().debug("job={} accepted type={} requester={}", job.id, job.request.type, job.requester);
 
     dispatch(t, job.request, steady_now + budget);
     // Not acknowledged before it is journaled: now, by this thread, with its end if it has one.
@@ -348,15 +349,15 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       throw;
     }
     for (Resumed& each : resumed) {
-      host_logger()->info("job={} resumed (time {})", each.job->id, each.job->resumed);
+      log().info("job={} resumed (time {})", each.job->id, each.job->resumed);
       dispatch(each.job, std::move(each.request), each.deadline);
     }
     return resumed.size();
   }
 
   // A resumed job that is not run again ends here, with the reason, as a stop that ran would.
-  static void end_without_running(Job& job, Job::Time now, Code code, std::string message) {
-    host_logger()->warn("job={} not resumed: {}", job.id, message);
+  void end_without_running(Job& job, Job::Time now, Code code, std::string message) {
+    log().warn("job={} not resumed: {}", job.id, message);
     job.state = JobState::finished;
     job.finished = now;
     job.outcome = sdk::StopOutcome::make(code, std::move(message));
@@ -470,8 +471,8 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       // The host is shutting down after a drain: this end is an artifact of that, not of the
       // resource. The job stays unfinished in the journal; the next start resumes it.
       t->abandoned = true;
-      host_logger()->info("job={} left unfinished for the next start ({}: {})", t->id,
-                          sdk::to_string(result.outcome.code), result.outcome.message);
+      log().info("job={} left unfinished for the next start ({}: {})", t->id,
+                 sdk::to_string(result.outcome.code), result.outcome.message);
     } else {
       t->state = JobState::finished;
       t->finished_ms = ms_of(result.finished);
@@ -599,8 +600,8 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     } catch (const std::exception& e) {
       journaled = false;
       write_error = e.what();
-      host_logger()->error("journal: {} job change(s) not written ({}); retrying",
-                           inserts.size() + rows.size(), e.what());
+      log().error("journal: {} job change(s) not written ({}); retrying",
+                  inserts.size() + rows.size(), e.what());
     }
     lock.lock();
     if (!journaled) last_write_error = std::move(write_error);
@@ -640,11 +641,10 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     try {
       const auto cutoff = clock_now() - options.retention;
       if (const std::size_t pruned = store.prune_finished_before(cutoff); pruned > 0)
-        host_logger()->info(
-            "journal: pruned {} finished job(s) older than {} h", pruned,
-            std::chrono::duration_cast<std::chrono::hours>(options.retention).count());
+        log().info("journal: pruned {} finished job(s) older than {} h", pruned,
+                   std::chrono::duration_cast<std::chrono::hours>(options.retention).count());
     } catch (const std::exception& e) {
-      host_logger()->error("journal: pruning failed: {}", e.what());
+      log().error("journal: pruning failed: {}", e.what());
     }
   }
 
@@ -735,8 +735,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
   // under a second job) but DEADLINE_EXCEEDED, which gRPC defines for a call that may have taken
   // effect all the same, and which a client whose own deadline ran out first gets anyway.
   StopError started_but_not_journaled(const std::string& id) const {
-    host_logger()->error("job={} stop started but not journaled yet ({}); retrying", id,
-                         last_write_error);
+    log().error("job={} stop started but not journaled yet ({}); retrying", id, last_write_error);
     return StopError(
         Code::deadline_exceeded,
         "job " + id + ": the stop was started, but its journal record could not be written in " +
@@ -763,7 +762,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
       // to the tables, which another process may hold locked. The job was accepted and is
       // durable, so the caller gets it as this manager knows it, not an error that reads as
       // "not accepted".
-      host_logger()->warn(
+      log().warn(
           "job={} journaled, but the journal cannot be read back ({}); "
           "answering with the job as known in memory",
           job.id, e.what());
@@ -866,7 +865,7 @@ struct JobManager::State : std::enable_shared_from_this<JobManager::State> {
     accepting = false;
     settled.wait_for(lock, timeout, [this] { return unfinished == 0 || closed; });
     detached = true;
-    host_logger()->info("jobs: drained; {} job(s) left unfinished in the journal", unfinished);
+    log().info("jobs: drained; {} job(s) left unfinished in the journal", unfinished);
     return unfinished;
   }
 

@@ -75,10 +75,15 @@ constexpr std::size_t kPruneChunk = 1000;
 // commit); the intent log's records, and the unapplied jobs reads lay over the tables, are the
 // IntentApplier's.
 struct JobStore::Impl {
+  static JournalOptions with_logger(JournalOptions given) {
+    if (!given.logger) given.logger = host_logger();
+    return given;
+  }
+
   Impl(const fs::path& file_, JournalOptions options_)
       : file(file_),
         name(file_.string()),
-        options(std::move(options_)),
+        options(with_logger(std::move(options_))),
         lock(checked_directory(file_)),
         writer(open_writer()) {
     reader = open(SQLITE_OPEN_READONLY);
@@ -98,8 +103,8 @@ struct JobStore::Impl {
       fail("cannot record this start", e);
     }
     try {
-      checkpointer =
-          std::make_unique<WalCheckpointer>(name, options.sync_full, writer.connection());
+      checkpointer = std::make_unique<WalCheckpointer>(name, options.sync_full, writer.connection(),
+                                                       options.logger);
     } catch (const SqliteError& e) {
       fail("cannot open its checkpoint connection", e);
     }
@@ -112,7 +117,7 @@ struct JobStore::Impl {
       writer.write([this] { writer.connection().exec("DELETE FROM meta WHERE key = 'session'"); },
                    false);  // a clean close
     } catch (const SqliteError& e) {
-      host_logger()->warn(
+      options.logger->warn(
           "journal {}: cannot record a clean close ({}); the next start counts "
           "the jobs still unfinished as interrupted",
           name, e.what());

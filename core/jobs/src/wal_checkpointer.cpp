@@ -12,8 +12,11 @@ constexpr std::chrono::milliseconds kMinInterval{50};
 }  // namespace
 
 WalCheckpointer::WalCheckpointer(const std::string& file, bool sync_full,
-                                 sqlite::Connection& writer)
-    : file_(file), writer_(writer), connection_(file, SQLITE_OPEN_READWRITE) {
+                                 sqlite::Connection& writer, std::shared_ptr<spdlog::logger> logger)
+    : file_(file),
+      log_(logger ? std::move(logger) : host_logger()),
+      writer_(writer),
+      connection_(file, SQLITE_OPEN_READWRITE) {
   connection_.exec("PRAGMA busy_timeout = 5000");
   connection_.exec(sync_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   thread_ = std::thread([this] { run(); });
@@ -87,12 +90,12 @@ void WalCheckpointer::run() {
       // `frames` is the WAL as this pass began; commits went on meanwhile. One of them copies
       // the rest once it is small (see the header).
       copied_.store(copied, std::memory_order_release);
-      if (failing) host_logger()->info("journal {}: checkpoints work again", file_);
+      if (failing) log_->info("journal {}: checkpoints work again", file_);
       failing = false;
     } else if (rc != SQLITE_BUSY && !failing) {  // once per run of failures: the WAL grows
       failing = true;
-      host_logger()->warn("journal {}: checkpoint failed ({}); the WAL grows until one succeeds",
-                          file_, sqlite3_errstr(rc));
+      log_->warn("journal {}: checkpoint failed ({}); the WAL grows until one succeeds", file_,
+                 sqlite3_errstr(rc));
     }
     lock.lock();
     if (rc == SQLITE_OK) ++completed_;

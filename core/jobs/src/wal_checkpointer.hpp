@@ -23,6 +23,10 @@
 
 #include "sqlite.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace stopd::core {
 
 class WalCheckpointer {
@@ -39,7 +43,8 @@ class WalCheckpointer {
 
   // `writer` is the journal's writing connection on `file`; it outlives this object. Throws
   // sqlite::SqliteError when the checkpoint connection cannot be opened.
-  WalCheckpointer(const std::string& file, bool sync_full, sqlite::Connection& writer);
+  WalCheckpointer(const std::string& file, bool sync_full, sqlite::Connection& writer,
+                  std::shared_ptr<spdlog::logger> logger = nullptr);  // null: host_logger()
   // Stops the thread (a checkpoint in progress finishes) and removes the hook.
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -56,6 +61,7 @@ class WalCheckpointer {
   void run();
 
   const std::string file_;
+  const std::shared_ptr<spdlog::logger> log_;
   sqlite::Connection& writer_;
   sqlite::Connection connection_;
   mutable std::mutex mutex_;

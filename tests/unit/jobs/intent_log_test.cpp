@@ -684,7 +684,7 @@ TEST_P(DamagedIntentRecord, IsNamedAsDamageAndTheWholeRecordsAfterItAreApplied) 
 
   CapturedLog log;
   {
-    JobStore store(dir.journal(), normal());
+    JobStore store(dir.journal(), log.into(normal()));
     EXPECT_TRUE(store.get("j-a"));
     EXPECT_FALSE(store.get("j-b"));
     EXPECT_TRUE(store.get("j-c")) << "the whole record after the damaged one was dropped";
@@ -719,7 +719,7 @@ TEST(JournalIntents, ADamagedLastRecordIsNamedAsDamageNotATornTail) {
 
   CapturedLog log;
   {
-    JobStore store(dir.journal(), normal());
+    JobStore store(dir.journal(), log.into(normal()));
     EXPECT_TRUE(store.get("j-b"));
     EXPECT_FALSE(store.get("j-c"));
   }
@@ -754,7 +754,7 @@ TEST(JournalIntents, DamageInRecordsAlreadyAppliedLosesNothingAndSaysSo) {
 
   CapturedLog log;
   {
-    JobStore store(dir.journal(), normal());
+    JobStore store(dir.journal(), log.into(normal()));
     EXPECT_TRUE(store.get("j-b"));
   }
   const std::string text = log.text();
@@ -773,7 +773,7 @@ TEST(JournalIntents, ATornTailIsStillCalledSo) {
   write_bytes(intents_of(dir), bytes.substr(0, bytes.size() - 3));
   CapturedLog log;
   {
-    JobStore store(dir.journal(), normal());
+    JobStore store(dir.journal(), log.into(normal()));
     EXPECT_TRUE(store.get("j-b"));
     EXPECT_FALSE(store.get("j-c"));
   }

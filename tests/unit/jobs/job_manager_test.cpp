@@ -237,6 +237,34 @@ TEST_F(ManagerTest, AWatcherHearsTheSnapshotThenEveryEventUntilFinished) {
   EXPECT_TRUE(manager->wait(first.id, 10s).is_finished());
 }
 
+// The logger seam: the dispatcher, the attempts it runs and the job manager on it write to the
+// logger the dispatcher was given (the journal's own seam is pinned by the JournalIntents tests
+// that read what it logged about a damaged intent log).
+TEST_F(ManagerTest, TheDispatcherAndTheManagerWriteToTheLoggerTheDispatcherWasGiven) {
+  registry.add(std::make_shared<AsyncProvider>(
+                   "t.twice",
+                   [](const sdk::StopRequest&, std::shared_ptr<sdk::StopContext> context) {
+                     context->complete(stopped());
+                     context->complete(stopped("again"));  // ignored, with a warning
+                   }),
+               {});
+  CapturedLog log;
+  auto options = fast_options();
+  options.logger = log.logger();
+  start(options);
+  const core::Job job = manager->submit(submission("a", 10, "t.twice"));
+  EXPECT_TRUE(manager->wait(job.id, 10s).is_finished());
+  EXPECT_EQ(manager->drain(10s), 0u);
+  const std::string text = log.text();
+  EXPECT_NE(text.find("[warning] stop=" + job.stop_id +
+                      " type=t.twice the provider completed attempt 1 more than once; ignored"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("[info] jobs: drained; 0 job(s) left unfinished in the journal"),
+            std::string::npos)
+      << text;
+}
+
 TEST_F(ManagerTest, AWatcherOfAFinishedJobGetsOnlyTheSnapshot) {
   registry.add(std::make_shared<SyncProvider>(
                    "t.sync", [](const sdk::StopRequest&, sdk::StopContext&) { return stopped(); }),

@@ -17,6 +17,7 @@
 
 #include "stopd/core/job.hpp"
 #include "stopd/core/logging.hpp"
+#include "stopd/jobs/job_store.hpp"
 #include "stopd/sdk/provider.hpp"
 #include "test_providers.hpp"
 
@@ -167,24 +168,27 @@ class HoldingProvider final : public sdk::IStopProvider {
   std::vector<std::optional<std::chrono::milliseconds>> graces_;
 };
 
-// What the host logger writes while this lives, at info and above, as lines ("[error] …").
+// A logger of the test's own, keeping what is written to it at info and above as lines
+// ("[error] …"). Handed to what is tested through its options (JournalOptions::logger,
+// DispatcherOptions::logger), never added to the process-wide logger, which threads left over
+// from other tests may be writing to.
 class CapturedLog {
  public:
   CapturedLog()
-      : logger_(core::host_logger()),
-        level_(logger_->level()),
-        sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10'000)) {
+      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10'000)),
+        logger_(std::make_shared<spdlog::logger>("captured", sink_)) {
     sink_->set_pattern("[%l] %v");
-    logger_->sinks().push_back(sink_);
     logger_->set_level(spdlog::level::info);
-  }
-  ~CapturedLog() {
-    auto& sinks = logger_->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-    logger_->set_level(level_);
   }
   CapturedLog(const CapturedLog&) = delete;
   CapturedLog& operator=(const CapturedLog&) = delete;
+
+  const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
+  // `options` with this as its logger.
+  core::JournalOptions into(core::JournalOptions options) const {
+    options.logger = logger_;
+    return options;
+  }
 
   std::string text() const {
     std::string all;
@@ -193,9 +197,8 @@ class CapturedLog {
   }
 
  private:
-  std::shared_ptr<spdlog::logger> logger_;
-  spdlog::level::level_enum level_;
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  std::shared_ptr<spdlog::logger> logger_;
 };
 
 // Polls `condition` every 5 ms for up to `timeout`.

@@ -18,6 +18,10 @@
 #include "stopd/core/stop_result.hpp"
 #include "stopd/sdk/request.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace stopd::core {
 
 // Beyond these sizes (of the compact JSON) a target or options object is refused: no resource
@@ -41,6 +45,9 @@ struct DispatcherOptions {
   // Deadlines, backoff and the times results carry are read from here (null: real_host_clock()).
   // shutdown_timeout is not: it bounds a wait on providers' code in real time.
   std::shared_ptr<HostClock> clock;
+  // Where the dispatcher and the attempts it runs log (null: host_logger()): a test hands it a
+  // logger of its own rather than adding a sink to the process-wide one.
+  std::shared_ptr<spdlog::logger> logger;
 };
 
 struct SubmitOptions {
@@ -95,6 +102,8 @@ class Dispatcher {
 
   // The clock it reads (DispatcherOptions::clock): callers compute SubmitOptions::deadline on it.
   const std::shared_ptr<HostClock>& clock() const;
+  // The logger it writes to (DispatcherOptions::logger, or host_logger()); never null.
+  const std::shared_ptr<spdlog::logger>& logger() const;
 
   // Cancels what is still running and waits at most options.shutdown_timeout for it (the
   // destructor calls it too). Returns how many provider calls still ran then and were abandoned.

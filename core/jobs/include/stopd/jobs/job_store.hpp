@@ -30,6 +30,10 @@
 
 #include "stopd/core/job.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace stopd::core {
 
 class JournalError : public std::runtime_error {
@@ -54,6 +58,8 @@ struct JournalOptions {
   // Called with dead_letters() at open and whenever a commit adds to it (metrics). Must not
   // throw.
   std::function<void(std::uint64_t)> on_dead_letters;
+  // Where the journal logs (null: host_logger()).
+  std::shared_ptr<spdlog::logger> logger;
 };
 
 inline constexpr std::size_t kMaxListLimit = 1000;
