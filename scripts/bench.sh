@@ -15,6 +15,8 @@ Usage: scripts/bench.sh [--no-build] [--help]
                journal at sync=full and at sync=normal
   journal      what one journal write puts on disk: WAL pages per SQLite commit (sync=full) vs
                bytes per intent-log record (sync=normal)
+  history      the scheduler's read of its runs on 1,000 batches of 1,000 items: whole batches
+               (as before) vs runs by request_id prefix with their summary only
   memory       the daemon's resident memory with 10,000 jobs in flight (long graces)
   batch        a plan of 10,000 processes in 4 waves, --parallel 256, vs xargs -P 256 kill -9;
                the batch engine's own cost per item
@@ -66,6 +68,8 @@ printf '\n== daemon round trip: Stop(wait) vs a bare gRPC echo, journal sync=ful
 "$bin/stopd_bench_rpc" --sync normal
 printf '\n== journal: pages per commit vs bytes per intent record, on 100,000 jobs\n'
 "$bin/stopd_bench_journal_pages" --jobs 100000
+printf '\n== schedule history: the newest batches whole vs runs with their summary only\n'
+"$bin/stopd_bench_schedule_history" --batches 1000 --items 1000
 printf '\n== daemon memory: 10,000 jobs in flight\n'
 "$bin/stopd_bench_daemon_memory" --jobs 10000
 printf '\n== batch: 10,000 processes in 4 waves, --parallel 256, vs xargs -P 256 kill -9\n'
