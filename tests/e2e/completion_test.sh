@@ -71,6 +71,8 @@ expect - stopctl stop local.process ''                  # target pairs: nothing 
 expect - stopctl --socket /nonexistent/stopd.sock stop loc # a daemon named and not there
 expect run-now stopctl schedules ru                     # the daemon's schedules (issue 20)
 expect create stopctl schedules cr
+expect update stopctl schedules up
+expect --plan stopctl schedules update nightly --pl
 expect --dry-run stopctl schedules create nightly --dr
 expect --jitter stopctl schedules create nightly --ji
 expect replace stopctl schedules create nightly --overlap r

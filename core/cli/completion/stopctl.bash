@@ -85,7 +85,7 @@ _stopctl() {
     elif [[ ${command[*]} == jobs && $word == @(list|show|watch|cancel) ]] ||
       [[ ${command[*]} == plugins && $word == @(list|describe|validate) ]] ||
       [[ ${command[*]} == schedules &&
-        $word == @(next|list|show|create|delete|pause|resume|run-now) ]]; then
+        $word == @(next|list|show|create|update|delete|pause|resume|run-now) ]]; then
       command+=("$word")
     else
       positionals+=("$word")
@@ -126,15 +126,19 @@ _stopctl() {
             words="--cron --tz --plan --overlap --catch-up --jitter --history-succeeded
               --history-failed --paused --dry-run"
             ;;
+          "schedules update")
+            words="--cron --tz --plan --overlap --catch-up --jitter --history-succeeded
+              --history-failed --dry-run"
+            ;;
         esac
         words+=" $_stopctl_global_options"
         ((${#command[@]} > 0)) || words+=" --version"
       else
         case ${command[*]} in
           "") words="stop batch jobs plugins schedules" ;;
-          schedules) words="list show create delete pause resume run-now next" ;;
-          "schedules show" | "schedules delete" | "schedules pause" | "schedules resume" | \
-            "schedules run-now" | "schedules next")
+          schedules) words="list show create update delete pause resume run-now next" ;;
+          "schedules show" | "schedules update" | "schedules delete" | "schedules pause" | \
+            "schedules resume" | "schedules run-now" | "schedules next")
             ((${#positionals[@]} > 0)) || words=$(_stopctl_schedule_names "$stopctl")
             ;;
           jobs) words="list show watch cancel" ;;

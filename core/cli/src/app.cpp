@@ -140,40 +140,50 @@ void define_schedules(Commands& c, Parsed& p) {
       "create",
       "Create a schedule in the daemon (kept in its journal: it outlives restarts). Each run\n"
       "is a batch of the plan, request_id schedule/NAME/<unix seconds of its instant>");
-  create->add_option("--cron", a.cron, "Five fields or a macro (see 'schedules next --help')")
-      ->type_name("EXPR")
-      ->required();
-  optional_option(c, *create, "--tz", a.tz, "An IANA time zone; default UTC")->type_name("ZONE");
-  create
-      ->add_option("--plan", a.plan,
-                   "The batch plan (YAML or JSON, as 'stopctl batch' takes; - for\nstdin); "
-                   "stored in the daemon, so later edits of FILE do not change it")
-      ->type_name("FILE")
-      ->required();
-  optional_option(c, *create, "--overlap", a.overlap,
-                  "A run due while the previous one still runs: forbid (skip it,\n"
-                  "the default) or replace (cancel the running one)")
-      ->type_name("POLICY")
-      ->check(CLI::IsMember({"forbid", "replace"}));
-  optional_option(c, *create, "--catch-up", a.catch_up,
-                  "Missed runs (stopd down, machine asleep): the latest due within\n"
-                  "this many seconds runs once, older ones are counted as missed\n"
-                  "(at least 30; default 300)")
-      ->type_name("SECONDS");
-  optional_option(c, *create, "--jitter", a.jitter,
-                  "Delay each run by [0, SECONDS), the same delay for the same\n"
-                  "instant on every start (spreads many schedules; default 0)")
-      ->type_name("SECONDS");
-  optional_option(c, *create, "--history-succeeded", a.history_succeeded,
-                  "Finished runs kept in the journal that succeeded (default 3)")
-      ->type_name("N");
-  optional_option(c, *create, "--history-failed", a.history_failed,
-                  "Finished runs kept in the journal that failed (default 1)")
-      ->type_name("N");
+  CLI::App* update = with_name(
+      "update",
+      "Change a schedule created over the API: what you give replaces that part, the rest\n"
+      "stays as it is; its calendar counts from now (config-file schedules: edit the file)");
+  // create and update take the same definition; create requires the calendar and the plan.
+  for (CLI::App* command : {create, update}) {
+    const bool creating = command == create;
+    command->add_option("--cron", a.cron, "Five fields or a macro (see 'schedules next --help')")
+        ->type_name("EXPR")
+        ->required(creating);
+    optional_option(c, *command, "--tz", a.tz,
+                    creating ? "An IANA time zone; default UTC" : "An IANA time zone")
+        ->type_name("ZONE");
+    command
+        ->add_option("--plan", a.plan,
+                     "The batch plan (YAML or JSON, as 'stopctl batch' takes; - for\nstdin); "
+                     "stored in the daemon, so later edits of FILE do not change it")
+        ->type_name("FILE")
+        ->required(creating);
+    optional_option(c, *command, "--overlap", a.overlap,
+                    "A run due while the previous one still runs: forbid (skip it,\n"
+                    "the default) or replace (cancel the running one)")
+        ->type_name("POLICY")
+        ->check(CLI::IsMember({"forbid", "replace"}));
+    optional_option(c, *command, "--catch-up", a.catch_up,
+                    "Missed runs (stopd down, machine asleep): the latest due within\n"
+                    "this many seconds runs once, older ones are counted as missed\n"
+                    "(at least 30; default 300)")
+        ->type_name("SECONDS");
+    optional_option(c, *command, "--jitter", a.jitter,
+                    "Delay each run by [0, SECONDS), the same delay for the same\n"
+                    "instant on every start (spreads many schedules; default 0)")
+        ->type_name("SECONDS");
+    optional_option(c, *command, "--history-succeeded", a.history_succeeded,
+                    "Finished runs kept in the journal that succeeded (default 3)")
+        ->type_name("N");
+    optional_option(c, *command, "--history-failed", a.history_failed,
+                    "Finished runs kept in the journal that failed (default 1)")
+        ->type_name("N");
+    command->add_flag("--dry-run", a.dry_run,
+                      "Validate only: the calendar, and the plan expanded against the\n"
+                      "daemon's loaded providers with your scopes; store nothing");
+  }
   create->add_flag("--paused", a.paused, "Create it paused ('schedules resume' starts it)");
-  create->add_flag("--dry-run", a.dry_run,
-                   "Validate only: the calendar, and the plan expanded against the\n"
-                   "daemon's loaded providers with your scopes; store nothing");
   with_name("delete",
             "Delete a schedule created over the API (config-file schedules are removed from "
             "the file); its past runs stay in the journal");

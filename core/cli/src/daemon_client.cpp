@@ -277,6 +277,12 @@ v1::Schedule DaemonClient::create_schedule(const v1::CreateScheduleRequest& requ
   return schedule;
 }
 
+v1::Schedule DaemonClient::update_schedule(const v1::UpdateScheduleRequest& request) {
+  v1::Schedule schedule;
+  check(schedule_stub_->UpdateSchedule(unary_context().get(), request, &schedule));
+  return schedule;
+}
+
 v1::Schedule DaemonClient::get_schedule(const std::string& name) {
   v1::GetScheduleRequest request;
   request.set_name(name);

@@ -129,6 +129,27 @@ std::string read_plan_file(const std::string& path) {
   }
 }
 
+// The parts of a definition given on the command line (create and update), over `d`.
+void set_given(v1::ScheduleDefinition& d, const SchedulesArguments& args) {
+  if (!args.cron.empty()) d.set_cron(args.cron);
+  if (args.tz) d.set_tz(*args.tz);
+  if (!args.plan.empty()) {
+    d.set_plan(read_plan_file(args.plan));
+    d.set_plan_source(args.plan == "-" ? "<stdin>" : args.plan);
+  }
+  if (args.overlap) d.set_overlap(*args.overlap);
+  if (args.catch_up) d.set_catch_up_seconds(parse_number("--catch-up", *args.catch_up));
+  if (args.jitter) d.set_jitter_seconds(parse_number("--jitter", *args.jitter));
+  const auto count = [](const char* option, const std::string& text) {
+    const long long n = parse_number(option, text);
+    if (n < 0) throw usage_error(std::string(option) + ": expected 0 or more");
+    return static_cast<std::uint32_t>(n);
+  };
+  if (args.history_succeeded)
+    d.set_history_succeeded(count("--history-succeeded", *args.history_succeeded));
+  if (args.history_failed) d.set_history_failed(count("--history-failed", *args.history_failed));
+}
+
 }  // namespace
 
 int run_schedules(const std::string& action, const GlobalOptions& global,
@@ -175,39 +196,46 @@ int run_schedules(const std::string& action, const GlobalOptions& global,
       print_schedule(schedule, console);
     return core::exit_code::ok;
   }
-  if (action == "create") {
-    v1::CreateScheduleRequest request;
-    v1::ScheduleDefinition& d = *request.mutable_schedule();
-    d.set_name(args.name);
-    d.set_cron(args.cron);
-    d.set_tz(args.tz.value_or(""));
-    d.set_plan(read_plan_file(args.plan));
-    d.set_plan_source(args.plan == "-" ? "<stdin>" : args.plan);
-    d.set_overlap(args.overlap.value_or("forbid"));
-    if (args.catch_up) d.set_catch_up_seconds(parse_number("--catch-up", *args.catch_up));
-    if (args.jitter) d.set_jitter_seconds(parse_number("--jitter", *args.jitter));
-    if (args.history_succeeded) {
-      const long long n = parse_number("--history-succeeded", *args.history_succeeded);
-      if (n < 0) throw usage_error("--history-succeeded: expected 0 or more");
-      d.set_history_succeeded(static_cast<std::uint32_t>(n));
+  if (action == "create" || action == "update") {
+    const bool creating = action == "create";
+    v1::ScheduleDefinition d;
+    if (creating) {
+      d.set_name(args.name);
+      d.set_overlap("forbid");
+      d.set_paused(args.paused);
+    } else {
+      if (args.cron.empty() && !args.tz && args.plan.empty() && !args.overlap && !args.catch_up &&
+          !args.jitter && !args.history_succeeded && !args.history_failed)
+        throw usage_error(
+            "schedules update: nothing to change; give one or more of --cron, --tz, --plan, "
+            "--overlap, --catch-up, --jitter, --history-succeeded, --history-failed");
+      // UpdateSchedule replaces the whole definition: what was not given stays as it is.
+      d = client.get_schedule(args.name).definition();
     }
-    if (args.history_failed) {
-      const long long n = parse_number("--history-failed", *args.history_failed);
-      if (n < 0) throw usage_error("--history-failed: expected 0 or more");
-      d.set_history_failed(static_cast<std::uint32_t>(n));
-    }
-    d.set_paused(args.paused);
-    request.set_dry_run(args.dry_run);
-    const v1::Schedule schedule = client.create_schedule(request);
+    set_given(d, args);
+    const v1::Schedule schedule = [&] {
+      if (creating) {
+        v1::CreateScheduleRequest request;
+        *request.mutable_schedule() = std::move(d);
+        request.set_dry_run(args.dry_run);
+        return client.create_schedule(request);
+      }
+      v1::UpdateScheduleRequest request;
+      *request.mutable_schedule() = std::move(d);
+      request.set_dry_run(args.dry_run);
+      return client.update_schedule(request);
+    }();
     if (console.json()) {
       json out = message_json(schedule);
       out["dry_run"] = args.dry_run;
       console.out_json(out);
     } else if (args.dry_run) {
-      console.out("dry run: schedule " + args.name + " is valid; its plan expands to " +
-                  std::to_string(schedule.dry_run_items()) + " item(s) now; nothing was stored");
+      console.out("dry run: schedule " + args.name + (creating ? " is" : " as changed would be") +
+                  " valid; its plan expands to " + std::to_string(schedule.dry_run_items()) +
+                  " item(s) now; nothing was stored");
     } else {
-      console.out("created schedule " + args.name + "; next run: " + next_text(schedule));
+      console.out((creating ? "created schedule " : "updated schedule ") + args.name +
+                  "; next run: " + next_text(schedule));
     }
     return core::exit_code::ok;
   }

@@ -123,6 +123,61 @@ TEST(ClientSchedules, CreatedListedKeptAcrossRestartsPausedResumedRunNowAndDelet
       << missing;
 }
 
+// `schedules update` changes what it is given and keeps the rest (UpdateSchedule itself replaces
+// the whole definition: stopctl reads it first); a dry run stores nothing; nothing given is a
+// usage error; a config-file schedule is refused, naming the file.
+TEST(ClientSchedules, UpdateChangesWhatIsGivenAndKeepsTheRest) {
+  TempDir dir;
+  const json from_config = {
+      {"schedules",
+       {{{"name", "cfg"},
+         {"cron", "@yearly"},
+         {"plan",
+          {{"steps", {{{"name", "a"}, {"type", "local.process"}, {"target", {{"pid", 1}}}}}}}}}}}};
+  const std::string first = dir.write("first.yaml", plan_stopping(1));
+  const std::string second = dir.write("second.yaml", plan_stopping(2));
+  TestDaemon daemon(dir, from_config);
+  ASSERT_EQ(daemon
+                .stopctl({"schedules", "create", "nightly", "--cron", "0 3 * * *", "--tz",
+                          "Europe/Berlin", "--plan", first, "--jitter", "60", "--paused"})
+                .exit_code,
+            0);
+
+  const auto updated = daemon.stopctl({"schedules", "update", "nightly", "--cron", "30 4 * * *"});
+  ASSERT_EQ(updated.exit_code, 0) << updated;
+  EXPECT_TRUE(contains(updated.out, "updated schedule nightly; next run: ")) << updated;
+  json d = shown(daemon, "nightly")["definition"];
+  EXPECT_EQ(d["cron"], "30 4 * * *");
+  EXPECT_EQ(d["tz"], "Europe/Berlin") << d.dump();
+  EXPECT_EQ(d["jitter_seconds"], "60") << d.dump();
+  EXPECT_EQ(d["paused"], true) << d.dump();
+  EXPECT_TRUE(contains(d.value("plan", ""), "pid: 1")) << d.dump();
+
+  const auto dry =
+      daemon.stopctl({"schedules", "update", "nightly", "--plan", second, "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry;
+  EXPECT_TRUE(contains(dry.out, "dry run: schedule nightly as changed would be valid")) << dry;
+  EXPECT_TRUE(contains(shown(daemon, "nightly")["definition"].value("plan", ""), "pid: 1"));
+
+  const auto replanned = daemon.stopctl(
+      {"schedules", "update", "nightly", "--plan", second, "--overlap", "replace", "-o", "json"});
+  ASSERT_EQ(replanned.exit_code, 0) << replanned;
+  d = replanned.json()["definition"];
+  EXPECT_TRUE(contains(d.value("plan", ""), "pid: 2")) << d.dump();
+  EXPECT_EQ(d["plan_source"], second);
+  EXPECT_EQ(d["overlap"], "replace");
+  EXPECT_EQ(d["cron"], "30 4 * * *");
+
+  const auto nothing = daemon.stopctl({"schedules", "update", "nightly"});
+  EXPECT_EQ(nothing.exit_code, 2) << nothing;
+  EXPECT_TRUE(contains(nothing.err, "nothing to change")) << nothing;
+
+  const auto config = daemon.stopctl({"schedules", "update", "cfg", "--cron", "@daily"});
+  EXPECT_NE(config.exit_code, 0) << config;
+  EXPECT_TRUE(contains(config.err, "is defined in the config file")) << config;
+  EXPECT_EQ(shown(daemon, "cfg")["definition"]["cron"], "@yearly");
+}
+
 TEST(ClientSchedules, ADryRunValidatesAgainstTheProvidersAndStoresNothing) {
   TempDir dir;
   TestDaemon daemon(dir);

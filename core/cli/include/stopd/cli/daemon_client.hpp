@@ -65,6 +65,7 @@ class DaemonClient {
   // Schedules (ScheduleService; daemon-only, so not on the Backend: `--local` has none). Each
   // throws the CliError of a failed status.
   v1::Schedule create_schedule(const v1::CreateScheduleRequest& request);
+  v1::Schedule update_schedule(const v1::UpdateScheduleRequest& request);
   v1::Schedule get_schedule(const std::string& name);
   v1::ListSchedulesResponse list_schedules(const v1::ListSchedulesRequest& request);
   void delete_schedule(const std::string& name);

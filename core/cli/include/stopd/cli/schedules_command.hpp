@@ -15,7 +15,7 @@ namespace stopd::cli {
 int run_schedules_next(const GlobalOptions& global, const SchedulesNextArguments& args,
                        Console& console);
 
-// `stopctl schedules list|show|create|delete|pause|resume|run-now`: the daemon's schedules
+// `stopctl schedules list|show|create|update|delete|pause|resume|run-now`: the daemon's schedules
 // (ScheduleService). Schedules live in the daemon only, so these talk to DaemonClient directly
 // rather than through the Backend, which --local also implements and which would have nothing
 // to do for them. Throws the CliError of a failed call.
