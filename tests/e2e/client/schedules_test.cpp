@@ -30,6 +30,16 @@ json listed(const TestDaemon& daemon, const std::string& name) {
   return nullptr;
 }
 
+// A config with one schedule of its own, "cfg" (yearly; a plan stopping pid 1).
+json config_with_schedule_cfg() {
+  return {
+      {"schedules",
+       {{{"name", "cfg"},
+         {"cron", "@yearly"},
+         {"plan",
+          {{"steps", {{{"name", "a"}, {"type", "local.process"}, {"target", {{"pid", 1}}}}}}}}}}}};
+}
+
 json shown(const TestDaemon& daemon, const std::string& name) {
   const auto result = daemon.stopctl({"schedules", "show", name, "-o", "json"});
   EXPECT_EQ(result.exit_code, 0) << result;
@@ -128,12 +138,7 @@ TEST(ClientSchedules, CreatedListedKeptAcrossRestartsPausedResumedRunNowAndDelet
 // usage error; a config-file schedule is refused, naming the file.
 TEST(ClientSchedules, UpdateChangesWhatIsGivenAndKeepsTheRest) {
   TempDir dir;
-  const json from_config = {
-      {"schedules",
-       {{{"name", "cfg"},
-         {"cron", "@yearly"},
-         {"plan",
-          {{"steps", {{{"name", "a"}, {"type", "local.process"}, {"target", {{"pid", 1}}}}}}}}}}}};
+  const json from_config = config_with_schedule_cfg();
   const std::string first = dir.write("first.yaml", plan_stopping(1));
   const std::string second = dir.write("second.yaml", plan_stopping(2));
   TestDaemon daemon(dir, from_config);
@@ -246,12 +251,7 @@ TEST(ClientSchedules, BadInputIsRefusedNamingTheField) {
 
 TEST(ClientSchedules, ConfigSchedulesMayBePausedButNotDeletedAndANameInBothStopsTheStart) {
   TempDir dir;
-  const json from_config = {
-      {"schedules",
-       {{{"name", "cfg"},
-         {"cron", "@yearly"},
-         {"plan",
-          {{"steps", {{{"name", "a"}, {"type", "local.process"}, {"target", {{"pid", 1}}}}}}}}}}}};
+  const json from_config = config_with_schedule_cfg();
   const std::string plan =
       dir.write("plan.yaml", "steps:\n  - {name: a, type: local.process, target: {pid: 1}}\n");
   {
