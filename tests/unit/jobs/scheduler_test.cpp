@@ -504,6 +504,30 @@ TEST(SchedulerApi, RunNowIsABatchOfItsOwnRequestIdAndOverlapForbidRefusesASecond
   EXPECT_FALSE(history[0].due);
 }
 
+TEST(SchedulerApi, RunNowWithOverlapReplaceCancelsTheRunningRunAndStartsItsOwn) {
+  Daemon d;
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();
+  auto replacing = api_spec("slow", "@yearly", "hang");
+  replacing.overlap = ScheduleSpec::Overlap::replace;
+  scheduler.add(replacing);
+  const core::BatchView first = scheduler.run_now("slow");
+  d.clock->advance(1s);  // a second run now: its own request_id
+  const core::BatchView second = scheduler.run_now("slow");
+  EXPECT_NE(second.id, first.id);
+  EXPECT_EQ(second.request_id, Scheduler::run_now_request_id("slow", d.now()));
+  EXPECT_TRUE(eventually([&] { return d.batches->get(first.id)->finished; }));
+  EXPECT_TRUE(d.batches->get(first.id)->summary.value("cancelled", false))
+      << d.batches->get(first.id)->summary;
+  EXPECT_EQ(scheduler.get("slow")->skipped, 0u);
+  // Asked again within the same second: the same run, not a third.
+  EXPECT_EQ(scheduler.run_now("slow").id, second.id);
+  // The replacing run is not cancelled: it ends by itself (the plugin's hang is 1 s).
+  EXPECT_TRUE(eventually([&] { return d.batches->get(second.id)->finished; }));
+  EXPECT_FALSE(d.batches->get(second.id)->summary.value("cancelled", false))
+      << d.batches->get(second.id)->summary;
+}
+
 TEST(SchedulerApi, JitterDelaysARunDeterministicallyAndKeepsItsInstantAsItsId) {
   for (const int jitter : {1, 7, 600}) {
     for (long long t = 1'700'000'000; t < 1'700'000'000 + 600 * 60; t += 60) {
