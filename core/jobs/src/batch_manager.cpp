@@ -19,7 +19,6 @@ namespace stopd::core {
 namespace {
 
 using nlohmann::json;
-using Steady = std::chrono::steady_clock;
 
 json progress_json(const BatchProgress& p) {
   return {{"total", p.total},     {"succeeded", p.succeeded}, {"failed", p.failed},
