@@ -572,7 +572,7 @@ int main(int argc, char** argv) {
     // (how the supervisor starts the plugin host); spawning stopd-plugin-host --version to its
     // exit (exec, the dynamic linker loading its shared libraries, static initialisers, exit);
     // --describe on top of that (dlopen of the plugin); a warm ok stop's round trip. The rest
-    // is the session: the gRPC server and channel on the socket, Open, the factory, and waiting
+    // is the session: its frames on the socket, Open, the factory, and waiting
     // for a CPU.
     std::vector<double> forks, versions, describes;
     for (std::size_t i = 0; i < 30; ++i) {
@@ -592,8 +592,7 @@ int main(int argc, char** argv) {
               << " ms; stopd-plugin-host --version, spawn to exit " << fixed(version_median, 2)
               << " ms; + dlopen of the plugin (--describe) " << fixed(dlopen_median, 2)
               << " ms; ok stop round trip, warm " << fixed(warm_median, 3)
-              << " ms; rest (gRPC session, Open, factory, scheduling) " << fixed(rest, 2)
-              << " ms\n";
+              << " ms; rest (session, Open, factory, scheduling) " << fixed(rest, 2) << " ms\n";
     rows.push_back(
         {"4. crash -> serving again, p50", fixed(p50, 2) + " ms", "<= 50 ms", p50 <= 50});
     rows.push_back({"4. crash -> serving again, max", fixed(worst, 2) + " ms", "", std::nullopt});
@@ -611,7 +610,7 @@ int main(int argc, char** argv) {
                     fixed(dlopen_median, 2) + " ms", "", std::nullopt});
     rows.push_back({"4.   restart: ok stop round trip, warm", fixed(warm_median, 3) + " ms", "",
                     std::nullopt});
-    rows.push_back({"4.   restart: rest (gRPC session, Open, factory, waiting for CPU)",
+    rows.push_back({"4.   restart: rest (session, Open, factory, waiting for CPU)",
                     fixed(rest, 2) + " ms", "", std::nullopt});
     report_failures("crash recovery", failures);
   }

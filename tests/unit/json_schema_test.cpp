@@ -20,36 +20,36 @@ const json kProcessLike = json::parse(R"({
   "oneOf": [{"required": ["pid"]}, {"required": ["pgid"]}]
 })");
 
-std::string error_of(const json& value) {
+std::string schema_error_of(const json& value) {
   static const JsonSchema schema(kProcessLike);
   return schema.validate(value, "target").value_or("<valid>");
 }
 
 TEST(JsonSchema, AcceptsConformingValues) {
-  EXPECT_EQ(error_of({{"pid", 4}}), "<valid>");
-  EXPECT_EQ(error_of({{"pgid", 4}, {"mode", "soft"}, {"tags", {"a"}}}), "<valid>");
+  EXPECT_EQ(schema_error_of({{"pid", 4}}), "<valid>");
+  EXPECT_EQ(schema_error_of({{"pgid", 4}, {"mode", "soft"}, {"tags", {"a"}}}), "<valid>");
 }
 
 TEST(JsonSchema, NamesTheFieldAndWhatWasExpected) {
-  EXPECT_EQ(error_of({{"pid", "x"}}), "target.pid: expected integer, got string \"x\"");
-  EXPECT_EQ(error_of({{"pid", -1}}), "target.pid: expected a number >= 1, got -1");
-  EXPECT_EQ(error_of({{"pid", 1}, {"name", "far-too-long"}}),
+  EXPECT_EQ(schema_error_of({{"pid", "x"}}), "target.pid: expected integer, got string \"x\"");
+  EXPECT_EQ(schema_error_of({{"pid", -1}}), "target.pid: expected a number >= 1, got -1");
+  EXPECT_EQ(schema_error_of({{"pid", 1}, {"name", "far-too-long"}}),
             "target.name: expected a string of at most 8 characters, got 12");
-  EXPECT_EQ(error_of({{"pid", 1}, {"mode", "medium"}}),
+  EXPECT_EQ(schema_error_of({{"pid", 1}, {"mode", "medium"}}),
             "target.mode: expected one of \"soft\" or \"hard\", got \"medium\"");
-  EXPECT_EQ(error_of({{"pid", 1}, {"tags", {"a", 1}}}),
+  EXPECT_EQ(schema_error_of({{"pid", 1}, {"tags", {"a", 1}}}),
             "target.tags[1]: expected string, got integer 1");
-  EXPECT_EQ(error_of({{"pid", 1}, {"tags", {"a", "b", "c"}}}),
+  EXPECT_EQ(schema_error_of({{"pid", 1}, {"tags", {"a", "b", "c"}}}),
             "target.tags: expected at most 2 items, got 3");
 }
 
 TEST(JsonSchema, ExplainsAlternativesAndUnknownKeys) {
-  EXPECT_EQ(error_of(json::object()), "target: expected exactly one of pid or pgid");
-  EXPECT_EQ(error_of({{"pid", 1}, {"pgid", 2}}),
+  EXPECT_EQ(schema_error_of(json::object()), "target: expected exactly one of pid or pgid");
+  EXPECT_EQ(schema_error_of({{"pid", 1}, {"pgid", 2}}),
             "target: expected exactly one of pid or pgid, got pid and pgid");
-  EXPECT_EQ(error_of({{"pid", 1}, {"colour", "red"}}),
+  EXPECT_EQ(schema_error_of({{"pid", 1}, {"colour", "red"}}),
             "target: unknown key 'colour' (expected mode, name, pgid, pid or tags)");
-  EXPECT_EQ(error_of(json::array()), "target: expected object, got array []");
+  EXPECT_EQ(schema_error_of(json::array()), "target: expected object, got array []");
 }
 
 TEST(JsonSchema, NestedAlternativeFailureKeepsItsPath) {
@@ -61,7 +61,7 @@ TEST(JsonSchema, NestedAlternativeFailureKeepsItsPath) {
 }
 
 TEST(JsonSchema, CutsLongValuesInMessages) {
-  const auto message = error_of({{"pid", std::string(10000, 'z')}});
+  const auto message = schema_error_of({{"pid", std::string(10000, 'z')}});
   EXPECT_LT(message.size(), 200u);
 }
 
@@ -73,7 +73,7 @@ TEST(JsonSchema, DeepValuesAreExplainedWithoutRenderingThem) {
     innermost->push_back(json::array());
     innermost = &innermost->back();
   }
-  const std::string message = error_of({{"pid", std::move(deep)}});
+  const std::string message = schema_error_of({{"pid", std::move(deep)}});
   EXPECT_EQ(message.rfind("target.pid: expected integer, got array [[[[", 0), 0u) << message;
   EXPECT_LT(message.size(), 200u);
 }
@@ -105,12 +105,13 @@ TEST(JsonSchema, LongStringsAreRefusedBeforeAnyPatternIsMatched) {
 // valijson counts a string's characters for maxLength, and reads past the end of a table on bytes
 // that are not UTF-8 (UBSan, found by the target_arguments fuzzer).
 TEST(JsonSchema, TextThatIsNotUtf8IsRefusedBeforeValijsonSeesIt) {
-  EXPECT_EQ(error_of({{"pid", 1}, {"name", "ab\xff\x8d\x8d"}}), "target.name: not valid UTF-8");
-  EXPECT_EQ(error_of({{"pid", 1}, {"\xff", 1}}), "target (a key): not valid UTF-8");
+  EXPECT_EQ(schema_error_of({{"pid", 1}, {"name", "ab\xff\x8d\x8d"}}),
+            "target.name: not valid UTF-8");
+  EXPECT_EQ(schema_error_of({{"pid", 1}, {"\xff", 1}}), "target (a key): not valid UTF-8");
 }
 
 TEST(JsonSchema, HugeUnknownKeysAreCutInMessages) {
-  EXPECT_LT(error_of({{"pid", 1}, {std::string(100'000, 'k'), 1}}).size(), 300u);
+  EXPECT_LT(schema_error_of({{"pid", 1}, {std::string(100'000, 'k'), 1}}).size(), 300u);
 }
 
 TEST(JsonSchema, EmptySchemaAcceptsAnythingAndBadSchemaIsRefused) {

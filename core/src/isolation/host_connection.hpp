@@ -1,9 +1,11 @@
-// stopd's end of one running stopd-plugin-host: the process, a gRPC channel on the socket pair it
-// inherited, and the session stream (plugin_host.proto). One thread of its own drains the
-// session's completion queue: it hands each message the plugin host sends to `on_message`, and
-// ends the stream when the process goes. Sending never waits for the plugin host (BatchedWriter).
+// stopd's end of one running stopd-plugin-host: the process, and the session (plugin_host.proto)
+// on the socket pair it inherited. One thread of its own reads the session (FrameSocket): it
+// hands each message the plugin host sends to `on_message`, answers ask(), and ends the session
+// when the process goes. Sending never waits for the plugin host (BatchedWriter).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
@@ -12,7 +14,7 @@
 #include <string>
 
 #include "plugin_process.hpp"
-#include "stopd/plugin/v1/plugin_host.grpc.pb.h"
+#include "stopd/plugin/v1/plugin_host.pb.h"
 
 namespace stopd::core {
 
@@ -42,7 +44,6 @@ class HostConnection {
   HostConnection& operator=(const HostConnection&) = delete;
 
   const PluginProcess& process() const;
-  stopd::plugin::v1::PluginHost::Stub& stub();
 
   // The plugin host's answer to `open`: its Opened, or nullopt when the session ended first.
   std::future<std::optional<stopd::plugin::v1::Opened>>& opened();
@@ -51,6 +52,13 @@ class HostConnection {
   // with other sends). False once the session is ending. `defer`: more are likely to follow at
   // once, gather them (see BatchedWriter::add).
   bool send(const std::function<void(stopd::plugin::v1::HostMessage&)>& fill, bool defer = false);
+  // Sends a request the plugin host answers with one message (inspect, list): `fill` sets it,
+  // with the call number given. Returns the answer; throws std::runtime_error when none came
+  // within `timeout` or the session ended first.
+  stopd::plugin::v1::PluginMessage ask(
+      const std::function<void(stopd::plugin::v1::HostMessage&, std::uint64_t call)>& fill,
+      std::chrono::milliseconds timeout);
+
   // Half-closes the session after what is queued: the plugin host exits when it reads that.
   void close();
 

@@ -1,6 +1,5 @@
 #include "isolated_provider.hpp"
 
-#include <grpcpp/grpcpp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -13,10 +12,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include "../adaptive_mutex.hpp"
 #include "host_connection.hpp"
-#include "stopd/core/grpc_runtime.hpp"
 #include "stopd/core/logging.hpp"
-#include "stopd/plugin/v1/plugin_host.grpc.pb.h"
+#include "stopd/plugin/v1/plugin_host.pb.h"
 #include "wire.hpp"
 
 namespace stopd::core {
@@ -34,7 +33,7 @@ constexpr auto kShutdownGrace = 500ms;
 // A process that ran this long counts as having served: its next restart is immediate.
 constexpr auto kRestartStableAfter = 10s;
 // inspect() and list() are bounded calls even when the plugin hangs in them.
-constexpr auto kCallTimeout = 60s;
+constexpr std::chrono::milliseconds kCallTimeout = 60s;
 // The longest the supervisor sleeps without looking (deadlines it was not told about).
 constexpr auto kSupervisorTick = 1s;
 // Crash counts of stops that were never retried (their deadline passed) are dropped past this.
@@ -65,16 +64,16 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
   const IsolatedProviderSpec spec;
   sdk::ProviderInfo info;  // as the plugin declared it (set by the first open, then constant)
 
+  // A stop sent to the plugin host, by its call number: its context (which has its stop id).
   struct Call {
     std::shared_ptr<sdk::StopContext> context;
-    std::string stop_id;
   };
   struct Pending {
     sdk::StopRequest request;
     std::shared_ptr<sdk::StopContext> context;
   };
 
-  mutable std::mutex mutex;             // guards everything below
+  mutable AdaptiveMutex mutex;          // guards everything below (taken per stop by two threads)
   std::shared_ptr<Connection> current;  // null while no plugin host serves
   std::unordered_map<std::uint64_t, Call> calls;
   std::deque<Pending> pending;
@@ -104,11 +103,10 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
 
   // --- starting a plugin host ------------------------------------------------------------
 
-  // A process started, with no session and no plugin yet. Loading stopd-plugin-host (gRPC,
-  // protobuf, abseil: about 60 shared libraries) is most of a start, so one is kept ready: a
-  // restart then costs the session and the Open alone. It has no thread in stopd until it is
-  // used (an idle thread polling gRPC's events would take the live session's and hand them
-  // on: a hop on every message). Supervisor thread only.
+  // A process started, with no session and no plugin yet. Loading stopd-plugin-host (it links
+  // the core: gRPC, protobuf, abseil, about 60 shared libraries) is most of a start, so one is
+  // kept ready: a restart then costs the session and the Open alone. It has no thread in stopd
+  // until it is used. Supervisor thread only.
   std::optional<StartedHost> spare;
 
   // Starts a plugin host process (no session yet). Throws std::runtime_error with the reason.
@@ -190,16 +188,16 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
   void deliver(const pb::PluginMessage& message, const Connection& connection) {
     if (message.has_completed()) {
       const auto& completed = message.completed();
-      std::shared_ptr<sdk::StopContext> context;
+      decltype(calls)::node_type ended;  // freed after the lock: start() waits on it
       {
         std::lock_guard lock(mutex);
         auto it = calls.find(completed.call());
         if (it == calls.end()) return;
-        context = std::move(it->second.context);
-        crashes.erase(it->second.stop_id);
-        calls.erase(it);
+        if (!crashes.empty()) crashes.erase(std::string(it->second.context->stop_id()));
+        ended = calls.extract(it);
         served = true;
       }
+      const std::shared_ptr<sdk::StopContext> context = std::move(ended.mapped().context);
       context->complete(wire::outcome_from(completed));
     } else if (message.has_progress()) {
       const auto& progress = message.progress();
@@ -237,17 +235,17 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
         *changed.mutable_schedule() = schedule_of(*live_context);
       });
     });
-    pb::StartStop start;
-    wire::set_request(start, request);
-    start.set_call(call);
-    start.set_stop_id(std::string(context->stop_id()));
-    start.set_attempt(context->attempt());
+    const std::string target_json = request.target.dump();
     // Not sent (the session is ending) means the process is gone or going: its death fails this
-    // call with the others.
+    // call with the others. Written in place, in the batch's arena (BatchedWriter).
     connection->send(
         [&](pb::HostMessage& message) {
+          auto& start = *message.mutable_start();
+          wire::set_request(start, request, target_json);
+          start.set_call(call);
+          start.set_stop_id(std::string(context->stop_id()));
+          start.set_attempt(context->attempt());
           *start.mutable_schedule() = schedule_of(*context);
-          message.mutable_start()->Swap(&start);
         },
         defer);
   }
@@ -265,7 +263,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       // With other stops in flight, their completions are coming: gather this start with the
       // ones that follow them rather than write it alone.
       const bool busy = !calls.empty();
-      calls.emplace(call, Call{context, std::string(context->stop_id())});
+      calls.emplace(call, Call{context});
       lock.unlock();
       send(live, call, request, context, busy);
       return;
@@ -317,9 +315,10 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       if (crashes.size() > kMaxRememberedStops) crashes.clear();
       const unsigned limit = spec.plugin_host.quarantine_after_crashes;
       for (auto& [_, call] : calls) {
-        const unsigned count = ++crashes[call.stop_id];
+        const std::string stop_id(call.context->stop_id());
+        const unsigned count = ++crashes[stop_id];
         if (count >= limit) {
-          crashes.erase(call.stop_id);
+          crashes.erase(stop_id);
           ended.emplace_back(
               std::move(call.context),
               sdk::StopOutcome::make(sdk::Code::internal,
@@ -378,7 +377,7 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
       {
         std::lock_guard lock(mutex);
         call = next_call++;
-        calls.emplace(call, Call{waiter.context, std::string(waiter.context->stop_id())});
+        calls.emplace(call, Call{waiter.context});
       }
       send(fresh, call, waiter.request, waiter.context);
     }
@@ -502,7 +501,6 @@ struct IsolatedProvider::State : std::enable_shared_from_this<IsolatedProvider::
 };
 
 std::shared_ptr<IsolatedProvider> IsolatedProvider::launch(IsolatedProviderSpec spec) {
-  prepare_grpc_runtime();
   auto state = std::make_shared<State>(std::move(spec));
   if (state->wake_fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
   // The process is started by the supervisor thread: PR_SET_PDEATHSIG ties it to that thread.
@@ -565,11 +563,11 @@ void IsolatedProvider::start(const sdk::StopRequest& request,
 
 namespace {
 
-// One unary call to the serving plugin host, bounded by kCallTimeout: its response, or StopError
+// One request to the serving plugin host, answered within kCallTimeout: its answer, or StopError
 // (unavailable while no plugin host runs or it does not answer; the plugin's own code if it threw).
-template <class Request, class Response, class Method>
-Response call_plugin_host(IsolatedProvider::State& state, const char* what, Method method,
-                          const Request& request) {
+pb::PluginMessage ask_plugin_host(
+    IsolatedProvider::State& state, const char* what,
+    const std::function<void(pb::HostMessage&, std::uint64_t)>& fill) {
   std::shared_ptr<Connection> live;
   {
     std::lock_guard lock(state.mutex);
@@ -579,26 +577,31 @@ Response call_plugin_host(IsolatedProvider::State& state, const char* what, Meth
                                                        " plugin host is not running (last exit: " +
                                                        state.status.last_exit + ")");
   }
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-  Response response;
-  const grpc::Status status = ((live->stub()).*method)(&context, request, &response);
-  if (!status.ok())
-    throw sdk::StopError(sdk::Code::unavailable, "the " + state.spec.type +
-                                                     " plugin host did not answer " + what + ": " +
-                                                     status.error_message());
-  if (response.has_failure())
-    throw sdk::StopError(wire::code_from(response.failure().code()), response.failure().message());
-  return response;
+  try {
+    return live->ask(fill, kCallTimeout);
+  } catch (const std::runtime_error& e) {
+    throw sdk::StopError(
+        sdk::Code::unavailable,
+        "the " + state.spec.type + " plugin host did not answer " + what + ": " + e.what());
+  }
+}
+
+void throw_failure(const pb::Failure& failure) {
+  throw sdk::StopError(wire::code_from(failure.code()), failure.message());
 }
 
 }  // namespace
 
 sdk::Inspection IsolatedProvider::inspect(const nlohmann::json& target) {
-  pb::InspectRequest request;
-  request.set_target_json(target.dump());
-  const auto response = call_plugin_host<pb::InspectRequest, pb::InspectResponse>(
-      *state_, "inspect()", &pb::PluginHost::Stub::Inspect, request);
+  const std::string target_json = target.dump();
+  const pb::PluginMessage answer =
+      ask_plugin_host(*state_, "inspect()", [&](pb::HostMessage& message, std::uint64_t call) {
+        auto& request = *message.mutable_inspect();
+        request.set_call(call);
+        request.set_target_json(target_json);
+      });
+  const pb::InspectResponse& response = answer.inspected();
+  if (response.has_failure()) throw_failure(response.failure());
   sdk::Inspection inspection;
   const int state = response.state();
   inspection.state = state >= 0 && state <= static_cast<int>(sdk::Inspection::State::absent)
@@ -610,10 +613,15 @@ sdk::Inspection IsolatedProvider::inspect(const nlohmann::json& target) {
 }
 
 std::vector<nlohmann::json> IsolatedProvider::list(const nlohmann::json& selector) {
-  pb::ListRequest request;
-  request.set_selector_json(selector.dump());
-  const auto response = call_plugin_host<pb::ListRequest, pb::ListResponse>(
-      *state_, "list()", &pb::PluginHost::Stub::List, request);
+  const std::string selector_json = selector.dump();
+  const pb::PluginMessage answer =
+      ask_plugin_host(*state_, "list()", [&](pb::HostMessage& message, std::uint64_t call) {
+        auto& request = *message.mutable_list();
+        request.set_call(call);
+        request.set_selector_json(selector_json);
+      });
+  const pb::ListResponse& response = answer.listed();
+  if (response.has_failure()) throw_failure(response.failure());
   auto targets = wire::parse_or(response.targets_json(), nlohmann::json::array());
   if (!targets.is_array())
     throw sdk::StopError(sdk::Code::internal, "the plugin host sent a list that is not an array");

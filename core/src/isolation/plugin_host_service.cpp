@@ -1,24 +1,22 @@
 #include "plugin_host_service.hpp"
 
-#include <fcntl.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/server_posix.h>
 #include <spdlog/sinks/base_sink.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <unordered_map>
 
 #include "../blocking_pool.hpp"
 #include "batched_writer.hpp"
-#include "stopd/core/grpc_runtime.hpp"
+#include "frame_socket.hpp"
 #include "stopd/core/logging.hpp"
 #include "stopd/core/plugin_loader.hpp"
 #include "stopd/core/registry.hpp"
-#include "stopd/plugin/v1/plugin_host.grpc.pb.h"
+#include "stopd/plugin/v1/plugin_host.pb.h"
 #include "wire.hpp"
 
 namespace stopd::core {
@@ -31,18 +29,12 @@ using Clock = std::chrono::steady_clock;
 // sends at once, this only bounds the damage of a runaway.
 constexpr unsigned kMaxBlockingThreads = 4096;
 
-using Stream = grpc::ServerAsyncReaderWriter<pb::PluginMessages, pb::HostMessages>;
-using Outbox = BatchedWriter<pb::PluginMessages, Stream>;
-
-// Completion queue tags: the addresses of these, one per kind of operation on the session.
-char session_tag;
-char read_tag;
-char write_tag;
+using Outbox = BatchedWriter<pb::PluginMessages, FrameSocket>;
 
 // Everything sent to stopd goes through here, from whichever thread: the session's thread,
 // the blocking pool's, the plugin's own.
 Outbox& outbox() {
-  static auto* box = new Outbox(&write_tag);  // outlives every thread that may still log
+  static auto* box = new Outbox();  // outlives every thread that may still log
   return *box;
 }
 
@@ -191,10 +183,11 @@ void ChildContext::complete(sdk::StopOutcome outcome) {
     std::lock_guard lock(mutex_);
     dropped.swap(callback_);
   }
-  pb::StopCompleted completed;
-  wire::set_outcome(completed, outcome);
-  completed.set_call(call_);
-  send([&](pb::PluginMessage& message) { message.mutable_completed()->Swap(&completed); });
+  send([&](pb::PluginMessage& message) {
+    auto& completed = *message.mutable_completed();
+    wire::set_outcome(completed, outcome);
+    completed.set_call(call_);
+  });
   calls().remove(call_);
 }
 
@@ -218,98 +211,21 @@ void set_failure(pb::Failure& failure, const std::string& type) {
   failure.set_message(outcome.message);
 }
 
-// An Inspect or List call: taken on the session's thread, run on the blocking pool (the plugin may
-// block in it), answered from there. Each one in progress asks for the next.
-class UnaryCall {
- public:
-  virtual ~UnaryCall() = default;
-  // Its operation on the completion queue ended: the request arrived, or the answer was sent.
-  virtual void proceed(bool ok) = 0;
-};
-
-template <class Request, class Response>
-class UnaryCallOf final : public UnaryCall {
- public:
-  using Ask = std::function<void(grpc::ServerContext*, Request*,
-                                 grpc::ServerAsyncResponseWriter<Response>*, void* tag)>;
-  using Answer = std::function<grpc::Status(const Request&, Response&)>;
-
-  UnaryCallOf(Ask ask, Answer answer, BlockingPool& pool)
-      : ask_(std::move(ask)), answer_(std::move(answer)), pool_(pool) {
-    ask_(&context_, &request_, &responder_, this);
-  }
-
-  void proceed(bool ok) override {
-    if (!ok || answered_) {  // the server is ending, or the answer went out
-      delete this;
-      return;
-    }
-    new UnaryCallOf(ask_, answer_, pool_);
-    answered_ = true;
-    const bool posted = pool_.post([this] {
-      Response response;
-      const grpc::Status status = answer_(request_, response);
-      responder_.Finish(response, status, this);
-    });
-    if (!posted)
-      responder_.FinishWithError({grpc::StatusCode::UNAVAILABLE, "the plugin host is ending"},
-                                 this);
-  }
-
- private:
-  Ask ask_;
-  Answer answer_;
-  BlockingPool& pool_;
-  grpc::ServerContext context_;
-  Request request_;
-  grpc::ServerAsyncResponseWriter<Response> responder_{&context_};
-  bool answered_ = false;
-};
-
-// The plugin host's side of the session, on one thread that drains the completion queue: it
-// reads batches of stops and starts them, and answers Inspect and List through the pool.
+// The plugin host's side of the session, on the main thread, which reads it: it starts the stops
+// each frame carries, and runs inspect and list on the pool (the plugin may block in them).
 class PluginHostService {
  public:
-  grpc::Service& grpc_service() { return service_; }
-
-  [[noreturn]] void run(grpc::ServerCompletionQueue& queue) {
-    queue_ = &queue;
-    service_.RequestSession(&session_context_, &stream_, queue_, queue_, &session_tag);
-    using namespace std::placeholders;
-    new UnaryCallOf<pb::InspectRequest, pb::InspectResponse>(
-        std::bind(&pb::PluginHost::AsyncService::RequestInspect, &service_, _1, _2, _3, queue_,
-                  queue_, _4),
-        [this](const pb::InspectRequest& request, pb::InspectResponse& response) {
-          return inspect(request, response);
-        },
-        pool_);
-    new UnaryCallOf<pb::ListRequest, pb::ListResponse>(
-        std::bind(&pb::PluginHost::AsyncService::RequestList, &service_, _1, _2, _3, queue_, queue_,
-                  _4),
-        [this](const pb::ListRequest& request, pb::ListResponse& response) {
-          return list(request, response);
-        },
-        pool_);
-    void* tag = nullptr;
-    bool ok = false;
-    while (queue_->Next(&tag, &ok)) {
-      if (tag == &session_tag) {
-        if (!ok) end_of_session();
-        stream_.Read(&received_, &read_tag);
-      } else if (tag == &read_tag) {
-        if (!ok) end_of_session();  // stopd closed the session, or died
-        // The answers of stops that complete at once leave together, in one write.
-        outbox().cork();
-        for (const auto& message : received_.messages()) take(message);
-        outbox().uncork();
-        received_.Clear();
-        stream_.Read(&received_, &read_tag);
-      } else if (tag == &write_tag) {
-        outbox().written(ok);
-      } else {
-        static_cast<UnaryCall*>(tag)->proceed(ok);
-      }
-    }
+  [[noreturn]] void run(int fd) {
+    // stopd bounds what it reads (host_connection.cpp); what it sends here is bounded by the
+    // stops in flight.
+    static auto* socket = new FrameSocket(  // never destroyed: see end_of_session
+        fd, std::numeric_limits<std::uint32_t>::max(),
+        {.on_frame = [this](const char* data, std::size_t size) { read(data, size); },
+         .on_written = [](bool ok) { outbox().written(ok); },
+         .on_wake = [] { outbox().flush_deferred(); },
+         .on_closed = [](const std::string&) { end_of_session(); }});
+    socket_ = socket;
+    socket->run();
     end_of_session();
   }
 
@@ -320,6 +236,16 @@ class PluginHostService {
     _exit(0);
   }
 
+  void read(const char* data, std::size_t size) {
+    if (!received_.ParseFromArray(data, static_cast<int>(size)))
+      end_of_session();  // not stopd speaking
+    // The answers of stops that complete at once leave together, in one write.
+    outbox().cork();
+    for (const auto& message : received_.messages()) take(message);
+    outbox().uncork();
+    received_.Clear();
+  }
+
   void take(const pb::HostMessage& message) {
     if (!opened_) {
       if (!message.has_open()) end_of_session();  // not stopd speaking
@@ -328,7 +254,7 @@ class PluginHostService {
       opened_ = true;
       // Refused: stopd reads the reason, then closes the session; the rest is ignored.
       usable_ = opened.refusal().empty();
-      outbox().attach(stream_);
+      outbox().attach(*socket_);
       send([&](pb::PluginMessage& reply) { reply.mutable_opened()->Swap(&opened); });
       return;
     }
@@ -340,11 +266,43 @@ class PluginHostService {
         context->apply(message.changed().schedule());
         context->changed();
       }
+    } else if (message.has_inspect()) {
+      answer_on_pool([this, request = message.inspect()](bool refused) {
+        pb::PluginMessage reply;
+        auto& response = *reply.mutable_inspected();
+        response.set_call(request.call());
+        refused ? refuse(response) : inspect(request, response);
+        return reply;
+      });
+    } else if (message.has_list()) {
+      answer_on_pool([this, request = message.list()](bool refused) {
+        pb::PluginMessage reply;
+        auto& response = *reply.mutable_listed();
+        response.set_call(request.call());
+        refused ? refuse(response) : list(request, response);
+        return reply;
+      });
     }
   }
 
-  grpc::Status inspect(const pb::InspectRequest& request, pb::InspectResponse& response) {
-    if (provider_ == nullptr) return {grpc::StatusCode::FAILED_PRECONDITION, "not open"};
+  // `answer(refused)` builds the reply: on the pool (the plugin may block in it), or at once
+  // with `refused` when the pool takes no more work.
+  template <class Answer>
+  void answer_on_pool(Answer answer) {
+    const auto reply = [](pb::PluginMessage message) {
+      send([&](pb::PluginMessage& out) { out.Swap(&message); });
+    };
+    if (!pool_.post([answer, reply] { reply(answer(false)); })) reply(answer(true));
+  }
+
+  template <class Response>
+  static void refuse(Response& response) {
+    auto& failure = *response.mutable_failure();
+    failure.set_code(static_cast<std::int32_t>(sdk::Code::unavailable));
+    failure.set_message("the plugin host is ending");
+  }
+
+  void inspect(const pb::InspectRequest& request, pb::InspectResponse& response) {
     try {
       const sdk::Inspection seen =
           provider_->inspect(wire::parse_or(request.target_json(), nlohmann::json::object()));
@@ -355,11 +313,9 @@ class PluginHostService {
     } catch (...) {
       set_failure(*response.mutable_failure(), info_.name);
     }
-    return grpc::Status::OK;
   }
 
-  grpc::Status list(const pb::ListRequest& request, pb::ListResponse& response) {
-    if (provider_ == nullptr) return {grpc::StatusCode::FAILED_PRECONDITION, "not open"};
+  void list(const pb::ListRequest& request, pb::ListResponse& response) {
     try {
       const auto targets =
           provider_->list(wire::parse_or(request.selector_json(), nlohmann::json::object()));
@@ -368,7 +324,6 @@ class PluginHostService {
     } catch (...) {
       set_failure(*response.mutable_failure(), info_.name);
     }
-    return grpc::Status::OK;
   }
 
   void open(const pb::Open& open, pb::Opened& opened) {
@@ -425,10 +380,7 @@ class PluginHostService {
           sdk::StopOutcome::make(sdk::Code::unavailable, "the plugin host is ending"));
   }
 
-  pb::PluginHost::AsyncService service_;
-  grpc::ServerCompletionQueue* queue_ = nullptr;
-  grpc::ServerContext session_context_;
-  Stream stream_{&session_context_};
+  FrameSocket* socket_ = nullptr;
   pb::HostMessages received_;  // the batch being read
   bool opened_ = false;        // the first message (open) was handled
   bool usable_ = false;        // and the plugin is open
@@ -442,28 +394,11 @@ class PluginHostService {
 }  // namespace
 
 void serve_plugin_host(int fd) {
-  prepare_grpc_runtime();
   auto& logger = *host_logger();
   logger.sinks().clear();
   logger.sinks().push_back(std::make_shared<SessionSink>());
-
   static auto* service = new PluginHostService();  // never destroyed: see end_of_session
-  grpc::ServerBuilder builder;
-  builder.RegisterService(&service->grpc_service());
-  // stopd bounds what it reads (host_connection.cpp); what it sends here is bounded by the stops
-  // in flight.
-  builder.SetMaxReceiveMessageSize(-1);
-  builder.SetMaxSendMessageSize(-1);
-  std::unique_ptr<grpc::ServerCompletionQueue> queue = builder.AddCompletionQueue();
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server) {
-    std::fputs("stopd-plugin-host: cannot start the gRPC server\n", stderr);
-    _exit(70);
-  }
-  // gRPC's event engine needs the descriptor non-blocking; it was inherited blocking.
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  grpc::AddInsecureChannelFromFd(server.get(), fd);
-  service->run(*queue);
+  service->run(fd);
 }
 
 int describe_plugins(const std::vector<std::filesystem::path>& files) {

@@ -59,9 +59,10 @@ std::string json_text(const nlohmann::json& value) {
 
 }  // namespace
 
-void set_request(pb::StartStop& out, const sdk::StopRequest& request) {
+void set_request(pb::StartStop& out, const sdk::StopRequest& request,
+                 std::string_view target_json) {
   out.set_type(request.type);
-  out.set_target_json(request.target.dump());
+  out.set_target_json(std::string(target_json));
   out.set_options_json(json_text(request.options));
   out.set_immediate(request.mode == sdk::Mode::immediate);
   out.set_grace_ms(request.grace ? request.grace->count() : -1);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "stopd/plugin/v1/plugin_host.pb.h"
 #include "stopd/sdk/outcome.hpp"
@@ -24,7 +25,8 @@ Clock::time_point from_ns(std::int64_t ns);
 nlohmann::json info_to_json(const sdk::ProviderInfo& info);
 sdk::ProviderInfo info_from_json(const nlohmann::json& json);  // throws on a malformed one
 
-void set_request(pb::StartStop& out, const sdk::StopRequest& request);
+// `target_json` is request.target's text, dumped by the caller (outside any lock it holds).
+void set_request(pb::StartStop& out, const sdk::StopRequest& request, std::string_view target_json);
 sdk::StopRequest request_from(const pb::StartStop& message);
 
 void set_outcome(pb::StopCompleted& out, const sdk::StopOutcome& outcome);
