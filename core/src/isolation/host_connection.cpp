@@ -61,8 +61,9 @@ struct HostConnection::Session {
     // No cork here, unlike the plugin host: the stops these answers let start (the caller's
     // next ones, a retry) are deferred sends (IsolatedProvider::State::start) that gather while
     // this frame is handled and leave at this thread's next turn. A cork also held back the
-    // caller's own writes, so the plugin host idled while stopd handled a frame (measured:
-    // 96-112k stops/s with it, 144-151k without, stopd_bench_isolation --only 2).
+    // caller's own writes, so the plugin host idled while stopd handled a frame: 123-137k
+    // stops/s with it, 156-170k without (stopd_bench_isolation --only 2 --throughput-mode
+    // process, three alternating runs).
     for (const auto& message : received.messages()) take(message, connection);
     received.Clear();
   }
