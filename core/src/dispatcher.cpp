@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "adaptive_mutex.hpp"
 #include "backoff.hpp"
 #include "blocking_pool.hpp"
 #include "deadline_queue.hpp"
@@ -78,8 +79,8 @@ struct Dispatcher::State final : FlightEvents,
   std::atomic<bool> accepting_observers{true};
   std::atomic<bool> stopping{false};
 
-  std::mutex mutex;
-  std::condition_variable idle;
+  AdaptiveMutex mutex;
+  std::condition_variable_any idle;
   FlightIndex flights;  // in progress, by resource
   std::unordered_map<const RegisteredProvider*, Limiter> limiters;
   std::size_t active = 0;           // flights not yet finished
@@ -205,6 +206,12 @@ struct Dispatcher::State final : FlightEvents,
     bool joined = false;
     bool changed = false;
     bool escalated = false;
+    // Built outside the lock, which the thread completing other stops also takes: a stop that
+    // joins a running one drops it.
+    auto fresh = std::make_shared<Flight>(
+        index_key.hash, *provider,
+        StoredRequest::from(request, std::string(target_of_key(key, request.type))), max_attempts,
+        clock->wall_now());
     {
       std::unique_lock lock(mutex);
       if (stopping.load()) {
@@ -235,10 +242,8 @@ struct Dispatcher::State final : FlightEvents,
           changed = true;
         }
       } else {
-        std::string target(target_of_key(key, request.type));
-        flight = std::make_shared<Flight>(next_id(), index_key.hash, *provider,
-                                          StoredRequest::from(request, std::move(target)),
-                                          max_attempts, clock->wall_now());
+        flight = std::move(fresh);
+        flight->id = next_id();
         flight->force_at.store(to_ticks(schedule.force_at));
         flight->deadline.store(to_ticks(schedule.deadline));
         flight->tickets.push_back(ticket);
@@ -479,13 +484,17 @@ struct Dispatcher::State final : FlightEvents,
   void finalize(const std::shared_ptr<Flight>& flight, sdk::StopOutcome outcome) {
     Flight::Tickets tickets;
     std::shared_ptr<Flight> next;
+    // Released after the lock: their destructors (the attempt's context, a timer) need none of
+    // it, and the submitting thread waits on it.
+    std::shared_ptr<AttemptContext> ended_attempt;
+    std::unique_ptr<HostClock::Timer> ended_timer;
     {
       std::lock_guard lock(mutex);
       if (flight->phase == Flight::Phase::done) return;
       const bool held_slot = flight->phase != Flight::Phase::queued;
       flight->phase = Flight::Phase::done;
-      flight->current.reset();
-      flight->retry_timer.reset();
+      ended_attempt.swap(flight->current);
+      ended_timer.swap(flight->retry_timer);
       tickets.swap(flight->tickets);
       for (const auto& ticket : tickets) deadlines.remove(*ticket);
       flights.erase(*flight);
@@ -500,6 +509,8 @@ struct Dispatcher::State final : FlightEvents,
       }
       if (--active == 0) idle.notify_all();
     }
+    ended_attempt.reset();
+    ended_timer.reset();
     // Started from the event loop, not from here: a provider that completes inside start()
     // would otherwise recurse once per queued stop.
     if (next)

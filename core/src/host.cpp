@@ -97,7 +97,7 @@ Host::Host(const HostConfig& config, const fs::path& default_plugin_dir) {
   for (const auto& warning : report_.warnings) host_logger()->warn("{}", warning);
 
   dispatcher_ = std::make_unique<Dispatcher>(registry_, config.dispatcher);
-  dispatcher_->add_observer(std::make_shared<LoggingObserver>());
+  dispatcher_->add_observer(std::make_shared<LoggingObserver>(dispatcher_->logger()));
 }
 
 // The libraries of isolated types are described in a plugin host process and served from one

@@ -1,14 +1,12 @@
 #include "stopd/core/logging_observer.hpp"
 
-#include "stopd/core/logging.hpp"
-
 namespace stopd::core {
 
 void LoggingObserver::on_event(const StopEvent& event) {
-  auto logger = host_logger();
+  spdlog::logger& logger = *logger_;
   const auto level =
       event.kind == StopEventKind::finished ? spdlog::level::info : spdlog::level::debug;
-  if (!logger->should_log(level)) return;
+  if (!logger.should_log(level)) return;
   std::string line =
       "stop=" + std::string(event.stop_id) + " type=" + std::string(event.type) + " target=" +
       event.request().target.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
@@ -25,7 +23,7 @@ void LoggingObserver::on_event(const StopEvent& event) {
             " duration_ms=" + std::to_string(event.result->duration().count()) + " message=" +
             nlohmann::json(event.result->outcome.message)
                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  logger->log(level, "{}", line);
+  logger.log(level, "{}", line);
 }
 
 }  // namespace stopd::core

@@ -36,16 +36,17 @@ inline std::chrono::steady_clock::time_point from_ticks(std::int64_t ticks) {
 struct Flight {
   enum class Phase { queued, running, backing_off, done };
 
-  Flight(std::string id_, std::size_t key_hash_, const RegisteredProvider& provider_,
-         StoredRequest request_, unsigned max_attempts_, HostClock::Wall::time_point started_)
-      : id(std::move(id_)),
-        key_hash(key_hash_),
+  Flight(std::size_t key_hash_, const RegisteredProvider& provider_, StoredRequest request_,
+         unsigned max_attempts_, HostClock::Wall::time_point started_)
+      : key_hash(key_hash_),
         provider(provider_),
         request(std::move(request_)),
         max_attempts(max_attempts_),
         started(started_) {}
 
-  const std::string id;
+  // Given under the dispatcher's lock, before the flight is shared, so that ids are dense: a
+  // flight is built before the lock (it allocates) and dropped if its request joins another.
+  std::string id;
   const std::size_t key_hash;  // of the resource key (flight_index.hpp)
   const RegisteredProvider& provider;
   const StoredRequest request;  // the first request; joiners only tighten the schedule
