@@ -35,9 +35,10 @@ readonly BUILD_PACKAGES=(
 
 # The daemon (gRPC, SQLite journal, metrics), batch plans in YAML (yaml-cpp), schedules' time
 # zones (Howard Hinnant's date/tz over the system's tz database, tzdata), the Huawei Cloud
-# clients and their emulator (libcurl, cpp-httplib).
+# clients and their emulator (libcurl, cpp-httplib), and tcmalloc, the executables' allocator
+# (cmake/StopdAllocator.cmake; libgoogle-perftools-dev has its minimal build).
 readonly RUNTIME_PACKAGES=(
-  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libgoogle-perftools-dev
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev
   libhowardhinnant-date-dev tzdata
 )

@@ -175,13 +175,16 @@ int main(int argc, char** argv) {
   // Before anything starts a thread: every thread inherits the blocked signals, and only the
   // main thread's sigwait sees SIGTERM and SIGINT.
   core::block_termination_signals();
-  // Every gRPC handler thread allocates both its call's short-lived buffers and the jobs that
+#ifdef STOPD_SYSTEM_ALLOCATOR
+  // Built with glibc's malloc (-DSTOPD_ALLOCATOR=system; by default stopd links tcmalloc):
+  // every gRPC handler thread allocates both its call's short-lived buffers and the jobs that
   // stay in flight for hours; with glibc's default of eight arenas per core, each of those
   // threads gets an arena of its own and the long-lived jobs pin partly used memory in all of
   // them. Four arenas kept 10,000 jobs in flight at 1.9 KiB each instead of 2.0-2.1 KiB, with no
   // loss of throughput at 64 concurrent Stops (tests/bench/daemon_memory_bench.cpp,
   // rpc_roundtrip_bench.cpp). MALLOC_ARENA_MAX in the environment still decides.
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) ::mallopt(M_ARENA_MAX, 4);
+#endif
 
   Arguments args;
   CLI::App app(kDescription, "stopd");
