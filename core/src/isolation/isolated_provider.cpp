@@ -590,6 +590,13 @@ void throw_failure(const pb::Failure& failure) {
   throw sdk::StopError(wire::code_from(failure.code()), failure.message());
 }
 
+// The answer carried the request's call number but is another kind of message: the plugin host
+// does not speak the protocol (its own code is stopd's; a plugin may have written to the socket).
+[[noreturn]] void throw_mismatch(const IsolatedProvider::State& state, const char* what) {
+  throw sdk::StopError(sdk::Code::internal, "the " + state.spec.type + " plugin host answered " +
+                                                what + " with another kind of message");
+}
+
 }  // namespace
 
 sdk::Inspection IsolatedProvider::inspect(const nlohmann::json& target) {
@@ -600,6 +607,7 @@ sdk::Inspection IsolatedProvider::inspect(const nlohmann::json& target) {
         request.set_call(call);
         request.set_target_json(target_json);
       });
+  if (!answer.has_inspected()) throw_mismatch(*state_, "inspect()");
   const pb::InspectResponse& response = answer.inspected();
   if (response.has_failure()) throw_failure(response.failure());
   sdk::Inspection inspection;
@@ -620,6 +628,7 @@ std::vector<nlohmann::json> IsolatedProvider::list(const nlohmann::json& selecto
         request.set_call(call);
         request.set_selector_json(selector_json);
       });
+  if (!answer.has_listed()) throw_mismatch(*state_, "list()");
   const pb::ListResponse& response = answer.listed();
   if (response.has_failure()) throw_failure(response.failure());
   auto targets = wire::parse_or(response.targets_json(), nlohmann::json::array());
