@@ -7,7 +7,7 @@
 set -euo pipefail
 
 readonly ALL_TARGETS=(plan target_arguments config json_schema intent_record service_error
-  proto_convert cron)
+  proto_convert cron plugin_frames)
 
 usage() {
   cat <<EOF

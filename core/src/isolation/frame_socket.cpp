@@ -16,21 +16,8 @@
 namespace stopd::core {
 namespace {
 
-constexpr std::size_t kHeader = 4;
-// What one read asks for; the buffer grows past it only for a frame that is longer.
+// What one read asks for room for.
 constexpr std::size_t kReadChunk = 256 * 1024;
-// A buffer grown for a long frame is given back once it is empty again.
-constexpr std::size_t kKeepBuffer = 4 * kReadChunk;
-
-std::uint32_t decode_length(const char* at) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(at);
-  return static_cast<std::uint32_t>(bytes[0]) | static_cast<std::uint32_t>(bytes[1]) << 8 |
-         static_cast<std::uint32_t>(bytes[2]) << 16 | static_cast<std::uint32_t>(bytes[3]) << 24;
-}
-
-void encode_length(std::uint32_t length, char* at) {
-  for (std::size_t i = 0; i < kHeader; ++i) at[i] = static_cast<char>((length >> (8 * i)) & 0xff);
-}
 
 std::string errno_text(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
@@ -41,8 +28,8 @@ std::string errno_text(const char* what) {
 FrameSocket::FrameSocket(int fd, std::size_t max_frame, Handlers handlers)
     : fd_(fd),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      max_frame_(max_frame),
-      handlers_(std::move(handlers)) {
+      handlers_(std::move(handlers)),
+      in_(max_frame) {
   if (wake_fd_ < 0) {
     ::close(fd_);
     throw std::runtime_error(errno_text("eventfd"));
@@ -99,9 +86,10 @@ FrameSocket::Sent FrameSocket::write(const google::protobuf::MessageLite& messag
     std::lock_guard lock(mutex_);
     if (closed_) return Sent::failed;
   }
-  out_.resize(kHeader + size);  // keeps its capacity from one frame to the next
-  encode_length(static_cast<std::uint32_t>(size), out_.data());
-  message.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(out_.data() + kHeader));
+  out_.resize(kFrameHeader + size);  // keeps its capacity from one frame to the next
+  encode_frame_length(static_cast<std::uint32_t>(size), out_.data());
+  message.SerializeWithCachedSizesToArray(
+      reinterpret_cast<std::uint8_t*>(out_.data() + kFrameHeader));
   std::size_t offset = 0;
   std::string why;
   if (!send_some(offset, why)) return Sent::failed;  // run() sees the broken socket by itself
@@ -128,8 +116,8 @@ bool FrameSocket::finish_write(std::string& why) {
 }
 
 bool FrameSocket::read_frames(std::string& why) {
-  if (in_.size() - in_used_ < kReadChunk) in_.resize(in_used_ + kReadChunk);
-  const ssize_t got = ::recv(fd_, in_.data() + in_used_, in_.size() - in_used_, MSG_DONTWAIT);
+  const std::span<char> space = in_.space(kReadChunk);
+  const ssize_t got = ::recv(fd_, space.data(), space.size(), MSG_DONTWAIT);
   if (got == 0) {
     why = "the peer closed the connection";
     return false;
@@ -139,32 +127,8 @@ bool FrameSocket::read_frames(std::string& why) {
     why = errno_text("recv");
     return false;
   }
-  in_used_ += static_cast<std::size_t>(got);
-  std::size_t offset = 0;
-  while (in_used_ - offset >= kHeader) {
-    const std::size_t length = decode_length(in_.data() + offset);
-    if (length > max_frame_) {
-      why = "the peer sent a frame of " + std::to_string(length) + " bytes, over the limit of " +
-            std::to_string(max_frame_);
-      return false;
-    }
-    if (in_used_ - offset - kHeader < length) {
-      // The rest of this frame is still to come: make room for all of it.
-      if (in_.size() - offset < kHeader + length) in_.resize(in_used_ + kHeader + length);
-      break;
-    }
-    handlers_.on_frame(in_.data() + offset + kHeader, length);
-    offset += kHeader + length;
-  }
-  if (offset > 0) {
-    std::memmove(in_.data(), in_.data() + offset, in_used_ - offset);
-    in_used_ -= offset;
-  }
-  if (in_used_ == 0 && in_.size() > kKeepBuffer) {
-    in_.resize(kReadChunk);
-    in_.shrink_to_fit();
-  }
-  return true;
+  in_.commit(static_cast<std::size_t>(got));
+  return in_.drain(handlers_.on_frame, why);
 }
 
 void FrameSocket::run() {

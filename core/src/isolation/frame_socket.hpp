@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "frame_buffer.hpp"
+
 namespace stopd::core {
 
 class FrameSocket {
@@ -70,11 +72,9 @@ class FrameSocket {
 
   const int fd_;
   const int wake_fd_;
-  const std::size_t max_frame_;
   const Handlers handlers_;
 
-  std::vector<char> in_;  // run()'s thread only
-  std::size_t in_used_ = 0;
+  FrameBuffer in_;  // run()'s thread only
 
   // The frame being written: the writer's while write() runs, then run()'s thread's while
   // `pending_` says a rest is left.

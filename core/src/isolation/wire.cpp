@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "stopd/core/bounded_json.hpp"
+
 namespace stopd::core::wire {
 
 std::int64_t to_ns(Clock::time_point point) {
@@ -101,8 +103,14 @@ sdk::StopOutcome outcome_from(const pb::StopCompleted& message) {
 
 nlohmann::json parse_or(const std::string& text, nlohmann::json fallback) {
   if (text.empty()) return fallback;
-  auto parsed = nlohmann::json::parse(text, nullptr, false);
-  return parsed.is_discarded() ? fallback : parsed;
+  // Bounded (bounded_json.hpp): a plugin shapes what its host sends, and a value nested a million
+  // deep parses without recursion but overflows stopd's stack when it is next copied, dumped or
+  // destroyed (tests/fuzz/regressions/plugin_frames/).
+  try {
+    return parse_bounded_json(text);
+  } catch (const std::exception&) {
+    return fallback;
+  }
 }
 
 sdk::Code code_from(std::int32_t number) {

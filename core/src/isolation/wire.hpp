@@ -32,8 +32,8 @@ sdk::StopRequest request_from(const pb::StartStop& message);
 void set_outcome(pb::StopCompleted& out, const sdk::StopOutcome& outcome);
 sdk::StopOutcome outcome_from(const pb::StopCompleted& message);
 
-// A JSON text from the other side; a malformed one is `fallback` (the peer is ours, but a plugin
-// may have produced it).
+// A JSON text from the other side; a malformed one, or one nested deeper or larger than
+// bounded_json.hpp allows, is `fallback` (the peer is ours, but a plugin may have produced it).
 nlohmann::json parse_or(const std::string& text, nlohmann::json fallback);
 
 // A code number from the other side, `internal` when out of range.
