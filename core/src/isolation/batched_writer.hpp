@@ -116,8 +116,7 @@ class BatchedWriter {
     start(lock);
   }
 
-  // No operation starts after this; what is queued is dropped. True when none is in flight, so
-  // the stream may be finished (else ask again after the next written()).
+  // No write starts after this; what is queued is dropped. True when none is in flight.
   bool seal() {
     std::lock_guard lock(mutex_);
     sealed_ = true;

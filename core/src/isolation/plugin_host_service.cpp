@@ -33,8 +33,16 @@ using Outbox = BatchedWriter<pb::PluginMessages, FrameSocket>;
 
 // Everything sent to stopd goes through here, from whichever thread: the session's thread,
 // the blocking pool's, the plugin's own.
+// The session's socket once it exists (it outlives every thread, like the outbox).
+std::atomic<FrameSocket*> session_socket{nullptr};
+
 Outbox& outbox() {
-  static auto* box = new Outbox();  // outlives every thread that may still log
+  // Outlives every thread that may still log. Its wake hands a long run of writes over to the
+  // socket's thread (BatchedWriter::kMaxLeadWrites), so no plugin thread is kept writing for
+  // others.
+  static auto* box = new Outbox([] {
+    if (FrameSocket* socket = session_socket.load()) socket->wake();
+  });
   return *box;
 }
 
@@ -225,6 +233,7 @@ class PluginHostService {
          .on_wake = [] { outbox().flush_deferred(); },
          .on_closed = [](const std::string&) { end_of_session(); }});
     socket_ = socket;
+    session_socket.store(socket);
     socket->run();
     end_of_session();
   }
