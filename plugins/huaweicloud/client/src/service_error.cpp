@@ -12,14 +12,18 @@ constexpr std::size_t kMaxCodeBytes = 128;
 // Cut on a character boundary: half a UTF-8 character would make the message invalid text, which
 // protobuf and nlohmann's dump() refuse. (The host repairs a plugin's invalid UTF-8 anyway; this
 // keeps the service's own text intact up to the cut.)
+std::string_view prefix_on_boundary(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
 std::string bounded(std::string text, std::size_t max = kMaxMessageBytes) {
-  if (text.size() > max) {
-    std::size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text.resize(cut);
-    text += "…";
-  }
-  return text;
+  if (text.size() <= max) return text;
+  std::string cut(prefix_on_boundary(text, max));
+  cut += "…";
+  return cut;
 }
 
 std::string string_field(const nlohmann::json& object, std::initializer_list<const char*> names) {
@@ -53,8 +57,13 @@ ServiceError parse_service_error(std::string_view body) {
   ServiceError error;
   const auto document = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) {
-    // One byte more than fits, so bounded() cuts (on a character boundary) and says so.
-    if (!body.empty()) error.message = bounded(printable(body.substr(0, kMaxMessageBytes + 1)));
+    // Only a prefix is made printable: one that ends on a character boundary (a cut inside a
+    // character that printable() then shortened below the limit left half a character at the
+    // end: tests/fuzz/regressions/service_error/), and long enough that bounded() still cuts it,
+    // and says so, after printable() has halved it at worst (a C1 control, two bytes, becomes one
+    // space).
+    constexpr std::size_t kPrefix = 2 * (kMaxMessageBytes + 1) + 4;
+    if (!body.empty()) error.message = bounded(printable(prefix_on_boundary(body, kPrefix)));
     return error;
   }
   const nlohmann::json* object = &document;
