@@ -95,6 +95,33 @@ TEST(HostWithProcessPlugin, ConcurrentStopsOfOneProcessShareOneStopAndImmediateE
   EXPECT_TRUE(child.wait_exit(10s).has_value());
 }
 
+// local.process completes on its own loop thread. Isolated, such completions gather while other
+// stops are in flight and leave at the plugin host's next turn (plugin_host_service.cpp); alone,
+// one leaves at once. Neither waits for the stops still in flight: here one that takes a minute.
+TEST(HostWithProcessPlugin, StopsCompletedOnThePluginsThreadDoNotWaitForTheOnesStillInFlight) {
+  core::Host host(config_with(), {});
+  auto slow = spawn_child({"--ignore-term"});
+  auto slow_stop = host.dispatcher().submit(stop_pid(slow.pid(), 60s));
+  auto children = spawn_children(50, {});
+  std::vector<std::shared_ptr<core::StopTicket>> tickets;
+  const auto before = std::chrono::steady_clock::now();
+  for (const auto& child : children)
+    tickets.push_back(host.dispatcher().submit(stop_pid(child.pid(), 60s)));
+  for (const auto& ticket : tickets) {
+    ASSERT_TRUE(ticket->wait_for(30s)) << "held back until the slow stop ends";
+    EXPECT_EQ(ticket->wait().outcome.code, Code::stopped) << ticket->wait().outcome.message;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 30s);
+  EXPECT_FALSE(slow_stop->done());
+  // Forced now; then the same plugin with nothing else in flight.
+  EXPECT_EQ(host.dispatcher().submit(stop_pid(slow.pid(), std::nullopt))->wait().outcome.code,
+            Code::stopped);
+  auto lone = spawn_child({});
+  const auto ticket = host.dispatcher().submit(stop_pid(lone.pid(), 60s));
+  ASSERT_TRUE(ticket->wait_for(30s)) << "a lone completion was held back";
+  EXPECT_EQ(ticket->wait().outcome.code, Code::stopped) << ticket->wait().outcome.message;
+}
+
 TEST(HostWithProcessPlugin, ConfiguredConcurrencyLimitQueuesTheRest) {
   core::Host host(config_with({{"local.process", {{"max_concurrency", 1}}}}), {});
   auto observer = std::make_shared<CountingObserver>();

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "../adaptive_mutex.hpp"
 #include "../blocking_pool.hpp"
 #include "batched_writer.hpp"
 #include "frame_socket.hpp"
@@ -46,8 +47,9 @@ Outbox& outbox() {
   return *box;
 }
 
-void send(const std::function<void(pb::PluginMessage&)>& fill) {
-  outbox().add([&](pb::PluginMessages& batch) { fill(*batch.add_messages()); });
+// `defer`: more are likely to follow at once; gather them (BatchedWriter::add).
+void send(const std::function<void(pb::PluginMessage&)>& fill, bool defer = false) {
+  outbox().add([&](pb::PluginMessages& batch) { fill(*batch.add_messages()); }, defer);
 }
 
 sdk::LogLevel from_spdlog(spdlog::level::level_enum level) {
@@ -149,12 +151,18 @@ class ChildContext final : public sdk::StopContext {
   std::function<void()> callback_;
 };
 
+// The stops in flight, by call number: for `changed`, and to tell whether others are in flight.
+// Taken per stop by the session thread (add) and by whichever thread completes it, often the
+// plugin's own: the lock spins before it sleeps.
 class Calls {
  public:
   void add(std::uint64_t call, std::shared_ptr<ChildContext> context) {
     std::lock_guard lock(mutex_);
     calls_[call] = std::move(context);
+    size_.store(calls_.size(), std::memory_order_relaxed);
   }
+  // How many are in flight, without the lock (a hint: it may change at once).
+  std::size_t size() const { return size_.load(std::memory_order_relaxed); }
   std::shared_ptr<ChildContext> find(std::uint64_t call) {
     std::lock_guard lock(mutex_);
     auto it = calls_.find(call);
@@ -166,12 +174,14 @@ class Calls {
     if (auto it = calls_.find(call); it != calls_.end()) {
       removed = std::move(it->second);
       calls_.erase(it);
+      size_.store(calls_.size(), std::memory_order_relaxed);
     }
   }
 
  private:
-  std::mutex mutex_;
+  AdaptiveMutex mutex_;
   std::unordered_map<std::uint64_t, std::shared_ptr<ChildContext>> calls_;
+  std::atomic<std::size_t> size_{0};
 };
 
 Calls& calls() {
@@ -191,11 +201,18 @@ void ChildContext::complete(sdk::StopOutcome outcome) {
     std::lock_guard lock(mutex_);
     dropped.swap(callback_);
   }
-  send([&](pb::PluginMessage& message) {
-    auto& completed = *message.mutable_completed();
-    wire::set_outcome(completed, outcome);
-    completed.set_call(call_);
-  });
+  // With other stops in flight, a completion gathers with those that follow it (the plugin's
+  // own thread often completes a run of them) and leaves at the session thread's next turn;
+  // alone, it leaves now. Written one by one, each cost a frame: a system call on each side
+  // and a wake-up of stopd's session thread.
+  const bool others_in_flight = calls().size() > 1;
+  send(
+      [&](pb::PluginMessage& message) {
+        auto& completed = *message.mutable_completed();
+        wire::set_outcome(completed, outcome);
+        completed.set_call(call_);
+      },
+      others_in_flight);
   calls().remove(call_);
 }
 
