@@ -1,5 +1,7 @@
 #include "schedule_service.hpp"
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include "batch_service.hpp"
 #include "convert.hpp"
 #include "rpc_call.hpp"
@@ -143,10 +145,24 @@ grpc::Status ScheduleService::UpdateSchedule(grpc::ServerContext* context,
                    scheduler_.update(name_only);  // FAILED_PRECONDITION naming the config file
                  }
                  auto [spec, items] = checked(principal, request->schedule());
+                 // The definition as GetSchedule shows it: to_proto() on both sides.
+                 const auto as_read = [request](const core::ScheduleStatus& now) {
+                   return !request->has_if_unchanged_from() ||
+                          google::protobuf::util::MessageDifferencer::Equals(
+                              to_proto(now).definition(), request->if_unchanged_from());
+                 };
                  if (!request->dry_run()) {
-                   *response = to_proto(scheduler_.update(std::move(spec)));
+                   try {
+                     *response = to_proto(scheduler_.update(std::move(spec), as_read));
+                   } catch (const core::Scheduler::Changed& changed) {
+                     return grpc::Status(grpc::StatusCode::ABORTED, changed.what());
+                   }
                    return grpc::Status::OK;
                  }
+                 if (!as_read(before))
+                   return grpc::Status(grpc::StatusCode::ABORTED,
+                                       "schedule " + before.name +
+                                           " changed since it was read; nothing was checked");
                  *response = to_proto(before);
                  response->set_dry_run_items(static_cast<std::uint32_t>(items));
                  return grpc::Status::OK;

@@ -143,7 +143,9 @@ void define_schedules(Commands& c, Parsed& p) {
   CLI::App* update = with_name(
       "update",
       "Change a schedule created over the API: what you give replaces that part, the rest\n"
-      "stays as it is; its calendar counts from now (config-file schedules: edit the file)");
+      "stays as it is; its calendar counts from now (config-file schedules: edit the file).\n"
+      "If another client changed the schedule since this command read it, nothing is\n"
+      "changed and it exits 14: run it again");
   // create and update take the same definition; create requires the calendar and the plan.
   for (CLI::App* command : {create, update}) {
     const bool creating = command == create;

@@ -199,6 +199,7 @@ int run_schedules(const std::string& action, const GlobalOptions& global,
   if (action == "create" || action == "update") {
     const bool creating = action == "create";
     v1::ScheduleDefinition d;
+    v1::ScheduleDefinition as_read;  // update: what the daemon had when stopctl read it
     if (creating) {
       d.set_name(args.name);
       d.set_overlap("forbid");
@@ -209,8 +210,11 @@ int run_schedules(const std::string& action, const GlobalOptions& global,
         throw usage_error(
             "schedules update: nothing to change; give one or more of --cron, --tz, --plan, "
             "--overlap, --catch-up, --jitter, --history-succeeded, --history-failed");
-      // UpdateSchedule replaces the whole definition: what was not given stays as it is.
+      // UpdateSchedule replaces the whole definition: what was not given stays as it is, and
+      // the daemon refuses (ABORTED) if another client changed the schedule since this read,
+      // rather than put back what that client changed.
       d = client.get_schedule(args.name).definition();
+      as_read = d;
     }
     set_given(d, args);
     const v1::Schedule schedule = [&] {
@@ -222,6 +226,7 @@ int run_schedules(const std::string& action, const GlobalOptions& global,
       }
       v1::UpdateScheduleRequest request;
       *request.mutable_schedule() = std::move(d);
+      *request.mutable_if_unchanged_from() = std::move(as_read);
       request.set_dry_run(args.dry_run);
       return client.update_schedule(request);
     }();

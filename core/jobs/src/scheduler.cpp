@@ -692,7 +692,8 @@ ScheduleStatus Scheduler::add(ScheduleSpec spec) {
   return *get(status.name);
 }
 
-ScheduleStatus Scheduler::update(ScheduleSpec spec) {
+ScheduleStatus Scheduler::update(ScheduleSpec spec,
+                                 const std::function<bool(const ScheduleStatus& now)>& unchanged) {
   State& s = *state_;
   spec.origin = ScheduleSpec::Origin::api;
   std::lock_guard work_lock(s.work_mutex);
@@ -703,6 +704,19 @@ ScheduleStatus Scheduler::update(ScheduleSpec spec) {
                         config_file(*old->spec) +
                         "; change it there (and restart stopd). Over the API it may only be "
                         "paused, resumed or run now");
+  if (unchanged) {
+    ScheduleStatus now;
+    {
+      std::lock_guard lock(s.mutex);
+      now = old->status;
+    }
+    // Every change of a schedule (update, pause, resume) takes the work lock: what `now` shows
+    // stays true until this update is installed.
+    if (!unchanged(now))
+      throw Changed("schedule " + spec.name +
+                    " changed since it was read (updated, paused or resumed by another client); "
+                    "nothing was changed: read it again and retry");
+  }
   validate(spec);
   spec.requester = old->spec->requester;  // its runs keep their creator's scopes
   if (s.store != nullptr) s.store->put_schedule(s.row_of(spec));

@@ -464,6 +464,31 @@ TEST(SchedulerApi, UpdateReplacesTheCalendarAndRemoveStopsIt) {
   EXPECT_EQ(code_of([&] { scheduler.update(api_spec("s", "@daily", "ok")); }), Code::not_found);
 }
 
+// A read-modify-write (stopctl schedules update): applied only while the schedule is as read;
+// otherwise Changed, and neither memory nor the journal change.
+TEST(SchedulerApi, UpdateIfUnchangedRefusesWhenAnotherChangeCameBetween) {
+  Daemon d;
+  Scheduler scheduler(*d.batches, d.clock, {}, d.store.get());
+  scheduler.start();
+  scheduler.add(api_spec("s", "@yearly", "ok"));
+  const ScheduleStatus read = *scheduler.get("s");
+  const auto still_as_read = [&](const ScheduleStatus& now) {
+    return now.cron == read.cron && now.paused == read.paused;
+  };
+  scheduler.set_paused("s", true, "alice");  // another client, between the read and the write
+  EXPECT_THROW(scheduler.update(api_spec("s", "@daily", "ok"), still_as_read), Scheduler::Changed);
+  EXPECT_EQ(scheduler.get("s")->cron, "@yearly");
+  EXPECT_TRUE(scheduler.get("s")->paused);
+  EXPECT_EQ(d.store->get_schedule("s")->spec.at("cron"), "@yearly");
+
+  const ScheduleStatus again = *scheduler.get("s");
+  const auto updated = scheduler.update(api_spec("s", "@daily", "ok"), [&](const auto& now) {
+    return now.cron == again.cron && now.paused == again.paused;
+  });
+  EXPECT_EQ(updated.cron, "@daily");
+  EXPECT_EQ(d.store->get_schedule("s")->spec.at("cron"), "@daily");
+}
+
 TEST(SchedulerApi, AJournalScheduleThatCannotBeLoadedDoesNotStopTheStartAndCanBeDeleted) {
   Daemon d;
   core::ScheduleRow row;

@@ -9,8 +9,8 @@
 //
 // Codes gRPC has and stopd's outcomes do not: RESOURCE_EXHAUSTED (a message over the size
 // limit) and ALREADY_EXISTS (a request_id used by another requester) map to invalid_argument,
-// UNIMPLEMENTED (a daemon too old for the call) to failed_precondition, everything else to
-// internal.
+// UNIMPLEMENTED (a daemon too old for the call) and ABORTED (an update of something another
+// client changed since it was read) to failed_precondition, everything else to internal.
 #pragma once
 
 #include <grpcpp/support/status.h>
@@ -64,6 +64,7 @@ constexpr sdk::Code from_grpc_code(grpc::StatusCode code) {
       return sdk::Code::permission_denied;
     case grpc::StatusCode::FAILED_PRECONDITION:
     case grpc::StatusCode::UNIMPLEMENTED:
+    case grpc::StatusCode::ABORTED:
       return sdk::Code::failed_precondition;
     case grpc::StatusCode::UNAVAILABLE:
       return sdk::Code::unavailable;

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -125,7 +126,14 @@ class Scheduler {
   // failed_precondition (the config file allows as many: its schema's maxItems).
   static constexpr std::size_t kMaxSchedules = 10'000;
   ScheduleStatus add(ScheduleSpec spec);
-  ScheduleStatus update(ScheduleSpec spec);
+  // `unchanged`, when given, is asked under the scheduler's lock, with the schedule as it is
+  // then, whether it is still as the caller read it: if not, nothing changes and update() throws
+  // Changed (a read-modify-write that lost to another writer: read again and retry).
+  struct Changed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+  ScheduleStatus update(ScheduleSpec spec,
+                        const std::function<bool(const ScheduleStatus& now)>& unchanged = {});
   // Also deletes an API schedule of the journal that could not be loaded at start.
   void remove(const std::string& name);
   ScheduleStatus set_paused(const std::string& name, bool paused, const std::string& requester);
