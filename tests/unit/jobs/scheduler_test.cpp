@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,12 +34,12 @@ using Instant = std::chrono::sys_seconds;
 
 // One misbehaving-plugin step: "ok" stops at once; "hang" holds its item for a second, deaf to
 // cancellation (so a run is still going when the next is due).
-std::string plan_doing(const std::string& what) {
-  return nlohmann::json{
-      {"version", 1},
-      {"steps",
-       {{{"name", "s"}, {"type", "test.misbehave"}, {"target", {{"id", "r"}, {"do", what}}}}}}}
-      .dump();
+// One step of test.misbehave doing `what`; with `deadline_seconds`, that step's deadline.
+std::string plan_doing(const std::string& what, std::optional<int> deadline_seconds = {}) {
+  nlohmann::json step = {
+      {"name", "s"}, {"type", "test.misbehave"}, {"target", {{"id", "r"}, {"do", what}}}};
+  if (deadline_seconds) step["deadline"] = *deadline_seconds;
+  return nlohmann::json{{"version", 1}, {"steps", {step}}}.dump();
 }
 
 ScheduleSpec spec(const std::string& name, const std::string& cron, const std::string& what,
@@ -241,9 +242,15 @@ TEST(Scheduler, ANewScheduleOwesNothingFromBeforeItStarted) {
   EXPECT_TRUE(d.batches->list(100).empty());
 }
 
+// The running batch's step has a deadline past the next instant, here and in the replace test
+// below: with the dispatcher's default (grace + margin, 40 s) the minute's advance also expired
+// the first run, and which of that and the next run's overlap check came first was up to two
+// event loops (each test failed once in a run of the whole suite, none alone).
 TEST(Scheduler, OverlapForbidSkipsARunWhileThePreviousOneRuns) {
   Daemon d;
-  Scheduler scheduler(*d.batches, d.clock, {spec("slow", "* * * * *", "hang", 0s)});
+  auto forbidding = spec("slow", "* * * * *", "hang", 0s);
+  forbidding.plan = plan_doing("hang", 600);
+  Scheduler scheduler(*d.batches, d.clock, {forbidding});
   scheduler.start();
   ASSERT_TRUE(eventually([&] { return status_of(scheduler).next.has_value(); }));
   d.advance_to(*status_of(scheduler).next);
@@ -260,17 +267,7 @@ TEST(Scheduler, OverlapReplaceCancelsTheRunningBatchAndStartsTheNext) {
   Daemon d;
   auto replacing = spec("slow", "* * * * *", "hang", 0s);
   replacing.overlap = ScheduleSpec::Overlap::replace;
-  // A deadline past the next instant: with the dispatcher's default (grace + margin, 40 s) the
-  // minute's advance also expired the first run, and which of that and the next run's replace
-  // came first was up to two event loops (it failed once in a run of the whole suite; 0 of 40
-  // runs of this test alone).
-  replacing.plan = nlohmann::json{{"version", 1},
-                                  {"steps",
-                                   {{{"name", "s"},
-                                     {"type", "test.misbehave"},
-                                     {"deadline", 600},
-                                     {"target", {{"id", "r"}, {"do", "hang"}}}}}}}
-                       .dump();
+  replacing.plan = plan_doing("hang", 600);  // see the forbid test above
   Scheduler scheduler(*d.batches, d.clock, {replacing});
   scheduler.start();
   ASSERT_TRUE(eventually([&] { return status_of(scheduler).next.has_value(); }));
