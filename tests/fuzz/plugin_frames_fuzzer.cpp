@@ -6,8 +6,9 @@
 //
 // Checked: the frames handed out, each with its header again, are the input's bytes up to where
 // framing stopped; none is over the limit; framing stops early only at a frame announced over the
-// limit; decoding never throws (info_json may, as documented) and its JSON survives what stopd
-// does with it next (copies and dumps, which recurse).
+// limit; the buffer never holds more than twice what arrived, whatever a frame announces;
+// decoding never throws (info_json may, as documented) and its JSON survives what stopd does with
+// it next (copies and dumps, which recurse).
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -79,6 +80,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t take = std::min(read_size, total - fed);
     const auto space = buffer.space(take);
     check(space.size() >= take, "space() gave less room than asked for");
+    // What a frame announces is not allocated before it arrives (a hostile plugin host could
+    // otherwise make stopd hold 256 MiB per session for a few bytes).
+    check(buffer.allocated() <= 2 * (fed + read_size),
+          "the buffer holds more than twice what arrived");
     std::memcpy(space.data(), bytes + fed, take);
     buffer.commit(take);
     fed += take;

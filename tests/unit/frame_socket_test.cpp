@@ -1,15 +1,18 @@
 // FrameSocket on a real socket pair: frames arrive whole and in order however the bytes are cut,
 // a frame too big for the socket finishes from the reading thread, an oversized announcement
 // ends the stream before anything is allocated for it, and a closed peer or stop() ends run().
+// FrameBuffer alone: what a frame announces within the limit is not allocated before it arrives.
 #include "isolation/frame_socket.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <future>
 #include <mutex>
 #include <string>
@@ -178,6 +181,50 @@ TEST(FrameSocket, AFrameAnnouncedOverTheLimitEndsTheStreamWithNothingDelivered) 
   EXPECT_TRUE(seen.frames.empty());
   EXPECT_EQ(seen.closed_why, "the peer sent a frame of 4294967295 bytes, over the limit of 1024");
   ::close(pair.ends[0]);
+}
+
+// A frame within the limit costs what has arrived of it, not what it announces: a plugin host
+// that announces 255 MiB and sends a kilobyte makes stopd hold a kilobyte and a read's room.
+TEST(FrameBuffer, HoldsWhatArrivedNotWhatAFrameAnnounces) {
+  constexpr std::size_t kRead = 256 * 1024;  // what FrameSocket asks room for per read
+  stopd::core::FrameBuffer buffer(256u << 20);
+  const std::string start = header((255u << 20)) + std::string(1024, 'x');
+  auto space = buffer.space(kRead);
+  std::memcpy(space.data(), start.data(), start.size());
+  buffer.commit(start.size());
+  std::string why;
+  std::size_t frames = 0;
+  EXPECT_TRUE(buffer.drain([&](const char*, std::size_t) { ++frames; }, why)) << why;
+  EXPECT_EQ(frames, 0u);
+  buffer.space(kRead);  // the next read
+  EXPECT_LT(buffer.allocated(), 2 * kRead);
+}
+
+// A long frame still arrives whole, read by read, and the buffer that held it is given back.
+TEST(FrameBuffer, ALongFrameArrivesWholeReadByRead) {
+  constexpr std::size_t kRead = 64 * 1024;
+  stopd::core::FrameBuffer buffer(256u << 20);
+  std::string body(20u << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 31 % 251);
+  const std::string stream = header(static_cast<std::uint32_t>(body.size())) + body;
+  std::vector<std::string> frames;
+  std::string why;
+  std::size_t most = 0;
+  for (std::size_t fed = 0; fed < stream.size();) {
+    const std::size_t take = std::min(kRead, stream.size() - fed);
+    auto space = buffer.space(take);
+    std::memcpy(space.data(), stream.data() + fed, take);
+    buffer.commit(take);
+    fed += take;
+    most = std::max(most, buffer.allocated());
+    ASSERT_TRUE(buffer.drain(
+        [&](const char* data, std::size_t size) { frames.emplace_back(data, size); }, why))
+        << why;
+  }
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_TRUE(frames[0] == body);
+  EXPECT_LE(most, 2 * stream.size() + kRead);  // doubling, not a copy per read
+  EXPECT_EQ(buffer.allocated(), 0u);           // over 1 MiB: given back once empty
 }
 
 TEST(FrameSocket, AWriteAfterThePeerIsGoneFailsAndAPendingOneEndsNotOk) {

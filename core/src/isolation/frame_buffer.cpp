@@ -1,5 +1,6 @@
 #include "frame_buffer.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace stopd::core {
@@ -24,7 +25,12 @@ void encode_frame_length(std::uint32_t length, char* at) {
 FrameBuffer::FrameBuffer(std::size_t max_frame) : max_frame_(max_frame) {}
 
 std::span<char> FrameBuffer::space(std::size_t want) {
-  if (bytes_.size() - used_ < want) bytes_.resize(used_ + want);
+  if (bytes_.size() - used_ < want) {
+    // A long frame arriving read by read doubles the buffer, so each byte is copied a bounded
+    // number of times; the usual rest of a frame or two just gets room for one more read.
+    const std::size_t needed = used_ + want;
+    bytes_.resize(used_ >= want ? std::max(needed, 2 * bytes_.size()) : needed);
+  }
   return {bytes_.data() + used_, bytes_.size() - used_};
 }
 
@@ -44,12 +50,7 @@ bool FrameBuffer::drain(const std::function<void(const char* data, std::size_t s
       ok = false;
       break;
     }
-    if (used_ - offset - kFrameHeader < length) {
-      // The rest of this frame is still to come: make room for all of it.
-      if (bytes_.size() - offset < kFrameHeader + length)
-        bytes_.resize(used_ + kFrameHeader + length);
-      break;
-    }
+    if (used_ - offset - kFrameHeader < length) break;  // the rest of this frame is to come
     on_frame(bytes_.data() + offset + kFrameHeader, length);
     offset += kFrameHeader + length;
   }

@@ -21,11 +21,12 @@ void encode_frame_length(std::uint32_t length, char* at);
 class FrameBuffer {
  public:
   // A frame announced longer than `max_frame` bytes is refused before anything is allocated for
-  // it.
+  // it. One within the limit is not allocated on its announcement either: the buffer grows with
+  // the bytes that arrive (doubling), so a peer that announces 255 MiB and sends a kilobyte costs
+  // a kilobyte, not 255 MiB.
   explicit FrameBuffer(std::size_t max_frame);
 
-  // Room for at least `want` more bytes (more when a frame begun needs it): write into it, then
-  // commit() what was written.
+  // Room for at least `want` more bytes: write into it, then commit() what was written.
   std::span<char> space(std::size_t want);
   void commit(std::size_t written);
 
@@ -34,6 +35,9 @@ class FrameBuffer {
   // cannot go on, and nothing after it is handed over.
   bool drain(const std::function<void(const char* data, std::size_t size)>& on_frame,
              std::string& why);
+
+  // Bytes allocated for what is received (the tests' measure of what a peer can make it hold).
+  std::size_t allocated() const { return bytes_.size(); }
 
  private:
   const std::size_t max_frame_;
